@@ -1,0 +1,39 @@
+"""The one place where errors raised in listeners become words for the user."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from factdesk.errors import FactdeskError
+
+GENERIC = "Sorry, something went wrong on my side. Please try again in a minute."
+
+
+def handle_error(
+    error: Exception,
+    body: dict[str, Any],
+    respond: Respond,
+    client: WebClient,
+    logger: logging.Logger,
+) -> None:
+    """Tell the person what went wrong where they are; log it once."""
+    if isinstance(error, FactdeskError):
+        logger.info("refused code=%s detail=%s", error.code, error.detail)
+        text = f":warning: {error.user_message}"
+    else:
+        logger.exception("listener failed: %r", error)
+        text = f":warning: {GENERIC}"
+    user = (body.get("user") or {}).get("id") or body.get("user_id")
+    channel = (body.get("channel") or {}).get("id") or body.get("channel_id")
+    try:
+        if body.get("response_url"):
+            respond(text=text, response_type="ephemeral", replace_original=False)
+        elif user and channel:
+            client.chat_postEphemeral(channel=channel, user=user, text=text)
+    except SlackApiError as exc:
+        logger.warning("could not tell user=%s: %s", user, exc.response.get("error"))

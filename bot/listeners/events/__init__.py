@@ -1,0 +1,9 @@
+from __future__ import annotations
+
+from slack_bolt import App
+
+from bot.listeners.events.link_shared import handle_message
+
+
+def register(app: App) -> None:
+    app.event("message")(handle_message)

@@ -1,0 +1,200 @@
+"""SQLAlchemy 2.0 models, portable across SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Date,
+    DateTime,
+    Dialect,
+    Enum,
+    Float,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+    event,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, Mapper, mapped_column, relationship
+
+# Explicit constraint names keep Alembic migrations identical on both dialects.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware in UTC."""
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp that always comes back timezone-aware in UTC.
+
+    SQLite drops the offset on the way in; without this, times read back naive on
+    SQLite and aware on PostgreSQL, and comparisons between them raise.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are ambiguous; pass an aware datetime")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON, list[str]: JSON}
+
+
+class ArticleState(enum.StrEnum):
+    QUEUED = "queued"
+    PROCESSING = "processing"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class ClaimStatus(enum.StrEnum):
+    OPEN = "open"
+    CONFIRMED = "confirmed"
+    DISPUTED = "disputed"
+    UNVERIFIED = "unverified"
+
+    @property
+    def is_verdict(self) -> bool:
+        return self is not ClaimStatus.OPEN
+
+
+class EventAction(enum.StrEnum):
+    CLAIMED = "claimed"
+    STATUS_CHANGED = "status_changed"
+
+
+def _str_enum(enum_type: type[enum.StrEnum]) -> Enum:
+    # A VARCHAR with a CHECK constraint rather than a PostgreSQL ENUM type, so adding a
+    # value later is a plain migration on both dialects.
+    return Enum(
+        enum_type,
+        native_enum=False,
+        length=32,
+        create_constraint=True,
+        values_callable=lambda members: [member.value for member in members],
+        validate_strings=True,
+    )
+
+
+class Article(Base):
+    """A link shared in a Slack thread, and what was extracted from it."""
+
+    __tablename__ = "articles"
+    __table_args__ = (
+        # One article per link per thread: a redelivered event or a re-run task finds
+        # the existing row instead of creating a second thread of tasks.
+        UniqueConstraint("slack_channel_id", "slack_thread_ts", "normalized_url"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    url: Mapped[str] = mapped_column(Text)
+    normalized_url: Mapped[str] = mapped_column(String(2048), index=True)
+    title: Mapped[str | None] = mapped_column(Text)
+    site: Mapped[str | None] = mapped_column(String(255))
+    author: Mapped[str | None] = mapped_column(String(512))
+    published_date: Mapped[date | None] = mapped_column(Date)
+    language: Mapped[str | None] = mapped_column(String(16))
+    text: Mapped[str | None] = mapped_column(Text)
+    text_hash: Mapped[str | None] = mapped_column(String(64))
+    state: Mapped[ArticleState] = mapped_column(
+        _str_enum(ArticleState), default=ArticleState.QUEUED
+    )
+    error_code: Mapped[str | None] = mapped_column(String(64))
+    error_message: Mapped[str | None] = mapped_column(Text)
+
+    slack_team_id: Mapped[str] = mapped_column(String(32))
+    slack_channel_id: Mapped[str] = mapped_column(String(32), index=True)
+    slack_thread_ts: Mapped[str | None] = mapped_column(String(32))
+    slack_message_ts: Mapped[str | None] = mapped_column(
+        String(32), comment="The shared message itself; it carries the working reaction."
+    )
+    slack_summary_ts: Mapped[str | None] = mapped_column(String(32))
+    requested_by: Mapped[str | None] = mapped_column(String(32))
+
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    claims: Mapped[list[Claim]] = relationship(
+        back_populates="article", order_by="Claim.start_char", cascade="all, delete-orphan"
+    )
+
+
+class Claim(Base):
+    """One checkable sentence of an article: a task in the article's thread."""
+
+    __tablename__ = "claims"
+    __table_args__ = (UniqueConstraint("article_id", "start_char"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
+    text: Mapped[str] = mapped_column(Text)
+    start_char: Mapped[int] = mapped_column(Integer)
+    end_char: Mapped[int] = mapped_column(Integer)
+    score: Mapped[float] = mapped_column(Float)
+    reasons: Mapped[list[str]] = mapped_column(default=list)
+    rank: Mapped[int] = mapped_column(Integer)
+    slack_ts: Mapped[str | None] = mapped_column(String(32))
+    status: Mapped[ClaimStatus] = mapped_column(
+        _str_enum(ClaimStatus), default=ClaimStatus.OPEN, index=True
+    )
+    assignee: Mapped[str | None] = mapped_column(String(32), index=True)
+    claimed_at: Mapped[datetime | None]
+    status_set_by: Mapped[str | None] = mapped_column(String(32))
+    status_set_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    article: Mapped[Article] = relationship(back_populates="claims")
+    events: Mapped[list[ClaimEvent]] = relationship(
+        back_populates="claim", order_by="ClaimEvent.id", cascade="all, delete-orphan"
+    )
+
+
+class ClaimEvent(Base):
+    """An append-only audit row: who changed what on a claim, from what to what."""
+
+    __tablename__ = "claim_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id", ondelete="CASCADE"), index=True)
+    actor: Mapped[str] = mapped_column(String(32))
+    action: Mapped[EventAction] = mapped_column(_str_enum(EventAction))
+    from_value: Mapped[str | None] = mapped_column(String(64))
+    to_value: Mapped[str | None] = mapped_column(String(64))
+    note: Mapped[str | None] = mapped_column(Text)
+    evidence_urls: Mapped[list[str]] = mapped_column(default=list)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    claim: Mapped[Claim] = relationship(back_populates="events")
+
+
+@event.listens_for(ClaimEvent, "before_update")
+def _refuse_audit_rewrite(mapper: Mapper[Any], connection: Any, target: ClaimEvent) -> None:
+    raise ValueError("claim events are an audit trail; they are never updated")

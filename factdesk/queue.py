@@ -1,0 +1,52 @@
+"""The Celery application and the names of its tasks.
+
+The bot sends tasks by name, so it never imports the workers (or spaCy).
+"""
+
+from __future__ import annotations
+
+from celery import Celery
+
+from factdesk.settings import Settings
+
+INGEST_ARTICLE = "workers.ingest_article"
+APPLY_CLAIM_ACTION = "workers.apply_claim_action"
+
+
+def create_celery(settings: Settings) -> Celery:
+    """A Celery app on the configured Redis (or the embedded one)."""
+    app = Celery("factdesk", broker=settings.resolved_redis_url)
+    app.conf.update(
+        task_ignore_result=True,
+        task_serializer="json",
+        accept_content=["json"],
+        # A task is acknowledged only when it finishes, so a worker that dies mid-task
+        # leaves it on the queue for another worker instead of losing it.
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        task_soft_time_limit=120,
+        task_time_limit=150,
+        broker_connection_retry_on_startup=True,
+        broker_transport_options={"visibility_timeout": 600},
+        worker_hijack_root_logger=False,
+        timezone="UTC",
+    )
+    return app
+
+
+class TaskQueue:
+    """Enqueues work for the workers. Call only after the rows it names are committed."""
+
+    def __init__(self, celery: Celery) -> None:
+        self.celery = celery
+
+    def ingest_article(self, article_id: int) -> None:
+        self.celery.send_task(INGEST_ARTICLE, args=[article_id])
+
+    def apply_claim_action(
+        self, claim_id: int, action: str, user_id: str, *, channel_id: str
+    ) -> None:
+        self.celery.send_task(
+            APPLY_CLAIM_ACTION, args=[claim_id, action, user_id], kwargs={"channel_id": channel_id}
+        )

@@ -1,0 +1,174 @@
+"""The ingestion pipeline: fetch, extract, find claims, store, post to the thread."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_sdk.errors import SlackApiError
+from sqlalchemy.orm import Session
+
+from factdesk import render
+from factdesk.errors import FactdeskError
+from factdesk.models import Article, ArticleState, Claim
+from factdesk.services import articles, claims
+from workers.context import WorkerContext
+from workers.extract import extract
+from workers.fetch import fetch
+
+log = logging.getLogger(__name__)
+
+DONE_REACTION = "white_check_mark"
+FAILED_REACTION = "warning"
+
+
+class SlackPostFailed(FactdeskError):
+    code = "slack_post_failed"
+    user_message = "I couldn't post the claims in Slack."
+
+
+def ingest_article(article_id: int, ctx: WorkerContext) -> None:
+    """Take an article from its link to posted claim tasks. Safe to run again."""
+    with ctx.session() as session:
+        article = articles.get(session=session, article_id=article_id)
+        if article is None:
+            log.warning("ingest skipped: article_id=%s not found", article_id)
+            return
+        if article.state is ArticleState.DONE:
+            return
+        articles.start(session=session, article=article)
+    try:
+        _run(article_id, ctx)
+    except FactdeskError as error:
+        fail(article_id, error, ctx)
+
+
+def _run(article_id: int, ctx: WorkerContext) -> None:
+    with ctx.session() as session:
+        article = _load(session, article_id)
+        if article.slack_thread_ts is None:
+            anchor = render.anchor(article.url, article.requested_by)
+            response = _post(ctx, article.slack_channel_id, None, anchor)
+            article.slack_thread_ts = response
+    with ctx.session() as session:
+        article = _load(session, article_id)
+        if article.text_hash is None:
+            page = fetch(article.url, ctx.settings)
+            articles.store_extraction(session=session, article=article, extracted=extract(page))
+            found = find_claims(ctx, article.text or "")
+            claims.add_found(session=session, article=article, found=found)
+    _post_thread(article_id, ctx)
+    with ctx.session() as session:
+        article = _load(session, article_id)
+        articles.finish(session=session, article=article)
+        message_ts = article.slack_message_ts
+        channel = article.slack_channel_id
+        log.info("ingest done article_id=%s claims=%s", article_id, len(article.claims))
+    if message_ts:
+        _swap_reaction(ctx, channel, message_ts, DONE_REACTION)
+
+
+def find_claims(ctx: WorkerContext, text: str) -> list[claims.NewClaim]:
+    """The finder's claims for `text`, capped per article."""
+    from workers.nlp import find_claims as finder
+
+    return [
+        claims.NewClaim(
+            text=found.text,
+            start_char=found.start_char,
+            end_char=found.end_char,
+            score=found.score,
+            reasons=found.reasons,
+            rank=found.rank,
+        )
+        for found in finder(ctx.nlp, text, max_claims=ctx.settings.max_claims_per_article)
+    ]
+
+
+def _post_thread(article_id: int, ctx: WorkerContext) -> None:
+    # Each post's ts is committed before the next post, so a re-run resumes where the
+    # last run stopped instead of posting the thread again.
+    with ctx.session() as session:
+        article = _load(session, article_id)
+        if article.slack_summary_ts is None:
+            tally = claims.tally(session=session, article_id=article.id)
+            article.slack_summary_ts = _post(
+                ctx,
+                article.slack_channel_id,
+                article.slack_thread_ts,
+                render.summary(article, tally),
+            )
+        task_ids = [claim.id for claim in article.claims if claim.slack_ts is None]
+    for claim_id in task_ids:
+        with ctx.session() as session:
+            claim = claims.get(session=session, claim_id=claim_id)
+            number, total = position(claim)
+            claim.slack_ts = _post(
+                ctx,
+                claim.article.slack_channel_id,
+                claim.article.slack_thread_ts,
+                render.claim_task(claim, number=number, total=total),
+            )
+
+
+def position(claim: Claim) -> tuple[int, int]:
+    """The claim's number in its article (document order) and the article's claim count."""
+    siblings = claim.article.claims
+    return siblings.index(claim) + 1, len(siblings)
+
+
+def _post(ctx: WorkerContext, channel: str, thread_ts: str | None, message: render.Message) -> str:
+    try:
+        response = ctx.slack.chat_postMessage(
+            channel=channel,
+            thread_ts=thread_ts,
+            text=message.text,
+            blocks=message.blocks or None,
+            unfurl_links=False,
+            unfurl_media=False,
+        )
+    except SlackApiError as exc:
+        raise SlackPostFailed(detail=f"{exc.response.get('error')} channel={channel}") from exc
+    return str(response["ts"])
+
+
+def fail(article_id: int, error: FactdeskError, ctx: WorkerContext) -> None:
+    """Record the failure and tell the thread why, in words a newsroom reads."""
+    with ctx.session() as session:
+        article = _load(session, article_id)
+        articles.fail(session=session, article=article, error=error)
+        channel, thread_ts, message_ts = (
+            article.slack_channel_id,
+            article.slack_thread_ts,
+            article.slack_message_ts,
+        )
+        reply = render.failure(article, error)
+    log.warning(
+        "ingest failed article_id=%s code=%s detail=%s", article_id, error.code, error.detail
+    )
+    if isinstance(error, SlackPostFailed):
+        return  # Slack itself refused; another post would fail the same way
+    try:
+        _post(ctx, channel, thread_ts, reply)
+    except SlackPostFailed as exc:
+        log.warning("failure reply not posted article_id=%s detail=%s", article_id, exc.detail)
+    if message_ts:
+        _swap_reaction(ctx, channel, message_ts, FAILED_REACTION)
+
+
+def _swap_reaction(ctx: WorkerContext, channel: str, ts: str, done: str) -> None:
+    """Replace the working reaction on the shared message with the outcome's."""
+    for call, name in (
+        (ctx.slack.reactions_remove, ctx.settings.working_reaction),
+        (ctx.slack.reactions_add, done),
+    ):
+        try:
+            call(channel=channel, timestamp=ts, name=name)
+        except SlackApiError as exc:
+            # Only decoration: a missing or duplicate reaction must not fail the ingest.
+            log.info("reaction %s skipped: %s", name, exc.response.get("error"))
+
+
+def _load(session: Session, article_id: int) -> Article:
+    article = articles.get(session=session, article_id=article_id)
+    assert article is not None, f"article {article_id} vanished mid-ingest"
+    return article

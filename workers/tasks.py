@@ -1,0 +1,44 @@
+"""Celery tasks. They take ids, never objects, and are safe to run twice."""
+
+from __future__ import annotations
+
+import logging
+from functools import cache
+
+from factdesk.errors import FactdeskError
+from factdesk.queue import APPLY_CLAIM_ACTION, INGEST_ARTICLE
+from workers import claim_actions, ingest
+from workers.app import celery_app, settings
+from workers.context import WorkerContext
+
+log = logging.getLogger(__name__)
+
+
+class InternalError(FactdeskError):
+    code = "internal_error"
+    user_message = (
+        "Something went wrong on my side while reading this link. "
+        "The people who run Factdesk can find the details in the worker log."
+    )
+
+
+@cache
+def context() -> WorkerContext:
+    """The process's context, built on first use (after the fork, never before)."""
+    return WorkerContext(settings)
+
+
+@celery_app.task(name=INGEST_ARTICLE)
+def ingest_article(article_id: int) -> None:
+    try:
+        ingest.ingest_article(article_id, context())
+    except Exception as exc:  # the person who shared the link still gets an answer
+        log.exception("ingest crashed article_id=%s", article_id)
+        ingest.fail(article_id, InternalError(detail=repr(exc)), context())
+
+
+@celery_app.task(name=APPLY_CLAIM_ACTION)
+def apply_claim_action(claim_id: int, action: str, user_id: str, *, channel_id: str) -> None:
+    claim_actions.apply_claim_action(
+        claim_id, action, user_id, channel_id=channel_id, ctx=context()
+    )
