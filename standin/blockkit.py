@@ -406,9 +406,7 @@ class _Checker:
             self.fail(f"unsupported type: {kind}", f"{pointer}/type")
             return
         if "block_id" in block:
-            block_id = self.string(
-                block["block_id"], f"{pointer}/block_id", max_len=255, min_len=1
-            )
+            block_id = self.string(block["block_id"], f"{pointer}/block_id", max_len=255, min_len=1)
             if block_id is not None:
                 if block_id in self._block_ids:
                     self.fail(f"duplicate block_id: {block_id}", f"{pointer}/block_id")
@@ -441,9 +439,7 @@ class _Checker:
     def context(self, block: dict[str, Any], pointer: str) -> None:
         if not self.required(block, "elements", pointer):
             return
-        elements = self.array(
-            block["elements"], f"{pointer}/elements", max_items=10, min_items=1
-        )
+        elements = self.array(block["elements"], f"{pointer}/elements", max_items=10, min_items=1)
         for i, item in enumerate(elements or []):
             item_ptr = f"{pointer}/elements/{i}"
             if isinstance(item, dict) and item.get("type") == "image":
@@ -458,9 +454,7 @@ class _Checker:
     def actions(self, block: dict[str, Any], pointer: str) -> None:
         if not self.required(block, "elements", pointer):
             return
-        elements = self.array(
-            block["elements"], f"{pointer}/elements", max_items=25, min_items=1
-        )
+        elements = self.array(block["elements"], f"{pointer}/elements", max_items=25, min_items=1)
         action_ids: set[str] = set()
         for i, item in enumerate(elements or []):
             self.element(

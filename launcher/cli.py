@@ -1,0 +1,186 @@
+"""The `factdesk` command."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from dataclasses import asdict
+from pathlib import Path
+
+from factdesk.logs import configure
+from factdesk.settings import MANIFEST_PATH, Settings
+
+log = logging.getLogger("factdesk")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="factdesk", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser(
+        "bot", help="serve Slack events (HTTP, or Socket Mode with SLACK_APP_TOKEN)"
+    )
+    worker = commands.add_parser("worker", help="run a Celery worker")
+    worker.add_argument("--concurrency", "-c", type=int, default=None)
+    commands.add_parser("beat", help="run the Celery beat scheduler (run exactly one)")
+    commands.add_parser("run", help="bot, worker and beat together on one machine")
+    commands.add_parser("migrate", help="apply database migrations")
+    claims = commands.add_parser("claims", help="print the claims found in a file, URL or stdin")
+    claims.add_argument("source", help="a text file, an http(s) URL, or - for stdin")
+    claims.add_argument("--json", action="store_true", help="print JSON instead of text")
+    commands.add_parser("demo", help="the whole path on embedded defaults, against local stand-ins")
+    args = parser.parse_args(argv)
+
+    settings = Settings()
+    configure(settings.log_level)
+    handler = {
+        "bot": run_bot,
+        "worker": lambda s: run_worker(s, args.concurrency),
+        "beat": run_beat,
+        "run": run_all,
+        "migrate": run_migrate,
+        "claims": lambda s: print_claims(s, args.source, as_json=args.json),
+        "demo": run_demo,
+    }[args.command]
+    return handler(settings)
+
+
+def run_migrate(settings: Settings) -> int:
+    from factdesk.db import migrate
+
+    migrate(settings.resolved_database_url)
+    log.info("database migrated")
+    return 0
+
+
+def _require_slack(settings: Settings) -> bool:
+    missing = settings.missing_for_slack()
+    if missing:
+        print(
+            "Factdesk can't connect to Slack yet: set "
+            + " and ".join(missing)
+            + " in the environment or in .env.\n"
+            f"Create the Slack app from {MANIFEST_PATH} (api.slack.com/apps > Create New App > "
+            "From a manifest), install it to your workspace, and copy the tokens from its pages.\n"
+            "To see Factdesk work without Slack, run `make demo`.",
+            file=sys.stderr,
+        )
+        return False
+    return True
+
+
+def _embedded_redis(settings: Settings) -> None:
+    if settings.uses_embedded_redis:
+        from factdesk.embedded_redis import EmbeddedRedis
+
+        EmbeddedRedis(settings.embedded_redis_socket).start()
+
+
+def run_bot(settings: Settings) -> int:
+    if not _require_slack(settings):
+        return 2
+    _embedded_redis(settings)
+    from bot.app import create_app
+    from bot.server import serve
+
+    serve(settings, create_app(settings))
+    return 0
+
+
+def run_worker(settings: Settings, concurrency: int | None) -> int:
+    _embedded_redis(settings)
+    from workers.app import celery_app
+
+    celery_app.worker_main(
+        [
+            "worker",
+            f"--loglevel={settings.log_level}",
+            f"--concurrency={concurrency or settings.worker_concurrency}",
+            "--without-gossip",
+            "--without-mingle",
+        ]
+    )
+    return 0
+
+
+def run_beat(settings: Settings) -> int:
+    _embedded_redis(settings)
+    from workers.app import celery_app
+
+    settings.var_dir.mkdir(parents=True, exist_ok=True)
+    schedule = settings.var_dir / "celerybeat-schedule"
+    celery_app.start(["beat", f"--loglevel={settings.log_level}", f"--schedule={schedule}"])
+    return 0
+
+
+def run_all(settings: Settings) -> int:
+    if not _require_slack(settings):
+        return 2
+    from factdesk.embedded_redis import EmbeddedRedis
+    from launcher.procs import Processes
+
+    run_migrate(settings)
+    redis = EmbeddedRedis(settings.embedded_redis_socket) if settings.uses_embedded_redis else None
+    try:
+        env = {}
+        if redis is not None:
+            redis.start()
+            env["REDIS_URL"] = redis.url
+        with Processes(env) as processes:
+            for name in ("bot", "worker", "beat"):
+                processes.start(name, name)
+            log.info("bot, worker and beat running; Ctrl-C stops them")
+            try:
+                stopped = processes.wait_any()
+            except KeyboardInterrupt:
+                return 0
+            log.error("%s stopped; stopping the others", stopped)
+            return 1
+    finally:
+        if redis is not None:
+            redis.stop()
+
+
+def print_claims(settings: Settings, source: str, *, as_json: bool) -> int:
+    from factdesk.errors import FactdeskError
+    from workers.context import pipeline
+    from workers.nlp import find_claims
+
+    try:
+        text = _read_source(settings, source)
+    except FactdeskError as error:
+        print(f"{error.user_message} ({error.code})", file=sys.stderr)
+        return 2
+    found = find_claims(
+        pipeline(settings.spacy_model), text, max_claims=settings.max_claims_per_article
+    )
+    if as_json:
+        print(json.dumps([asdict(claim) for claim in found], indent=2, ensure_ascii=False))
+        return 0
+    for claim in found:
+        print(f"#{claim.rank:<3} {claim.score:.2f}  {claim.text}")
+        print(f"      {', '.join(claim.reasons)}  [{claim.start_char}:{claim.end_char}]")
+    print(f"{len(found)} claims")
+    return 0
+
+
+def _read_source(settings: Settings, source: str) -> str:
+    if source == "-":
+        return sys.stdin.read()
+    if source.startswith(("http://", "https://")):
+        from workers.extract import extract
+        from workers.fetch import fetch
+
+        return extract(fetch(source, settings)).text
+    return Path(source).read_text(encoding="utf-8")
+
+
+def run_demo(settings: Settings) -> int:
+    from launcher.demo import run
+
+    return run(settings)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,339 @@
+"""Build and send inbound Slack requests (events, interactions, slash commands), signed.
+
+Our bot only trusts requests that carry a valid ``X-Slack-Signature``, so tests and the
+demo reach it the way Slack would: a real HTTP POST with the documented payload shape,
+signed with the app's signing secret (v0 HMAC-SHA256 over ``v0:{timestamp}:{body}``).
+
+Every sender refuses any URL that is not on the loopback interface.  That guard is the
+point of routing all posts through this module: a mistyped setting in a test can never
+send traffic off the machine.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import time
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Mapping
+from email.message import Message
+from typing import IO, Any
+from urllib.parse import urlencode, urlsplit
+
+from standin.slack_api import DEFAULT_APP_ID, DEFAULT_CHANNELS, DEFAULT_USERS
+
+__all__ = [
+    "LOCAL_HOSTS",
+    "block_actions",
+    "ensure_local",
+    "message_event",
+    "post_command",
+    "post_event",
+    "post_interaction",
+    "sign",
+    "slash_command",
+]
+
+LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+DEFAULT_TEAM_DOMAIN = "factdesk-demo"
+DEFAULT_BOT_USER_ID = "UFACTBOT"
+# Slack puts a verification token in every payload; signed requests make it obsolete, so
+# a fixed dummy keeps the shape honest without pretending to be a secret.
+VERIFICATION_TOKEN = "standin-verification-token"  # noqa: S105
+
+
+def sign(
+    body: bytes,
+    secret: str,
+    timestamp: int | None = None,
+    *,
+    content_type: str | None = None,
+) -> dict[str, str]:
+    """Headers that make ``body`` verify against ``secret`` the way Slack signs requests.
+
+    ``timestamp`` defaults to now; pass an old one to test replay protection.
+    ``content_type``, when given, is added as ``Content-Type``.
+    """
+    ts = int(time.time()) if timestamp is None else int(timestamp)
+    base = b"v0:" + str(ts).encode("ascii") + b":" + body
+    digest = hmac.new(secret.encode("utf-8"), base, hashlib.sha256).hexdigest()
+    headers = {
+        "X-Slack-Request-Timestamp": str(ts),
+        "X-Slack-Signature": f"v0={digest}",
+    }
+    if content_type is not None:
+        headers["Content-Type"] = content_type
+    return headers
+
+
+def _user_name(user: str) -> str:
+    known = DEFAULT_USERS.get(user)
+    return known[0] if known else user.lower()
+
+
+def _channel_name(channel: str) -> str:
+    return DEFAULT_CHANNELS.get(channel, channel.lower())
+
+
+def _trigger_id() -> str:
+    now = int(time.time())
+    return f"{now}.{uuid.uuid4().int % 10**9}.{uuid.uuid4().hex[:20]}"
+
+
+def message_event(
+    *,
+    text: str,
+    channel: str,
+    user: str,
+    ts: str,
+    team_id: str = "T0FACTDESK",
+    api_app_id: str = DEFAULT_APP_ID,
+    thread_ts: str | None = None,
+    subtype: str | None = None,
+    bot_id: str | None = None,
+    event_id: str | None = None,
+    bot_user_id: str = DEFAULT_BOT_USER_ID,
+) -> dict[str, Any]:
+    """An ``event_callback`` envelope around a ``message`` event, as the Events API sends it.
+
+    ``bot_user_id`` is the installing bot, named in ``authorizations``.
+    """
+    event: dict[str, Any] = {
+        "type": "message",
+        "user": user,
+        "ts": ts,
+        "text": text,
+        "team": team_id,
+        "channel": channel,
+        "event_ts": ts,
+        "channel_type": "channel",
+    }
+    if bot_id is None and subtype is None:
+        # People's messages carry a client id and a rich_text rendering of the text.
+        event["client_msg_id"] = str(uuid.uuid4())
+        event["blocks"] = [
+            {
+                "type": "rich_text",
+                "block_id": uuid.uuid4().hex[:5],
+                "elements": [
+                    {
+                        "type": "rich_text_section",
+                        "elements": [{"type": "text", "text": text}],
+                    }
+                ],
+            }
+        ]
+    if bot_id is not None:
+        event["bot_id"] = bot_id
+        event["app_id"] = api_app_id
+    if subtype is not None:
+        event["subtype"] = subtype
+    if thread_ts is not None:
+        event["thread_ts"] = thread_ts
+        if thread_ts != ts:
+            event["parent_user_id"] = user
+    return {
+        "token": VERIFICATION_TOKEN,
+        "team_id": team_id,
+        "context_team_id": team_id,
+        "context_enterprise_id": None,
+        "api_app_id": api_app_id,
+        "event": event,
+        "type": "event_callback",
+        "event_id": event_id if event_id is not None else f"Ev{uuid.uuid4().hex[:10].upper()}",
+        "event_time": int(float(ts)),
+        "authorizations": [
+            {
+                "enterprise_id": None,
+                "team_id": team_id,
+                "user_id": bot_user_id,
+                "is_bot": True,
+                "is_enterprise_install": False,
+            }
+        ],
+        "is_ext_shared_channel": False,
+        "event_context": f"4-{uuid.uuid4().hex}",
+    }
+
+
+def _find_action(
+    message: Mapping[str, Any], action_id: str
+) -> tuple[str | None, dict[str, Any] | None]:
+    """Locate the element with ``action_id`` in the message's blocks: (block_id, element)."""
+    for block in message.get("blocks") or []:
+        if not isinstance(block, dict):
+            continue
+        candidates = list(block.get("elements") or [])
+        if block.get("accessory") is not None:
+            candidates.append(block["accessory"])
+        for element in candidates:
+            if isinstance(element, dict) and element.get("action_id") == action_id:
+                return block.get("block_id"), element
+    return None, None
+
+
+def block_actions(
+    *,
+    action_id: str,
+    value: str,
+    user: str,
+    channel: str,
+    message: dict[str, Any],
+    block_id: str | None = None,
+    team_id: str = "T0FACTDESK",
+    response_url: str = "",
+    trigger_id: str | None = None,
+    api_app_id: str = DEFAULT_APP_ID,
+    team_domain: str = DEFAULT_TEAM_DOMAIN,
+) -> dict[str, Any]:
+    """A ``block_actions`` payload for a button click on ``message``.
+
+    When ``block_id`` is omitted it is taken from the block that holds ``action_id`` in
+    ``message["blocks"]``, and the button's text comes from there too, so a test can click
+    a button exactly as the bot rendered it.
+    """
+    found_block_id, element = _find_action(message, action_id)
+    if block_id is None:
+        block_id = found_block_id or uuid.uuid4().hex[:5]
+    text = (element or {}).get("text") or {"type": "plain_text", "text": value, "emoji": True}
+    user_name = _user_name(user)
+    return {
+        "type": "block_actions",
+        "user": {"id": user, "username": user_name, "name": user_name, "team_id": team_id},
+        "api_app_id": api_app_id,
+        "token": VERIFICATION_TOKEN,
+        "container": {
+            "type": "message",
+            "message_ts": message.get("ts", ""),
+            "channel_id": channel,
+            "is_ephemeral": False,
+        },
+        "trigger_id": trigger_id if trigger_id is not None else _trigger_id(),
+        "team": {"id": team_id, "domain": team_domain},
+        "enterprise": None,
+        "is_enterprise_install": False,
+        "channel": {"id": channel, "name": _channel_name(channel)},
+        "message": message,
+        "state": {"values": {}},
+        "response_url": response_url,
+        "actions": [
+            {
+                "action_id": action_id,
+                "block_id": block_id,
+                "text": text,
+                "value": value,
+                "type": "button",
+                "action_ts": f"{time.time():.6f}",
+            }
+        ],
+    }
+
+
+def slash_command(
+    *,
+    command: str,
+    text: str,
+    user: str,
+    channel: str,
+    team_id: str = "T0FACTDESK",
+    response_url: str = "",
+    trigger_id: str | None = None,
+    api_app_id: str = DEFAULT_APP_ID,
+    team_domain: str = DEFAULT_TEAM_DOMAIN,
+) -> dict[str, str]:
+    """The form fields Slack posts for a slash command."""
+    return {
+        "token": VERIFICATION_TOKEN,
+        "team_id": team_id,
+        "team_domain": team_domain,
+        "channel_id": channel,
+        "channel_name": _channel_name(channel),
+        "user_id": user,
+        "user_name": _user_name(user),
+        "command": command,
+        "text": text,
+        "api_app_id": api_app_id,
+        "is_enterprise_install": "false",
+        "response_url": response_url,
+        "trigger_id": trigger_id if trigger_id is not None else _trigger_id(),
+    }
+
+
+def post_event(
+    url: str,
+    envelope: dict[str, Any],
+    secret: str,
+    *,
+    retry_num: int | None = None,
+    timeout: float = 10,
+) -> tuple[int, str]:
+    """POST an Events API envelope as signed JSON; returns (status, body text).
+
+    ``retry_num`` adds the headers Slack sends when it redelivers an event it thinks
+    timed out, to test the bot's de-duplication.
+    """
+    body = json.dumps(envelope).encode("utf-8")
+    headers = sign(body, secret, content_type="application/json")
+    if retry_num is not None:
+        headers["X-Slack-Retry-Num"] = str(retry_num)
+        headers["X-Slack-Retry-Reason"] = "http_timeout"
+    return _post(url, body, headers, timeout)
+
+
+def post_interaction(
+    url: str, payload: dict[str, Any], secret: str, *, timeout: float = 10
+) -> tuple[int, str]:
+    """POST an interaction the way Slack does: a form with one ``payload`` JSON field."""
+    body = urlencode({"payload": json.dumps(payload)}).encode("utf-8")
+    headers = sign(body, secret, content_type="application/x-www-form-urlencoded")
+    return _post(url, body, headers, timeout)
+
+
+def post_command(
+    url: str, form: dict[str, str], secret: str, *, timeout: float = 10
+) -> tuple[int, str]:
+    """POST slash-command form fields, signed."""
+    body = urlencode(form).encode("utf-8")
+    headers = sign(body, secret, content_type="application/x-www-form-urlencoded")
+    return _post(url, body, headers, timeout)
+
+
+def ensure_local(url: str) -> None:
+    """Raise ``ValueError`` unless ``url`` is http(s) on 127.0.0.1, localhost or ::1."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or parts.hostname not in LOCAL_HOSTS:
+        raise ValueError(f"refusing to send a test request off this machine: {url!r}")
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """A redirect could point anywhere, so it is returned as the answer, not followed."""
+
+    def redirect_request(
+        self,
+        req: urllib.request.Request,
+        fp: IO[bytes],
+        code: int,
+        msg: str,
+        headers: Message,
+        newurl: str,
+    ) -> urllib.request.Request | None:
+        return None
+
+
+# An empty ProxyHandler ignores *_proxy variables: loopback traffic must stay loopback.
+_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}), _NoRedirect())
+
+
+def _post(url: str, body: bytes, headers: dict[str, str], timeout: float) -> tuple[int, str]:
+    ensure_local(url)
+    request = urllib.request.Request(url, data=body, headers=headers, method="POST")  # noqa: S310
+    try:
+        with _OPENER.open(request, timeout=timeout) as response:
+            return int(response.status), response.read().decode("utf-8", "replace")
+    except urllib.error.HTTPError as exc:
+        # Non-2xx answers are results to assert on, not failures of the helper.
+        with exc:
+            return int(exc.code), exc.read().decode("utf-8", "replace")

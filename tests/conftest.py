@@ -1,0 +1,273 @@
+"""Shared fixtures: databases on both dialects, rolled-back sessions, factories, servers."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+import redis
+from celery import Celery
+from pydantic import SecretStr
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from factdesk.db import alembic_config, make_engine, migrate, session_scope
+from factdesk.settings import Settings
+
+if TYPE_CHECKING:
+    from standin.articles import ArticleServer
+
+    from standin.slack_api import SlackStandIn
+from tests import factories
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "seeds"
+POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
+
+
+def pytest_report_header() -> list[str]:
+    return [
+        f"storage tests: SQLite{' and PostgreSQL' if POSTGRES_URL else ' only'}",
+        f"scenario broker: {os.environ.get('TEST_REDIS_URL') or 'embedded redis-server'}",
+    ]
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if not POSTGRES_URL:
+        terminalreporter.write_line(
+            "PostgreSQL storage tests skipped: TEST_DATABASE_URL is not set "
+            "(.ci/run sets it when 127.0.0.1:5432 answers)."
+        )
+    if not os.environ.get("TEST_REDIS_URL"):
+        terminalreporter.write_line(
+            "Scenario tests ran on the embedded redis-server: TEST_REDIS_URL is not set."
+        )
+
+
+BACKENDS = [
+    "sqlite",
+    pytest.param(
+        "postgresql",
+        marks=pytest.mark.skipif(not POSTGRES_URL, reason="TEST_DATABASE_URL not set"),
+    ),
+]
+
+
+def _fresh_database(url: str) -> None:
+    """Drop everything the migrations made, then migrate from scratch (tests downgrades too)."""
+    from alembic import command
+
+    command.downgrade(alembic_config(url), "base")
+    migrate(url)
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def engine(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Engine]:
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+    else:
+        assert POSTGRES_URL
+        url = POSTGRES_URL
+    _fresh_database(url)
+    engine = make_engine(url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def session(engine: Engine) -> Iterator[Session]:
+    """A session whose every change, commits included, is rolled back after the test."""
+    with engine.connect() as connection:
+        transaction = connection.begin()
+        db = Session(
+            bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+        )
+        factories.bind(db)
+        try:
+            yield db
+        finally:
+            db.close()
+            transaction.rollback()
+
+
+@pytest.fixture(scope="session")
+def slack() -> Iterator[SlackStandIn]:
+    from standin.slack_api import SlackStandIn
+
+    with SlackStandIn() as standin:
+        yield standin
+
+
+@pytest.fixture(scope="session")
+def pages() -> Iterator[ArticleServer]:
+    from standin.articles import ArticleServer
+
+    with ArticleServer(SEEDS) as server:
+        yield server
+
+
+SIGNING_SECRET = "test-signing-secret"
+
+
+@dataclass
+class System:
+    """The running system: Slack stand-in, article server, bot over HTTP, a Celery worker."""
+
+    slack: SlackStandIn
+    pages: ArticleServer
+    bot_url: str
+    settings: Settings
+
+    @property
+    def events_url(self) -> str:
+        return f"{self.bot_url}/slack/events"
+
+    def session(self) -> AbstractContextManager[Session]:
+        return session_scope(self.settings.resolved_database_url)
+
+    def share(self, text: str, *, channel: str = "C0NEWSDESK", user: str = "U0ANA") -> str:
+        """Post `text` as a person, and deliver the signed event to the bot."""
+        from standin.signing import message_event, post_event
+
+        ts = self.slack.add_message(channel, text, user=user)
+        status, body = post_event(
+            self.events_url,
+            message_event(text=text, channel=channel, user=user, ts=ts),
+            SIGNING_SECRET,
+        )
+        assert status == 200, body
+        return ts
+
+    def wait_until_done(self, ts: str, *, channel: str = "C0NEWSDESK", timeout: float = 60) -> str:
+        """Wait for the outcome reaction on a shared message; return its name."""
+
+        def outcome(slack: SlackStandIn) -> bool:
+            names = {r["name"] for r in slack.message(channel, ts).get("reactions", [])}
+            return bool(names & {"white_check_mark", "warning"})
+
+        self.slack.wait_for(outcome, timeout=timeout)
+        names = {r["name"] for r in self.slack.message(channel, ts)["reactions"]}
+        return "warning" if "warning" in names else "white_check_mark"
+
+    def click(
+        self, message: dict[str, Any], action_id: str, *, user: str, channel: str = "C0NEWSDESK"
+    ) -> None:
+        """Click a button on a stored message, as Slack would deliver it."""
+        from standin.signing import block_actions, post_interaction
+
+        button = next(
+            element
+            for block in message["blocks"]
+            for element in block.get("elements", [])
+            if element.get("action_id") == action_id
+        )
+        payload = block_actions(
+            action_id=action_id,
+            value=button["value"],
+            user=user,
+            channel=channel,
+            message=message,
+            response_url=self.slack.response_url(f"click-{message['ts']}"),
+        )
+        status, body = post_interaction(self.events_url, payload, SIGNING_SECRET)
+        assert status == 200, body
+
+
+def _broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    url = os.environ.get("TEST_REDIS_URL")
+    if url:
+        redis.Redis.from_url(url).flushdb()
+        yield url
+        return
+    from factdesk.embedded_redis import EmbeddedRedis
+
+    with EmbeddedRedis(tmp_path_factory.mktemp("redis") / "redis.sock") as embedded:
+        yield embedded.url
+
+
+@pytest.fixture(scope="session")
+def system(
+    slack: SlackStandIn, pages: ArticleServer, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[System]:
+    import waitress
+
+    from bot.app import create_app
+    from bot.server import wsgi_app
+    from factdesk.queue import create_celery
+
+    var = tmp_path_factory.mktemp("var")
+    broker = contextmanager(_broker)(tmp_path_factory)
+    broker_url = broker.__enter__()
+    settings = Settings(
+        slack_bot_token=SecretStr("xoxb-test"),
+        slack_signing_secret=SecretStr(SIGNING_SECRET),
+        slack_api_url=slack.base_url,
+        database_url=f"sqlite:///{var / 'factdesk.db'}",
+        redis_url=broker_url,
+        var_dir=var,
+        log_level="INFO",
+    )
+    migrate(settings.resolved_database_url)
+    env = {
+        **os.environ,
+        "SLACK_BOT_TOKEN": "xoxb-test",
+        "SLACK_API_URL": slack.base_url,
+        "DATABASE_URL": settings.resolved_database_url,
+        "REDIS_URL": broker_url,
+        "VAR_DIR": str(var),
+        "LOG_LEVEL": "INFO",
+    }
+    log_path = var / "worker.log"
+    with open(log_path, "wb") as log_file:
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "launcher.cli", "worker", "--concurrency", "2"],
+            env=env,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    celery = create_celery(settings)
+    server = waitress.create_server(
+        wsgi_app(create_app(settings)), host="127.0.0.1", port=0, threads=8, _quiet=True
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        _wait_for_worker(celery, worker, log_path)
+        yield System(
+            slack=slack,
+            pages=pages,
+            bot_url=f"http://127.0.0.1:{server.effective_port}",
+            settings=settings,
+        )
+    finally:
+        server.close()
+        os.killpg(worker.pid, signal.SIGTERM)
+        try:
+            worker.wait(15)
+        except subprocess.TimeoutExpired:
+            os.killpg(worker.pid, signal.SIGKILL)
+            worker.wait()
+        broker.__exit__(None, None, None)
+
+
+def _wait_for_worker(celery: Celery, worker: subprocess.Popen[bytes], log_path: Path) -> None:
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        if worker.poll() is not None:
+            pytest.fail(f"the worker exited:\n{log_path.read_text()[-4000:]}")
+        if celery.control.ping(timeout=0.5):
+            return
+    pytest.fail(f"the worker did not answer a ping:\n{log_path.read_text()[-4000:]}")

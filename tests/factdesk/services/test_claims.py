@@ -1,0 +1,113 @@
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from factdesk.errors import AlreadyClaimed, ClaimNotFound
+from factdesk.models import ClaimEvent, ClaimStatus, EventAction
+from factdesk.services import claims
+from tests.factories import ArticleFactory, ClaimFactory
+
+
+def test_claim_task_assigns_and_audits(session: Session) -> None:
+    claim = ClaimFactory()
+
+    claimed = claims.claim_task(session=session, claim_id=claim.id, user_id="U0BEN")
+
+    assert claimed.assignee == "U0BEN"
+    assert claimed.claimed_at is not None and claimed.claimed_at.tzinfo is not None
+    events = session.scalars(select(ClaimEvent).where(ClaimEvent.claim_id == claim.id)).all()
+    assert [(e.actor, e.action, e.to_value) for e in events] == [
+        ("U0BEN", EventAction.CLAIMED, "U0BEN")
+    ]
+
+
+def test_second_claimant_is_told_who_has_it(session: Session) -> None:
+    claim = ClaimFactory()
+    claims.claim_task(session=session, claim_id=claim.id, user_id="U0BEN")
+
+    with pytest.raises(AlreadyClaimed) as refused:
+        claims.claim_task(session=session, claim_id=claim.id, user_id="U0ANA")
+
+    assert refused.value.user_message == "This task is already claimed by <@U0BEN>."
+    assert claims.get(session=session, claim_id=claim.id).assignee == "U0BEN"
+
+
+def test_claiming_twice_by_the_same_person_is_a_no_op(session: Session) -> None:
+    claim = ClaimFactory()
+    claims.claim_task(session=session, claim_id=claim.id, user_id="U0BEN")
+    claims.claim_task(session=session, claim_id=claim.id, user_id="U0BEN")
+
+    assert len(session.scalars(select(ClaimEvent)).all()) == 1
+
+
+def test_unknown_claim(session: Session) -> None:
+    with pytest.raises(ClaimNotFound):
+        claims.claim_task(session=session, claim_id=987654, user_id="U0BEN")
+
+
+def test_verdict_records_who_when_and_from_what(session: Session) -> None:
+    claim = ClaimFactory()
+
+    claims.set_status(
+        session=session,
+        claim_id=claim.id,
+        user_id="U0ANA",
+        status=ClaimStatus.DISPUTED,
+        note="The ministry's figure is 1,500.",
+        evidence_urls=["https://example.org/report"],
+    )
+
+    session.refresh(claim)
+    assert claim.status is ClaimStatus.DISPUTED
+    assert claim.status_set_by == "U0ANA"
+    assert claim.assignee == "U0ANA", "a verdict on an unclaimed task takes it"
+    event = session.scalars(select(ClaimEvent)).one()
+    assert (event.from_value, event.to_value) == ("open", "disputed")
+    assert event.evidence_urls == ["https://example.org/report"]
+    assert event.note == "The ministry's figure is 1,500."
+
+
+def test_claim_events_are_append_only(session: Session) -> None:
+    claim = ClaimFactory()
+    claims.claim_task(session=session, claim_id=claim.id, user_id="U0BEN")
+    event = session.scalars(select(ClaimEvent)).one()
+
+    event.note = "rewritten history"
+    with pytest.raises(ValueError, match="audit trail"):
+        session.flush()
+
+
+def test_tally_counts_each_state(session: Session) -> None:
+    article = ArticleFactory()
+    open_, claimed, confirmed, disputed, _ = ClaimFactory.create_batch(5, article=article)
+    claims.claim_task(session=session, claim_id=claimed.id, user_id="U0BEN")
+    for claim, status in ((confirmed, ClaimStatus.CONFIRMED), (disputed, ClaimStatus.DISPUTED)):
+        claims.set_status(session=session, claim_id=claim.id, user_id="U0ANA", status=status)
+
+    tally = claims.tally(session=session, article_id=article.id)
+
+    assert tally == claims.Tally(total=5, open=2, claimed=1, confirmed=1, disputed=1, unverified=0)
+    assert tally.checked == 2
+
+
+def test_add_found_is_idempotent(session: Session) -> None:
+    article = ArticleFactory()
+    found = [
+        claims.NewClaim(
+            text="A said 3.", start_char=0, end_char=9, score=0.9, reasons=["x"], rank=1
+        ),
+        claims.NewClaim(
+            text="B said 4.", start_char=10, end_char=19, score=0.7, reasons=[], rank=2
+        ),
+    ]
+
+    first = claims.add_found(session=session, article=article, found=found)
+    again = claims.add_found(session=session, article=article, found=found)
+
+    assert [c.id for c in first] == [c.id for c in again]
+    assert [c.text for c in claims.list_for_article(session=session, article_id=article.id)] == [
+        "A said 3.",
+        "B said 4.",
+    ]

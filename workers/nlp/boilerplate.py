@@ -1,0 +1,174 @@
+"""spaCy component that marks page furniture left in scraped article text.
+
+Extractors such as trafilatura keep ad markers, photo credits, datelines, bylines,
+section labels, share/newsletter/cookie prompts and "Read more" links as lines of
+their own. None of them is a claim, and some (a dateline full of numbers, a credit
+naming an organisation) would otherwise look check-worthy to the claim scorer.
+
+Each sentence unit (see ``segments.sentence_spans``) gets ``span._.is_boilerplate``.
+"""
+
+from __future__ import annotations
+
+import re
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+from workers.nlp.segments import line_text, sentence_spans
+
+FACTORY_NAME = "factdesk_boilerplate"
+EXTENSION = "is_boilerplate"
+
+# Page furniture is short. Long lines are paragraphs: a rule matched by a whole line
+# is trusted only up to this many words, past it each sentence is judged alone.
+_MAX_LINE_WORDS = 25
+_MAX_FURNITURE_WORDS = 15
+# Cookie banners are the one kind of furniture written as full sentences.
+_MAX_COOKIE_WORDS = 60
+
+_WORD = re.compile(r"[^\W_]+(?:['’.-][^\W_]+)*")
+
+_SHORT_RULES: tuple[re.Pattern[str], ...] = tuple(
+    re.compile(pattern, re.IGNORECASE)
+    for pattern in (
+        # Ad slots left by WordPress ad plugins and ad labels.
+        r"^\[\s*ad[\s_-]*\d*\s*\]$",
+        r"^(?:advertisement|advertising|sponsored(?:\s+content)?|ad)$",
+        # Links back to the syndicated original.
+        r"^source(?:\s+link|\s*:.*)$",
+        # Photo credits, inline ("... Credit: Shutterstock") or leading ("Photo: AFP").
+        r"\b(?:photo|image|picture|video)?\s*credits?\s*:",
+        r"^\(?\s*(?:file\s+)?(?:photo|image|picture|photograph|illustration|video)"
+        r"\s*(?:by\b|:|/)",
+        r"(?:^|[(/|]|\bvia\s)\s*(?:getty\s+images|shutterstock|ap\s+photo|afp|reuters|epa|alamy)"
+        r"\b[^.!?]*$",
+        # Credit lines of wire copy.
+        r"^(?:written|reporting|reported|additional\s+reporting|editing|edited)\s+by\b",
+        # Social and newsletter prompts.
+        r"^share(?:\s+(?:this|on|via|the)\b.*)?\s*:?$",
+        r"\b(?:sign\s*up|subscribe)\b.*\bnewsletters?\b",
+        r"^subscribe(?:\s+(?:now|today|here))?\W*$",
+        r"^follow\s+us\b",
+        # Links to other pages and legal footers.
+        r"^(?:read\s+more|read\s+also|also\s+read|see\s+also|click\s+here|continue\s+reading)\b",
+        r"^(?:related|recommended|more)(?:\s+(?:articles?|stories|news|coverage|content|"
+        r"posts?|reading|links?|videos?|for\s+you|from\s+\w+))?\s*(?::|$)",
+        r"^(?:©|\(c\)\s|copyright\b)",
+        r"\ball\s+rights\s+reserved\b",
+    )
+)
+
+_COOKIE_WORD = re.compile(r"\bcookies?\b", re.IGNORECASE)
+_COOKIE_CONTEXT = re.compile(
+    r"\b(?:we\s+use|(?:site|website)\s+uses|accept|consent|policy|settings|preferences)\b",
+    re.IGNORECASE,
+)
+
+# Bylines are names: every word after "By" is capitalised ("By Jane Doe and John
+# Roe, Reuters"), which keeps "By 2030 emissions will halve." out.
+_BYLINE = re.compile(
+    r"^(?i:by)\s+[A-Z][\w'’.-]*(?:\s*(?:,|&|\||\band\b)?\s*[A-Z][\w'’.-]*){0,7}\.?$"
+)
+
+_DATELINE_PREFIX = re.compile(
+    r"^(?:first\s+|last\s+)?(?:published|updated|posted|modified)\b\s*:?\s*(?:on|at)?\b\s*",
+    re.IGNORECASE,
+)
+_BYLINE_TAIL = re.compile(r"\s+by\s+.*$", re.IGNORECASE)
+_MONTHS = (
+    "january february march april may june july august september october november december "
+    "jan feb mar apr jun jul aug sep sept oct nov dec"
+).split()
+_WEEKDAYS = (
+    "monday tuesday wednesday thursday friday saturday sunday mon tue tues wed thu thurs fri sat sun"
+).split()
+_DATE_ANCHORS = frozenset({*_MONTHS, *_WEEKDAYS, "today", "yesterday"})
+# Words that can appear in a dateline next to the date itself; a line made only of
+# these is a timestamp, while "Updated figures show ..." has other words.
+_DATE_WORDS = _DATE_ANCHORS | frozenset(
+    (
+        "on at of the and am pm a m p ago just now hour hours hr hrs minute minutes min mins "
+        "second seconds day days week weeks month months year years st nd rd th "
+        "edt est cdt cst mdt mst pdt pst gmt utc bst cet cest ist et ct mt pt"
+    ).split()
+)
+
+
+def is_boilerplate_text(text: str) -> bool:
+    """Whether a stripped line or sentence is page furniture rather than article text."""
+    text = text.strip()
+    if not text:
+        return False
+    n_words = len(_WORD.findall(text))
+    if n_words <= _MAX_FURNITURE_WORDS and (
+        any(rule.search(text) for rule in _SHORT_RULES)
+        or _BYLINE.match(text) is not None
+        or _is_section_label(text)
+        or _is_dateline(text)
+    ):
+        return True
+    return (
+        n_words <= _MAX_COOKIE_WORDS
+        and _COOKIE_WORD.search(text) is not None
+        and _COOKIE_CONTEXT.search(text) is not None
+    )
+
+
+def _is_section_label(text: str) -> bool:
+    # "INTERNATIONAL", "WORLD NEWS": capitals only, a few words, no sentence punctuation.
+    words = _WORD.findall(text)
+    return (
+        0 < len(words) <= 4
+        and text.isupper()
+        and not any(char.isdigit() for char in text)
+        and text[-1] not in ".!?"
+    )
+
+
+def _is_dateline(text: str) -> bool:
+    prefix = _DATELINE_PREFIX.match(text)
+    rest = _BYLINE_TAIL.sub("", text[prefix.end() :] if prefix else text)
+    words = re.findall(r"[a-z]+", rest.lower())
+    if any(word not in _DATE_WORDS for word in words):
+        return False
+    if prefix is not None:
+        # "Published on ..." / "Updated" alone: the label itself says it is a timestamp.
+        return True
+    return any(char.isdigit() for char in rest) and (
+        any(word in _DATE_ANCHORS for word in words) or ":" in rest or "/" in rest
+    )
+
+
+class BoilerplateMarker:
+    """Sets ``span._.is_boilerplate`` on every sentence unit of a doc."""
+
+    def __init__(self, name: str = FACTORY_NAME) -> None:
+        self.name = name
+        register_extensions()
+
+    def __call__(self, doc: Doc) -> Doc:
+        for unit in sentence_spans(doc):
+            line = line_text(unit)
+            # Long lines are paragraphs: whole-line rules would then judge every
+            # sentence by its neighbours, so only the sentence itself counts.
+            line_is_junk = len(_WORD.findall(line)) <= _MAX_LINE_WORDS and is_boilerplate_text(
+                line
+            )
+            unit._.set(EXTENSION, line_is_junk or is_boilerplate_text(unit.text))
+        return doc
+
+
+def register_extensions() -> None:
+    if not Span.has_extension(EXTENSION):
+        Span.set_extension(EXTENSION, default=False)
+
+
+def is_boilerplate(span: Span) -> bool:
+    """Typed accessor: False when the marker has not run on the span's doc."""
+    return Span.has_extension(EXTENSION) and bool(span._.get(EXTENSION))
+
+
+@Language.factory(FACTORY_NAME)
+def make_boilerplate_marker(nlp: Language, name: str) -> BoilerplateMarker:
+    return BoilerplateMarker(name)

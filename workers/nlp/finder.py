@@ -1,0 +1,156 @@
+"""Claim finding for one article text: pipeline set-up, ranking and de-duplication."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import spacy
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from workers.nlp import boilerplate, claim_scorer
+
+COMPONENTS = (boilerplate.FACTORY_NAME, claim_scorer.FACTORY_NAME)
+
+# The rules read surface forms, tags, the parse and entities; the lemmatizer is dead
+# weight and the senter (off by default in the English models) duplicates the parser.
+_EXCLUDED_PIPES = ("lemmatizer", "senter")
+
+# Above this a text is cut at paragraph breaks and streamed through nlp.pipe: one doc
+# that size is slow to parse, holds a lot of memory, and past nlp.max_length spaCy
+# refuses it outright.
+LARGE_TEXT_CHARS = 100_000
+_CHUNK_CHARS = 10_000
+
+_DUPLICATE_JACCARD = 0.8
+_WORDS = re.compile(r"\w+")
+
+
+@dataclass(frozen=True)
+class FoundClaim:
+    text: str
+    start_char: int
+    end_char: int
+    score: float
+    reasons: tuple[str, ...]
+    rank: int  # 1 = most check-worthy
+
+
+def build_pipeline(model: str | Language) -> Language:
+    """Load a spaCy model by name (or take a ready Language) and add the Factdesk
+    components after its NER, or last when it has none."""
+    nlp = spacy.load(model, exclude=list(_EXCLUDED_PIPES)) if isinstance(model, str) else model
+    anchor = "ner" if "ner" in nlp.pipe_names else None
+    for name in COMPONENTS:
+        if name in nlp.pipe_names:
+            anchor = name
+            continue
+        if anchor is None:
+            nlp.add_pipe(name)
+        else:
+            nlp.add_pipe(name, after=anchor)
+        anchor = name
+    return nlp
+
+
+def find_claims(nlp: Language, text: str, *, max_claims: int = 15) -> list[FoundClaim]:
+    """The most check-worthy sentences of ``text``, in document order.
+
+    Near-duplicates (equal once normalised, or sharing >= 80% of their words) are
+    reported once, at their first occurrence; the rest are ranked by score, earlier
+    first on ties, and the best ``max_claims`` are kept.
+    """
+    if max_claims < 0:
+        raise ValueError(f"max_claims must be >= 0, got {max_claims}")
+    missing = [name for name in COMPONENTS if name not in nlp.pipe_names]
+    if missing:
+        raise ValueError(f"pipeline lacks {', '.join(missing)}: build it with build_pipeline()")
+    if max_claims == 0 or not text.strip():
+        return []
+
+    candidates: list[_Candidate] = []
+    for offset, doc in _parsed(nlp, text):
+        for span in doc.spans[claim_scorer.CLAIMS_KEY]:
+            start, end = offset + span.start_char, offset + span.end_char
+            candidates.append(
+                _Candidate(
+                    text=text[start:end],
+                    start_char=start,
+                    end_char=end,
+                    score=claim_scorer.claim_score(span),
+                    reasons=tuple(claim_scorer.claim_reasons(span)),
+                )
+            )
+
+    unique = _drop_near_duplicates(candidates)
+    best = sorted(unique, key=lambda c: (-c.score, c.start_char))[:max_claims]
+    return sorted(
+        (
+            FoundClaim(c.text, c.start_char, c.end_char, c.score, c.reasons, rank)
+            for rank, c in enumerate(best, start=1)
+        ),
+        key=lambda claim: claim.start_char,
+    )
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    text: str
+    start_char: int
+    end_char: int
+    score: float
+    reasons: tuple[str, ...]
+
+
+def _parsed(nlp: Language, text: str) -> Iterator[tuple[int, Doc]]:
+    limit = min(LARGE_TEXT_CHARS, nlp.max_length)
+    if len(text) <= limit:
+        yield 0, nlp(text)
+        return
+    size = min(_CHUNK_CHARS, limit)
+    for doc, offset in nlp.pipe(_chunks(text, size), as_tuples=True):
+        yield offset, doc
+
+
+def _chunks(text: str, size: int) -> Iterator[tuple[str, int]]:
+    """Consecutive slices of ``text`` of at most ``size`` chars, each with its offset,
+    cut after a line break when there is one (paragraphs stay whole), else after a
+    sentence end, else between words."""
+    start = 0
+    while start < len(text):
+        end = min(start + size, len(text))
+        if end < len(text):
+            for separator in ("\n", ". ", " "):
+                cut = text.rfind(separator, start, end)
+                if cut > start:
+                    end = cut + len(separator)
+                    break
+        yield text[start:end], start
+        start = end
+
+
+def _drop_near_duplicates(candidates: list[_Candidate]) -> list[_Candidate]:
+    kept: list[_Candidate] = []
+    seen_exact: set[str] = set()
+    kept_words: list[frozenset[str]] = []
+    for candidate in sorted(candidates, key=lambda c: c.start_char):
+        words = _WORDS.findall(candidate.text.lower())
+        normalised = " ".join(words)
+        if normalised in seen_exact:
+            continue
+        word_set = frozenset(words)
+        if any(_jaccard(word_set, other) >= _DUPLICATE_JACCARD for other in kept_words):
+            continue
+        seen_exact.add(normalised)
+        kept_words.append(word_set)
+        kept.append(candidate)
+    return kept
+
+
+def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
+    # Sets whose sizes differ by more than the threshold allows cannot reach it.
+    if not a or not b or min(len(a), len(b)) < _DUPLICATE_JACCARD * max(len(a), len(b)):
+        return 0.0
+    return len(a & b) / len(a | b)
