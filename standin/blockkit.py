@@ -195,7 +195,8 @@ class _Checker:
         if self.required(text_obj, "text", pointer):
             self.string(text_obj["text"], f"{pointer}/text", max_len=max_len, min_len=1)
         if kind == "mrkdwn" and "emoji" in text_obj:
-            self.fail("emoji is only allowed on plain_text", f"{pointer}/emoji")
+            # "emoji" belongs to plain_text only; Slack refuses it on mrkdwn.
+            self.fail("invalid additional property: emoji", pointer)
 
     def optional_text(
         self,

@@ -451,7 +451,7 @@ class SlackStandIn:
 
     # -- request handling (called from the HTTP handler threads) -----------------
 
-    def handle_api(
+    def _handle_api(
         self,
         method: str,
         args: dict[str, Any],
@@ -492,7 +492,7 @@ class SlackStandIn:
             self._record(method, args, token, status, body, path)
         return status, body, headers
 
-    def handle_response_url(self, body: bytes, path: str) -> tuple[int, str]:
+    def _handle_response_url(self, body: bytes, path: str) -> tuple[int, str]:
         """Emulate a ``response_url``: accept a JSON message and answer ``ok``."""
         args: dict[str, Any] = {}
         status, text = 200, "ok"
@@ -515,11 +515,11 @@ class SlackStandIn:
             self._record("response_url", args, None, status, response, path)
         return status, text
 
-    def calls_json(self) -> list[dict[str, Any]]:
+    def _calls_json(self) -> list[dict[str, Any]]:
         with self._lock:
             return [asdict(c) for c in self._calls]
 
-    def messages_json(self, channel: str | None) -> Any:
+    def _messages_json(self, channel: str | None) -> Any:
         with self._lock:
             if channel is None:
                 return copy.deepcopy(self._messages)
@@ -1008,12 +1008,12 @@ class _Handler(BaseHTTPRequestHandler):
         if path.startswith("/api/"):
             self._api(unquote(path[len("/api/") :]), query, body)
         elif path.startswith("/response/") and self.command == "POST":
-            status, text = self.standin.handle_response_url(body, path)
+            status, text = self.standin._handle_response_url(body, path)
             self._send(status, text.encode(), "text/plain; charset=utf-8")
         elif path == "/_standin/calls" and self.command == "GET":
-            self._send_json(200, self.standin.calls_json())
+            self._send_json(200, self.standin._calls_json())
         elif path == "/_standin/messages" and self.command == "GET":
-            messages = self.standin.messages_json(query.get("channel"))
+            messages = self.standin._messages_json(query.get("channel"))
             if messages is None:
                 self._send_json(404, {"ok": False, "error": "channel_not_found"})
             else:
@@ -1041,7 +1041,7 @@ class _Handler(BaseHTTPRequestHandler):
         if parsed is None:
             is_json = "json" in self.headers.get("Content-Type", "")
             body_error = "invalid_json" if is_json else "invalid_form_data"
-        status, reply, headers = self.standin.handle_api(
+        status, reply, headers = self.standin._handle_api(
             method, args, token, self.path, body_error=body_error
         )
         self._send_json(status, reply, headers)
