@@ -20,6 +20,11 @@ from workers.nlp.segments import line_text, sentence_spans
 FACTORY_NAME = "factdesk_boilerplate"
 EXTENSION = "is_boilerplate"
 
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
 # Page furniture is short. Long lines are paragraphs: a rule matched by a whole line
 # is trusted only up to this many words, past it each sentence is judged alone.
 _MAX_LINE_WORDS = 25
@@ -27,7 +32,8 @@ _MAX_FURNITURE_WORDS = 15
 # Cookie banners are the one kind of furniture written as full sentences.
 _MAX_COOKIE_WORDS = 60
 
-_WORD = re.compile(r"[^\W_]+(?:['’.-][^\W_]+)*")
+_APOSTROPHES = "'\u2019"
+_WORD = re.compile(rf"[^\W_]+(?:[{_APOSTROPHES}.-][^\W_]+)*")
 
 _SHORT_RULES: tuple[re.Pattern[str], ...] = tuple(
     re.compile(pattern, re.IGNORECASE)
@@ -37,8 +43,7 @@ _SHORT_RULES: tuple[re.Pattern[str], ...] = tuple(
         r"^(?:advertisement|advertising|sponsored(?:\s+content)?|ad)$",
         # Links back to the syndicated original.
         r"^source(?:\s+link|\s*:.*)$",
-        # Photo credits, inline ("... Credit: Shutterstock") or leading ("Photo: AFP").
-        r"\b(?:photo|image|picture|video)?\s*credits?\s*:",
+        # Photo credits: leading ("Photo: AFP"), or after a caption, see _CREDIT.
         r"^\(?\s*(?:file\s+)?(?:photo|image|picture|photograph|illustration|video)"
         r"\s*(?:by\b|:|/)",
         r"(?:^|[(/|]|\bvia\s)\s*(?:getty\s+images|shutterstock|ap\s+photo|afp|reuters|epa|alamy)"
@@ -59,6 +64,10 @@ _SHORT_RULES: tuple[re.Pattern[str], ...] = tuple(
     )
 )
 
+# Case matters: "Credit: Shutterstock" ends a caption, "tax credits: ..." is prose.
+_CREDIT = re.compile(
+    r"(?:\b(?:[Pp]hoto|[Ii]mage|[Pp]icture|[Vv]ideo)\s+[Cc]redits?|\bCredits?|\bCREDITS?)\s*:"
+)
 _COOKIE_WORD = re.compile(r"\bcookies?\b", re.IGNORECASE)
 _COOKIE_CONTEXT = re.compile(
     r"\b(?:we\s+use|(?:site|website)\s+uses|accept|consent|policy|settings|preferences)\b",
@@ -68,7 +77,8 @@ _COOKIE_CONTEXT = re.compile(
 # Bylines are names: every word after "By" is capitalised ("By Jane Doe and John
 # Roe, Reuters"), which keeps "By 2030 emissions will halve." out.
 _BYLINE = re.compile(
-    r"^(?i:by)\s+[A-Z][\w'’.-]*(?:\s*(?:,|&|\||\band\b)?\s*[A-Z][\w'’.-]*){0,7}\.?$"
+    rf"^(?i:by)\s+[A-Z][\w{_APOSTROPHES}.-]*"
+    rf"(?:\s*(?:,|&|\||\band\b)?\s*[A-Z][\w{_APOSTROPHES}.-]*){{0,7}}\.?$"
 )
 
 _DATELINE_PREFIX = re.compile(
@@ -76,22 +86,20 @@ _DATELINE_PREFIX = re.compile(
     re.IGNORECASE,
 )
 _BYLINE_TAIL = re.compile(r"\s+by\s+.*$", re.IGNORECASE)
-_MONTHS = (
+
+
+_DATE_ANCHORS = _words(
     "january february march april may june july august september october november december "
-    "jan feb mar apr jun jul aug sep sept oct nov dec"
-).split()
-_WEEKDAYS = (
-    "monday tuesday wednesday thursday friday saturday sunday mon tue tues wed thu thurs fri sat sun"
-).split()
-_DATE_ANCHORS = frozenset({*_MONTHS, *_WEEKDAYS, "today", "yesterday"})
+    "jan feb mar apr jun jul aug sep sept oct nov dec "
+    "monday tuesday wednesday thursday friday saturday sunday "
+    "mon tue tues wed thu thurs fri sat sun today yesterday"
+)
 # Words that can appear in a dateline next to the date itself; a line made only of
 # these is a timestamp, while "Updated figures show ..." has other words.
-_DATE_WORDS = _DATE_ANCHORS | frozenset(
-    (
-        "on at of the and am pm a m p ago just now hour hours hr hrs minute minutes min mins "
-        "second seconds day days week weeks month months year years st nd rd th "
-        "edt est cdt cst mdt mst pdt pst gmt utc bst cet cest ist et ct mt pt"
-    ).split()
+_DATE_WORDS = _DATE_ANCHORS | _words(
+    "on at of the and am pm a m p ago just now hour hours hr hrs minute minutes min mins "
+    "second seconds day days week weeks month months year years st nd rd th "
+    "edt est cdt cst mdt mst pdt pst gmt utc bst cet cest ist et ct mt pt"
 )
 
 
@@ -103,6 +111,7 @@ def is_boilerplate_text(text: str) -> bool:
     n_words = len(_WORD.findall(text))
     if n_words <= _MAX_FURNITURE_WORDS and (
         any(rule.search(text) for rule in _SHORT_RULES)
+        or _CREDIT.search(text) is not None
         or _BYLINE.match(text) is not None
         or _is_section_label(text)
         or _is_dateline(text)
@@ -148,13 +157,12 @@ class BoilerplateMarker:
         register_extensions()
 
     def __call__(self, doc: Doc) -> Doc:
+        doc_text = doc.text
         for unit in sentence_spans(doc):
-            line = line_text(unit)
+            line = line_text(unit, doc_text)
             # Long lines are paragraphs: whole-line rules would then judge every
             # sentence by its neighbours, so only the sentence itself counts.
-            line_is_junk = len(_WORD.findall(line)) <= _MAX_LINE_WORDS and is_boilerplate_text(
-                line
-            )
+            line_is_junk = len(_WORD.findall(line)) <= _MAX_LINE_WORDS and is_boilerplate_text(line)
             unit._.set(EXTENSION, line_is_junk or is_boilerplate_text(unit.text))
         return doc
 

@@ -17,6 +17,7 @@ without a tagger), so the component never needs more than a sentencizer to run.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 
 from spacy.language import Language
@@ -30,6 +31,11 @@ SCORE_EXTENSION = "claim_score"
 REASONS_EXTENSION = "claim_reasons"
 CLAIMS_KEY = "claims"
 SENTENCES_KEY = "sentences"
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
 
 NUMBER = "number or statistic"
 ENTITY_WITH_VERB = "named entity with a factual verb"
@@ -57,6 +63,7 @@ WEIGHTS: dict[str, float] = {
     CAUSAL: 0.1,
 }
 
+
 _NUMBER_LABELS = frozenset({"CARDINAL", "PERCENT", "MONEY", "QUANTITY", "ORDINAL"})
 _ACTOR_LABELS = frozenset({"PERSON", "ORG", "GPE", "NORP", "LOC", "FAC", "EVENT", "LAW"})
 _DATE_LABELS = frozenset({"DATE", "TIME"})
@@ -69,34 +76,28 @@ _SUBJECT_DEPS = frozenset({"nsubj", "nsubjpass", "csubj", "csubjpass"})
 _MODALS = frozenset({"will", "would", "may", "might", "can", "could", "shall", "should", "must"})
 
 # Surface forms, not lemmas: the pipeline runs without a lemmatizer.
-_ATTRIBUTION_VERBS = frozenset(
-    (
-        "say says said tell tells told estimate estimates estimated confirm confirms confirmed "
-        "report reports reported announce announces announced state states stated "
-        "claim claims claimed insist insists insisted warn warns warned add adds added "
-        "note notes noted acknowledge acknowledges acknowledged deny denies denied "
-        "reveal reveals revealed disclose discloses disclosed conclude concludes concluded "
-        "testify testifies testified admit admits admitted allege alleges alleged"
-    ).split()
+_ATTRIBUTION_VERBS = _words(
+    "say says said tell tells told estimate estimates estimated confirm confirms confirmed "
+    "report reports reported announce announces announced state states stated "
+    "claim claims claimed insist insists insisted warn warns warned add adds added "
+    "note notes noted acknowledge acknowledges acknowledged deny denies denied "
+    "reveal reveals revealed disclose discloses disclosed conclude concludes concluded "
+    "testify testifies testified admit admits admitted allege alleges alleged"
 )
 
 # Without a tagger: common finite forms, plus regular "-ed" past tenses (see
 # _is_factual_verb), so that blank pipelines still recognise "Austin confirmed".
-_FALLBACK_FINITE_VERBS = _ATTRIBUTION_VERBS | frozenset(
-    (
-        "is are was were am has have had does did do sent sends made makes went goes took "
-        "takes gave gives won wins lost loses rose rises fell falls grew grows spent spends "
-        "paid pays sold sells bought buys built builds met meets left leaves became becomes "
-        "began begins came comes got gets held holds kept keeps led leads ran runs saw sees "
-        "shows found finds brought brings hit hits cut cuts set sets put puts remains "
-        "wants needs includes contains owns employs"
-    ).split()
+_FALLBACK_FINITE_VERBS = _ATTRIBUTION_VERBS | _words(
+    "is are was were am has have had does did do sent sends made makes went goes took "
+    "takes gave gives won wins lost loses rose rises fell falls grew grows spent spends "
+    "paid pays sold sells bought buys built builds met meets left leaves became becomes "
+    "began begins came comes got gets held holds kept keeps led leads ran runs saw sees "
+    "shows found finds brought brings hit hits cut cuts set sets put puts remains "
+    "wants needs includes contains owns employs"
 )
-_FALLBACK_COMPARATIVES = frozenset(
-    (
-        "more most less least fewer fewest larger largest bigger biggest higher highest "
-        "lower lowest greater greatest smaller smallest better best worse worst"
-    ).split()
+_FALLBACK_COMPARATIVES = _words(
+    "more most less least fewer fewest larger largest bigger biggest higher highest "
+    "lower lowest greater greatest smaller smallest better best worse worst"
 )
 _SUBJECT_PRONOUNS = frozenset({"i", "we", "you", "he", "she", "it", "they"})
 
@@ -122,7 +123,7 @@ _CAUSAL_PHRASES: tuple[tuple[str, ...], ...] = (
     ("resulted", "in"),
     ("results", "in"),
 )
-_QUESTION_TRAILERS = "\"'”’»)] "
+_QUESTION_TRAILERS = "\"'\u201d\u2019\u00bb)] "
 
 
 class ClaimScorer:
@@ -156,7 +157,7 @@ class ClaimScorer:
         for unit in units:
             reasons = _signals(unit, quoted, parsed)
             filtered = self._filter(unit)
-            score = 0.0 if filtered else round(min(1.0, sum(WEIGHTS[r] for r in reasons)), 2)
+            score = 0.0 if filtered else round(min(1.0, math.fsum(WEIGHTS[r] for r in reasons)), 2)
             unit._.set(SCORE_EXTENSION, score)
             unit._.set(REASONS_EXTENSION, [*reasons, filtered] if filtered else reasons)
             if not filtered and score >= self.threshold:
@@ -189,44 +190,56 @@ def _signals(unit: Span, quoted: Sequence[bool], parsed: bool) -> list[str]:
     outside = [token for token in tokens if not quoted[token.i] and token.is_alpha]
     content = inside if inside and outside and _mentions_attribution(outside) else tokens
 
+    comparison_phrases = _phrase_tokens(content, _COMPARISON_PHRASES)
     reasons: list[str] = []
-    if any(_is_number(token) for token in content):
+    # "the first time" is a superlative, not a statistic: its ORDINAL counts once.
+    if any(_is_number(token) for token in content if token.i not in comparison_phrases):
         reasons.append(NUMBER)
     if any(token.ent_type_ in _ACTOR_LABELS for token in content) and any(
-        _is_factual_verb(token) for token in content
+        _is_factual_verb(token, parsed) for token in content
     ):
         reasons.append(ENTITY_WITH_VERB)
     if attributed:
         reasons.append(ATTRIBUTION)
     if any(token.ent_type_ in _DATE_LABELS for token in content):
         reasons.append(DATED_EVENT)
-    if any(_is_comparative(token) for token in content) or _has_phrase(
-        content, _COMPARISON_PHRASES
-    ):
+    if comparison_phrases or any(_is_comparative(token) for token in content):
         reasons.append(COMPARISON)
-    if _has_phrase(content, _CAUSAL_PHRASES):
+    if _phrase_tokens(content, _CAUSAL_PHRASES):
         reasons.append(CAUSAL)
     return reasons
 
 
 def _is_number(token: Token) -> bool:
+    # "One of the mysteries", "one that could ...": "one" alone is far more often a
+    # pronoun than a count, even when NER calls it CARDINAL ("one million" still
+    # counts through "million").
+    if token.lower_ == "one":
+        return False
     if token.ent_type_ in _NUMBER_LABELS:
         return True
-    # Years and times are dates rather than statistics, and "one" is far more often a
-    # pronoun ("one that could ...") than a count.
-    return token.like_num and token.ent_type_ not in _DATE_LABELS and token.lower_ != "one"
+    # Years and times are dates rather than statistics.
+    return token.like_num and token.ent_type_ not in _DATE_LABELS
 
 
-def _is_factual_verb(token: Token) -> bool:
+def _is_factual_verb(token: Token, parsed: bool) -> bool:
     if token.ent_type_:
         return False
     if token.tag_:
-        return token.tag_ in _FINITE_TAGS
+        # A finite verb under a modal is still hypothetical: "Kim may believe that
+        # ... he wants", "Putin will give him whatever he wants".
+        return token.tag_ in _FINITE_TAGS and not (
+            parsed and any(_has_modal_aux(ancestor) for ancestor in token.ancestors)
+        )
     lower = token.lower_
     looks_finite = lower in _FALLBACK_FINITE_VERBS or (
         token.is_alpha and len(lower) > 4 and lower.endswith("ed")
     )
     return looks_finite and not _follows_modal(token)
+
+
+def _has_modal_aux(token: Token) -> bool:
+    return any(child.dep_ == "aux" and child.tag_ == "MD" for child in token.children)
 
 
 def _follows_modal(token: Token) -> bool:
@@ -240,9 +253,11 @@ def _is_comparative(token: Token) -> bool:
     return token.lower_ in _FALLBACK_COMPARATIVES
 
 
-def _has_phrase(tokens: Sequence[Token], phrases: Iterable[tuple[str, ...]]) -> bool:
+def _phrase_tokens(tokens: Sequence[Token], phrases: Iterable[tuple[str, ...]]) -> set[int]:
+    """Doc indices of the tokens that make up any occurrence of the phrases."""
     lowers = [token.lower_ for token in tokens]
     indices = [token.i for token in tokens]
+    found: set[int] = set()
     for phrase in phrases:
         size = len(phrase)
         for start in range(len(lowers) - size + 1):
@@ -251,8 +266,8 @@ def _has_phrase(tokens: Sequence[Token], phrases: Iterable[tuple[str, ...]]) -> 
                 tuple(lowers[start : start + size]) == phrase
                 and indices[start + size - 1] - indices[start] == size - 1
             ):
-                return True
-    return False
+                found.update(indices[start : start + size])
+    return found
 
 
 def _mentions_attribution(tokens: Iterable[Token]) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -14,8 +15,10 @@ from workers.nlp import boilerplate, claim_scorer
 
 COMPONENTS = (boilerplate.FACTORY_NAME, claim_scorer.FACTORY_NAME)
 
-# The rules read surface forms, tags, the parse and entities; the lemmatizer is dead
-# weight and the senter (off by default in the English models) duplicates the parser.
+# The rules read surface forms, tags, the parse and entities. The lemmatizer is dead
+# weight and the senter (off by default in the English models) duplicates the parser,
+# so neither is even loaded; anything else a model brings is switched off.
+_NEEDED_PIPES = ("tok2vec", "tagger", "parser", "attribute_ruler", "ner")
 _EXCLUDED_PIPES = ("lemmatizer", "senter")
 
 # Above this a text is cut at paragraph breaks and streamed through nlp.pipe: one doc
@@ -24,7 +27,8 @@ _EXCLUDED_PIPES = ("lemmatizer", "senter")
 LARGE_TEXT_CHARS = 100_000
 _CHUNK_CHARS = 10_000
 
-_DUPLICATE_JACCARD = 0.8
+# Near-duplicates: token Jaccard >= 4/5, kept as a fraction so the test is exact.
+_JACCARD_NUMERATOR, _JACCARD_DENOMINATOR = 4, 5
 _WORDS = re.compile(r"\w+")
 
 
@@ -41,7 +45,12 @@ class FoundClaim:
 def build_pipeline(model: str | Language) -> Language:
     """Load a spaCy model by name (or take a ready Language) and add the Factdesk
     components after its NER, or last when it has none."""
-    nlp = spacy.load(model, exclude=list(_EXCLUDED_PIPES)) if isinstance(model, str) else model
+    if isinstance(model, str):
+        nlp = spacy.load(model, exclude=list(_EXCLUDED_PIPES))
+        for name in [name for name in nlp.pipe_names if name not in _NEEDED_PIPES]:
+            nlp.disable_pipe(name)
+    else:
+        nlp = model
     anchor = "ner" if "ner" in nlp.pipe_names else None
     for name in COMPONENTS:
         if name in nlp.pipe_names:
@@ -132,25 +141,40 @@ def _chunks(text: str, size: int) -> Iterator[tuple[str, int]]:
 
 
 def _drop_near_duplicates(candidates: list[_Candidate]) -> list[_Candidate]:
-    kept: list[_Candidate] = []
+    ordered = sorted(candidates, key=lambda c: c.start_char)
+    word_lists = [_WORDS.findall(c.text.lower()) for c in ordered]
+    word_sets = [frozenset(words) for words in word_lists]
+    # Prefix filtering keeps this near-linear on huge texts: with the words of every
+    # set sorted rarest first, two sets at Jaccard >= 4/5 must share a word among
+    # the first few of each, so a candidate is compared only with the kept claims
+    # that share one, not with all of them.
+    frequency = Counter(word for words in word_sets for word in words)
+    index: defaultdict[str, list[int]] = defaultdict(list)
     seen_exact: set[str] = set()
-    kept_words: list[frozenset[str]] = []
-    for candidate in sorted(candidates, key=lambda c: c.start_char):
-        words = _WORDS.findall(candidate.text.lower())
+    kept: list[_Candidate] = []
+    kept_sets: list[frozenset[str]] = []
+    for candidate, words, word_set in zip(ordered, word_lists, word_sets, strict=True):
         normalised = " ".join(words)
         if normalised in seen_exact:
             continue
-        word_set = frozenset(words)
-        if any(_jaccard(word_set, other) >= _DUPLICATE_JACCARD for other in kept_words):
+        prefix = sorted(word_set, key=lambda word: (frequency[word], word))
+        prefix = prefix[: _prefix_length(len(word_set))]
+        rivals = {position for word in prefix for position in index[word]}
+        if any(_near_duplicate(word_set, kept_sets[position]) for position in rivals):
             continue
         seen_exact.add(normalised)
-        kept_words.append(word_set)
+        for word in prefix:
+            index[word].append(len(kept))
         kept.append(candidate)
+        kept_sets.append(word_set)
     return kept
 
 
-def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
-    # Sets whose sizes differ by more than the threshold allows cannot reach it.
-    if not a or not b or min(len(a), len(b)) < _DUPLICATE_JACCARD * max(len(a), len(b)):
-        return 0.0
-    return len(a & b) / len(a | b)
+def _prefix_length(size: int) -> int:
+    # size - ceil(size * 4/5) + 1, in integers.
+    return size - -(-size * _JACCARD_NUMERATOR // _JACCARD_DENOMINATOR) + 1
+
+
+def _near_duplicate(a: frozenset[str], b: frozenset[str]) -> bool:
+    shared = len(a & b)
+    return shared * _JACCARD_DENOMINATOR >= _JACCARD_NUMERATOR * (len(a) + len(b) - shared)

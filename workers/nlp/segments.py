@@ -77,9 +77,13 @@ def quoted_mask(doc: Doc) -> list[bool]:
     return mask
 
 
-def line_text(span: Span) -> str:
-    """The whole line of the doc's text that holds the span, stripped."""
-    text = span.doc.text
+def line_text(span: Span, doc_text: str | None = None) -> str:
+    """The whole line of the doc's text that holds the span, stripped.
+
+    Pass ``doc_text`` when calling this for many spans of one doc: Doc.text is rebuilt
+    from the tokens on every access.
+    """
+    text = span.doc.text if doc_text is None else doc_text
     start = text.rfind("\n", 0, span.start_char) + 1
     end = text.find("\n", span.end_char)
     return text[start : end if end != -1 else len(text)].strip()

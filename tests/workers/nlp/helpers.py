@@ -1,0 +1,60 @@
+"""Blank pipelines for the claim-finder unit tests: a tokenizer, a sentencizer and an
+entity ruler standing in for the statistical NER, so the tests run in milliseconds."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import spacy
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from workers.nlp import build_pipeline
+
+
+def _phrases(label: str, *names: str) -> list[dict[str, Any]]:
+    return [{"label": label, "pattern": name} for name in names]
+
+
+ENTITY_PATTERNS: list[dict[str, Any]] = [
+    *_phrases("GPE", "Russia", "Ukraine", "North Korea", "South Korea", "Italy", "Moscow", "Seoul"),
+    *_phrases("NORP", "North Korean", "American", "Russian"),
+    *_phrases("PERSON", "Lloyd Austin", "Austin", "Victor Cha", "Putin", "Kim"),
+    *_phrases("ORG", "Kremlin", "Reuters", "Pentagon"),
+    {
+        "label": "DATE",
+        "pattern": [{"LOWER": {"IN": ["monday", "tuesday", "wednesday", "yesterday"]}}],
+    },
+    {"label": "DATE", "pattern": [{"LOWER": "last"}, {"LOWER": {"IN": ["year", "week"]}}]},
+    {"label": "ORDINAL", "pattern": [{"LOWER": "first"}]},
+    {"label": "PERCENT", "pattern": [{"LIKE_NUM": True}, {"LOWER": "percent"}]},
+]
+
+
+def make_blank_pipeline(**scorer_config: object) -> Language:
+    nlp = spacy.blank("en")
+    nlp.add_pipe("sentencizer")
+    ruler = nlp.add_pipe("entity_ruler")
+    ruler.add_patterns(ENTITY_PATTERNS)  # type: ignore[attr-defined]
+    build_pipeline(nlp)
+    if scorer_config:
+        nlp.remove_pipe("factdesk_claim_scorer")
+        nlp.add_pipe("factdesk_claim_scorer", config=scorer_config)
+    return nlp
+
+
+def run_with_ents(nlp: Language, text: str, ents: list[tuple[str, str]]) -> Doc:
+    """Run the pipeline on ``text`` with the entities set by hand (substring, label)
+    instead of by the ruler."""
+    doc = nlp.make_doc(text)
+    spans = []
+    for substring, label in ents:
+        start = text.index(substring)
+        span = doc.char_span(start, start + len(substring), label=label)
+        assert span is not None, substring
+        spans.append(span)
+    doc.ents = spans
+    for name, component in nlp.pipeline:
+        if name != "entity_ruler":
+            doc = component(doc)
+    return doc

@@ -1,0 +1,114 @@
+from __future__ import annotations
+
+import pytest
+from spacy.language import Language
+
+from workers.nlp.boilerplate import BoilerplateMarker, is_boilerplate, is_boilerplate_text
+from workers.nlp.segments import sentence_spans
+
+SEED_JUNK = [
+    "[ad_1]",
+    "INTERNATIONAL",
+    "Published on October 23, 2024 at 11:00 pm",
+    "Russian invasion of Ukraine Credit: Shutterstock",
+    "[ad_2]",
+    "Source link",
+]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        *SEED_JUNK,
+        "Advertisement",
+        "By Jane Doe",
+        "By JANE DOE and John Roe, Reuters",
+        "Updated 3 hours ago",
+        "Updated: Oct. 24, 2024 8:15 am EDT",
+        "Last updated on Wednesday",
+        "October 23, 2024",
+        "Photo: AFP",
+        "(AP Photo/Evan Vucci)",
+        "Soldiers near Kursk. Photo by John Smith/Getty Images",
+        "WORLD NEWS",
+        "Share this article",
+        "Share on Facebook",
+        "Sign up for our newsletter",
+        "Subscribe to our daily newsletter for more stories like this",
+        "We use cookies to improve your experience on our site.",
+        "Read more",
+        "Read more: Russia sends 2,500 troops to the front",
+        "Related articles",
+        "© 2024 Example Media. All rights reserved.",
+        "Reporting by Jane Doe; Editing by John Roe",
+    ],
+)
+def test_page_furniture_is_boilerplate(line: str) -> None:
+    assert is_boilerplate_text(line)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "USA: North Korean troops are in Russia to fight against Ukraine",
+        "American officials said they estimate 2,500 North Korean troops have been dispatched",
+        "Updated figures show 2,000 people died in the floods.",
+        "By 2030, emissions will fall by 40 percent.",
+        "Share prices fell 5% on Monday.",
+        "NATO said it sent 300 troops.",
+        "The bill extends tax credits: 2 million families benefit.",
+        "Related to this, officials said 12 people died.",
+        "More than 600,000 soldiers were killed or injured.",
+        "Russia has denied previous reports about the presence of North Korean troops.",
+        "Published research shows that 40 percent of the wells ran dry.",
+        "The photo agency Shutterstock said revenue rose 10% in 2023.",
+        "",
+    ],
+)
+def test_article_text_is_not_boilerplate(line: str) -> None:
+    assert not is_boilerplate_text(line)
+
+
+def test_component_marks_each_unit(blank_nlp: Language) -> None:
+    doc = blank_nlp(
+        "[ad_1]\nINTERNATIONAL\nRussia sent 2,500 troops to Ukraine on Monday.\n"
+        "Russian invasion of Ukraine Credit: Shutterstock\n[ad_2]\nSource link"
+    )
+
+    marks = {unit.text: is_boilerplate(unit) for unit in sentence_spans(doc)}
+
+    assert marks == {
+        "[ad_1]": True,
+        "INTERNATIONAL": True,
+        "Russia sent 2,500 troops to Ukraine on Monday.": False,
+        "Russian invasion of Ukraine Credit: Shutterstock": True,
+        "[ad_2]": True,
+        "Source link": True,
+    }
+    assert all(unit._.is_boilerplate is marks[unit.text] for unit in sentence_spans(doc))
+
+
+def test_in_a_paragraph_only_the_furniture_sentence_is_marked(blank_nlp: Language) -> None:
+    paragraph = (
+        "Russia sent 2,500 troops to the border on Monday, officials said, in a move that "
+        "analysts in Kyiv and in Seoul described as a serious escalation. Read more. "
+        "The Kremlin has not commented on the report."
+    )
+
+    marks = [is_boilerplate(unit) for unit in sentence_spans(blank_nlp(paragraph))]
+
+    assert marks == [False, True, False]
+
+
+def test_a_short_line_is_judged_whole(blank_nlp: Language) -> None:
+    # A caption line that the sentencizer splits is still one piece of furniture.
+    doc = blank_nlp("Russian invasion of Ukraine. Credit: Shutterstock")
+
+    assert [is_boilerplate(unit) for unit in sentence_spans(doc)] == [True, True]
+
+
+def test_extensions_register_idempotently_and_default_to_false(blank_nlp: Language) -> None:
+    BoilerplateMarker()
+    BoilerplateMarker("another")
+
+    assert is_boilerplate(blank_nlp.make_doc("[ad_1]")[:]) is False

@@ -1,0 +1,309 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+from tests.workers.nlp.helpers import make_blank_pipeline, run_with_ents
+from workers.nlp.claim_scorer import (
+    ATTRIBUTION,
+    CAUSAL,
+    COMPARISON,
+    DATED_EVENT,
+    ENTITY_WITH_VERB,
+    FILTERED_BOILERPLATE,
+    FILTERED_QUESTION,
+    FILTERED_TOO_LONG,
+    FILTERED_TOO_SHORT,
+    NUMBER,
+    WEIGHTS,
+    ClaimScorer,
+    claim_reasons,
+    claim_score,
+)
+
+Units = Callable[[str], list[Span]]
+
+
+def only_unit(units_of: Units, text: str) -> Span:
+    (unit,) = units_of(text)
+    return unit
+
+
+def test_reason_strings_are_the_ones_slack_shows() -> None:
+    assert set(WEIGHTS) == {
+        "number or statistic",
+        "named entity with a factual verb",
+        "attribution",
+        "dated event",
+        "comparison or superlative",
+        "causal claim",
+    }
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("The ministry counted 2,500 soldiers at the border crossing.", NUMBER),
+        ("Turnout rose to 61 percent in the northern districts.", NUMBER),
+        ("The army lost twelve tanks near the border crossing.", NUMBER),
+        ("Russia sent troops to the border crossing near the river.", ENTITY_WITH_VERB),
+        ("Officials said the border was closed to all traffic.", ATTRIBUTION),
+        ("According to Reuters, the border was closed to all traffic.", ATTRIBUTION),
+        ("The crossing near the river was closed to all traffic, said Victor Cha.", ATTRIBUTION),
+        ("The border crossing near the river was closed on Monday.", DATED_EVENT),
+        ("Prices rose more than expected in the capital city.", COMPARISON),
+        ("It was the largest protest the capital has ever seen.", COMPARISON),
+        ("For the first time the rebels entered the capital city.", COMPARISON),
+        ("The bridge collapsed because the river flooded the town.", CAUSAL),
+        ("The town flooded due to the heavy rain in the hills.", CAUSAL),
+        ("Heavy rain in the hills led to floods in the town below.", CAUSAL),
+    ],
+)
+def test_each_signal_gives_its_reason(units_of: Units, text: str, reason: str) -> None:
+    assert reason in claim_reasons(only_unit(units_of, text))
+
+
+@pytest.mark.parametrize(
+    ("text", "absent"),
+    [
+        # A year is a date, not a statistic.
+        ("The border crossing near the river was closed last year.", NUMBER),
+        # "one" is usually a pronoun.
+        ("One of the mysteries is what the rebels want in return.", NUMBER),
+        # An entity without a verb, and a verb under a modal, do not assert anything.
+        ("The long road from Moscow to the sea near Seoul.", ENTITY_WITH_VERB),
+        ("Russia would have sent troops to Ukraine next year.", ENTITY_WITH_VERB),
+        # A reporting verb with nobody doing the reporting.
+        ("Said to be closed, the border crossing stayed quiet all week.", ATTRIBUTION),
+        ("The border crossing near the river was closed to all traffic.", CAUSAL),
+    ],
+)
+def test_signals_are_not_found_where_absent(units_of: Units, text: str, absent: str) -> None:
+    assert absent not in claim_reasons(only_unit(units_of, text))
+
+
+def test_entities_set_by_hand_are_used(blank_nlp: Language) -> None:
+    text = "Lloyd Austin confirmed on Wednesday that Pyongyang sent troops to Russia."
+    doc = run_with_ents(
+        blank_nlp,
+        text,
+        [("Lloyd Austin", "PERSON"), ("Wednesday", "DATE"), ("Pyongyang", "GPE")],
+    )
+
+    (unit,) = doc.spans["claims"]
+    assert claim_reasons(unit) == [ENTITY_WITH_VERB, ATTRIBUTION, DATED_EVENT]
+    assert claim_score(unit) == 0.7
+    assert unit._.claim_score == 0.7
+
+
+def test_score_is_the_capped_sum_of_the_weights(units_of: Units) -> None:
+    unit = only_unit(
+        units_of,
+        "American officials said on Monday that Russia sent more than 2,500 troops "
+        "because the front collapsed.",
+    )
+
+    assert claim_reasons(unit) == [
+        NUMBER,
+        ENTITY_WITH_VERB,
+        ATTRIBUTION,
+        DATED_EVENT,
+        COMPARISON,
+        CAUSAL,
+    ]
+    assert claim_score(unit) == 1.0
+
+
+def test_claims_are_the_units_at_or_above_threshold(blank_nlp: Language) -> None:
+    doc = blank_nlp(
+        "Russia sent 2,500 troops to Ukraine on Monday.\n"
+        "Officials said the border was closed to all traffic.\n"
+        "According to Reuters, the border was closed to all traffic."
+    )
+
+    scores = [claim_score(unit) for unit in doc.spans["sentences"]]
+    assert scores == [0.9, 0.2, 0.5]
+    assert [unit.text for unit in doc.spans["claims"]] == [
+        "Russia sent 2,500 troops to Ukraine on Monday.",
+        "According to Reuters, the border was closed to all traffic.",
+    ]
+
+
+def test_threshold_is_configurable() -> None:
+    strict = make_blank_pipeline(threshold=0.95)
+
+    doc = strict("Russia sent 2,500 troops to Ukraine on Monday.")
+
+    assert claim_score(doc.spans["sentences"][0]) == 0.9
+    assert list(doc.spans["claims"]) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("Did Russia send 2,500 troops to Ukraine on Monday?", FILTERED_QUESTION),
+        ("“Did Russia send 2,500 troops to Ukraine on Monday?”", FILTERED_QUESTION),
+        ("Russia sent 2,500 troops.", FILTERED_TOO_SHORT),
+        ("Published on Monday, October 23, 2024 at 11:00 pm", FILTERED_BOILERPLATE),
+        ("Read more: Russia sent 2,500 troops to Ukraine on Monday", FILTERED_BOILERPLATE),
+    ],
+)
+def test_filters_zero_the_score_and_say_why(units_of: Units, text: str, reason: str) -> None:
+    unit = only_unit(units_of, text)
+
+    assert claim_score(unit) == 0.0
+    assert claim_reasons(unit)[-1] == reason
+    assert unit not in list(unit.doc.spans["claims"])
+
+
+def test_too_long_sentences_are_filtered() -> None:
+    nlp = make_blank_pipeline(max_tokens=10)
+    doc = nlp("Russia sent 2,500 troops to Ukraine on Monday and 300 more tanks on Tuesday.")
+
+    unit = doc.spans["sentences"][0]
+    assert claim_score(unit) == 0.0
+    assert claim_reasons(unit)[-1] == FILTERED_TOO_LONG
+
+
+def test_opinion_quotes_do_not_pass(blank_nlp: Language) -> None:
+    doc = blank_nlp(
+        "“What exactly are they doing? It remains to be seen,” the secretary told "
+        "reporters at a military base in Italy after a trip to Ukraine."
+    )
+
+    assert list(doc.spans["claims"]) == []
+    # The frame around the quote (who spoke, where) is not what would be checked.
+    assert claim_reasons(doc.spans["sentences"][1]) == [ATTRIBUTION]
+
+
+def test_a_quoted_claim_is_scored_on_what_was_said(blank_nlp: Language) -> None:
+    doc = blank_nlp("“Russia has sent 2,500 troops,” the secretary told reporters.")
+
+    (claim,) = doc.spans["claims"]
+    assert claim_reasons(claim) == [NUMBER, ENTITY_WITH_VERB, ATTRIBUTION]
+
+
+def test_scare_quotes_keep_the_whole_sentence(blank_nlp: Language) -> None:
+    doc = blank_nlp("Russia called it a “special operation” and sent 2,500 troops to the front.")
+
+    (claim,) = doc.spans["claims"]
+    assert NUMBER in claim_reasons(claim)
+
+
+def test_every_unit_is_kept_for_debugging(blank_nlp: Language) -> None:
+    doc = blank_nlp("[ad_1]\nWhat now?\nRussia sent 2,500 troops to Ukraine on Monday.")
+
+    assert [unit.text for unit in doc.spans["sentences"]] == [
+        "[ad_1]",
+        "What now?",
+        "Russia sent 2,500 troops to Ukraine on Monday.",
+    ]
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        {"threshold": 1.5},
+        {"threshold": -0.1},
+        {"min_tokens": 0},
+        {"min_tokens": 9, "max_tokens": 8},
+    ],
+)
+def test_bad_config_is_refused(config: dict[str, float]) -> None:
+    with pytest.raises(ValueError, match=r"threshold|min_tokens"):
+        make_blank_pipeline(**config)
+
+
+# With a tagger and parser (built by hand here), the rules use tags and the parse.
+
+
+def parsed_doc(blank_nlp: Language, rows: list[tuple[str, str, str, int, str, str]]) -> Doc:
+    words, tags, pos, heads, deps, ents = (list(column) for column in zip(*rows, strict=True))
+    return Doc(blank_nlp.vocab, words=words, tags=tags, pos=pos, heads=heads, deps=deps, ents=ents)
+
+
+def scored_reasons(doc: Doc) -> list[str]:
+    ClaimScorer()(doc)
+    return claim_reasons(doc.spans["sentences"][0])
+
+
+def test_parsed_finite_verb_under_a_modal_is_not_factual(blank_nlp: Language) -> None:
+    hedged = parsed_doc(
+        blank_nlp,
+        [
+            ("Kim", "NNP", "PROPN", 2, "nsubj", "B-PERSON"),
+            ("may", "MD", "AUX", 2, "aux", "O"),
+            ("believe", "VB", "VERB", 2, "ROOT", "O"),
+            ("Putin", "NNP", "PROPN", 4, "nsubj", "B-PERSON"),
+            ("wants", "VBZ", "VERB", 2, "ccomp", "O"),
+            ("troops", "NNS", "NOUN", 4, "dobj", "O"),
+            (".", ".", "PUNCT", 2, "punct", "O"),
+        ],
+    )
+    plain = parsed_doc(
+        blank_nlp,
+        [
+            ("Kim", "NNP", "PROPN", 1, "nsubj", "B-PERSON"),
+            ("believes", "VBZ", "VERB", 1, "ROOT", "O"),
+            ("Putin", "NNP", "PROPN", 3, "nsubj", "B-PERSON"),
+            ("wants", "VBZ", "VERB", 1, "ccomp", "O"),
+            ("troops", "NNS", "NOUN", 3, "dobj", "O"),
+            (".", ".", "PUNCT", 1, "punct", "O"),
+        ],
+    )
+
+    assert ENTITY_WITH_VERB not in scored_reasons(hedged)
+    assert ENTITY_WITH_VERB in scored_reasons(plain)
+
+
+def test_parsed_attribution_needs_a_verb_with_a_subject(blank_nlp: Language) -> None:
+    noun = parsed_doc(
+        blank_nlp,
+        [
+            ("They", "PRP", "PRON", 1, "nsubj", "O"),
+            ("made", "VBD", "VERB", 1, "ROOT", "O"),
+            ("no", "DT", "DET", 3, "det", "O"),
+            ("estimate", "NN", "NOUN", 1, "dobj", "O"),
+            (".", ".", "PUNCT", 1, "punct", "O"),
+        ],
+    )
+    adjective = parsed_doc(
+        blank_nlp,
+        [
+            ("Both", "DT", "PRON", 1, "nsubj", "O"),
+            ("are", "VBP", "AUX", 1, "ROOT", "O"),
+            ("stated", "VBN", "VERB", 3, "amod", "O"),
+            ("goals", "NNS", "NOUN", 1, "attr", "O"),
+            (".", ".", "PUNCT", 1, "punct", "O"),
+        ],
+    )
+    verb = parsed_doc(
+        blank_nlp,
+        [
+            ("Officials", "NNS", "NOUN", 1, "nsubj", "O"),
+            ("estimate", "VBP", "VERB", 1, "ROOT", "O"),
+            ("losses", "NNS", "NOUN", 1, "dobj", "O"),
+            (".", ".", "PUNCT", 1, "punct", "O"),
+        ],
+    )
+
+    assert ATTRIBUTION not in scored_reasons(noun)
+    assert ATTRIBUTION not in scored_reasons(adjective)
+    assert ATTRIBUTION in scored_reasons(verb)
+
+
+def test_comparatives_come_from_tags_when_tagged(blank_nlp: Language) -> None:
+    doc = parsed_doc(
+        blank_nlp,
+        [
+            ("Prices", "NNS", "NOUN", 1, "nsubj", "O"),
+            ("rose", "VBD", "VERB", 1, "ROOT", "O"),
+            ("faster", "RBR", "ADV", 1, "advmod", "O"),
+            (".", ".", "PUNCT", 1, "punct", "O"),
+        ],
+    )
+
+    assert COMPARISON in scored_reasons(doc)

@@ -1,0 +1,181 @@
+from __future__ import annotations
+
+import dataclasses
+import random
+
+import pytest
+import spacy
+from spacy.language import Language
+
+from tests.workers.nlp.helpers import make_blank_pipeline
+from workers.nlp import COMPONENTS, FoundClaim, build_pipeline, find_claims
+from workers.nlp.finder import LARGE_TEXT_CHARS, _Candidate, _chunks, _drop_near_duplicates
+
+CLAIM_A = "Russia sent 2,500 troops to Ukraine on Monday."
+CLAIM_B = "According to Reuters, the border was closed to all traffic."
+CLAIM_C = "American officials said on Tuesday that Russia sent more than 12,000 troops."
+
+
+def assert_offsets_exact(text: str, claims: list[FoundClaim]) -> None:
+    for claim in claims:
+        assert text[claim.start_char : claim.end_char] == claim.text
+        assert claim.text == claim.text.strip()
+
+
+def test_components_are_added_in_order_and_once() -> None:
+    nlp = spacy.blank("en")
+    nlp.add_pipe("sentencizer")
+
+    assert build_pipeline(nlp) is nlp
+    build_pipeline(nlp)
+
+    assert nlp.pipe_names == ["sentencizer", *COMPONENTS]
+
+
+def test_components_go_right_after_ner() -> None:
+    nlp = spacy.blank("en")
+    nlp.add_pipe("ner")
+    nlp.add_pipe("sentencizer")
+
+    build_pipeline(nlp)
+
+    assert nlp.pipe_names == ["ner", *COMPONENTS, "sentencizer"]
+
+
+def test_a_pipeline_without_the_components_is_refused() -> None:
+    with pytest.raises(ValueError, match="build_pipeline"):
+        find_claims(spacy.blank("en"), CLAIM_A)
+
+
+@pytest.mark.parametrize("text", ["", "   ", "\n\n\t \n"])
+def test_empty_text_gives_no_claims(blank_nlp: Language, text: str) -> None:
+    assert find_claims(blank_nlp, text) == []
+
+
+def test_offsets_index_into_the_text(blank_nlp: Language) -> None:
+    text = f"  [ad_1]\n\n  {CLAIM_A}  Short one.\n\t{CLAIM_B}\n{CLAIM_C}   \n"
+
+    claims = find_claims(blank_nlp, text)
+
+    assert [claim.text for claim in claims] == [CLAIM_A, CLAIM_B, CLAIM_C]
+    assert_offsets_exact(text, claims)
+
+
+def test_claims_carry_score_reasons_and_rank(blank_nlp: Language) -> None:
+    (claim,) = find_claims(blank_nlp, CLAIM_A)
+
+    assert claim == FoundClaim(
+        text=CLAIM_A,
+        start_char=0,
+        end_char=len(CLAIM_A),
+        score=0.9,
+        reasons=("number or statistic", "named entity with a factual verb", "dated event"),
+        rank=1,
+    )
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        claim.rank = 2  # type: ignore[misc]
+
+
+def test_exact_duplicates_are_reported_once_at_the_first_occurrence(blank_nlp: Language) -> None:
+    headline = CLAIM_A.rstrip(".")
+    text = f"{headline}\n{CLAIM_B}\n{CLAIM_A}\n{CLAIM_A.upper()}"
+
+    claims = find_claims(blank_nlp, text)
+
+    assert [claim.text for claim in claims] == [headline, CLAIM_B]
+    assert claims[0].start_char == 0
+
+
+def test_near_duplicates_are_merged_but_different_claims_are_not(blank_nlp: Language) -> None:
+    near = "Russia sent 2,500 troops to Ukraine on Monday, officials said."
+    different = "Russia sent 4,000 tanks to Ukraine on Monday."
+    text = f"{CLAIM_A}\n{near}\n{different}"
+
+    claims = find_claims(blank_nlp, text)
+
+    assert [claim.text for claim in claims] == [CLAIM_A, different]
+
+
+def test_cap_keeps_the_best_in_document_order_with_ranks(blank_nlp: Language) -> None:
+    weaker = "According to Reuters, the border was closed to all traffic."  # 0.5
+    best = "American officials said on Tuesday that Russia sent more than 12,000 troops."
+    middle = "Russia sent 2,500 troops to Ukraine on Monday."  # 0.9
+    tie = "Russia sent 4,000 tanks to Ukraine on Wednesday."  # 0.9, later than middle
+    text = "\n".join([weaker, tie, best, middle])
+
+    top_two = find_claims(blank_nlp, text, max_claims=2)
+    top_three = find_claims(blank_nlp, text, max_claims=3)
+
+    assert [(claim.text, claim.rank) for claim in top_two] == [(tie, 2), (best, 1)]
+    assert [(claim.text, claim.rank) for claim in top_three] == [
+        (tie, 2),
+        (best, 1),
+        (middle, 3),
+    ]
+    assert find_claims(blank_nlp, text, max_claims=0) == []
+
+
+def test_negative_cap_is_refused(blank_nlp: Language) -> None:
+    with pytest.raises(ValueError, match="max_claims"):
+        find_claims(blank_nlp, CLAIM_A, max_claims=-1)
+
+
+def test_chunks_cover_the_text_and_prefer_line_breaks() -> None:
+    text = "aaaa bbbb\ncccc dddd. eeee\n" + "x" * 25 + "\nend"
+
+    chunks = list(_chunks(text, 12))
+
+    assert "".join(chunk for chunk, _ in chunks) == text
+    assert all(len(chunk) <= 12 for chunk, _ in chunks)
+    assert all(text[offset : offset + len(chunk)] == chunk for chunk, offset in chunks)
+    assert chunks[0][0] == "aaaa bbbb\n"
+    assert chunks[1][0] == "cccc dddd. "
+
+
+def test_a_200000_char_text_is_processed_in_chunks() -> None:
+    nlp = make_blank_pipeline()
+    # One doc of the whole text would be refused: only chunking can get through.
+    nlp.max_length = 150_000
+    paragraphs = [
+        f"Russia sent unit{i} with {1000 + i} troops to Ukraine on Monday, and {i} tanks "
+        f"followed from camp{i} across the border near road{i}. Officials said it was quiet."
+        for i in range(1300)
+    ]
+    text = "\n\n".join(paragraphs) + "\n\nAmerican officials said on Tuesday that Russia sent "
+    text += "more than 12,000 troops because the front collapsed."
+    assert len(text) > 200_000 > 2 * LARGE_TEXT_CHARS - 1
+
+    claims = find_claims(nlp, text)
+
+    assert len(claims) == 15
+    assert_offsets_exact(text, claims)
+    assert claims[-1].rank == 1
+    assert claims[-1].text.startswith("American officials said on Tuesday")
+    assert claims[-1].end_char == len(text)
+
+
+def test_prefix_filtered_dedup_matches_comparing_every_pair() -> None:
+    rng = random.Random(7)
+    vocabulary = [f"w{i}" for i in range(14)]
+    candidates = [
+        _Candidate(
+            text=" ".join(rng.sample(vocabulary, rng.randint(5, 12))),
+            start_char=position,
+            end_char=position + 1,
+            score=0.5,
+            reasons=(),
+        )
+        for position in range(300)
+    ]
+
+    brute: list[_Candidate] = []
+    for candidate in candidates:
+        words = set(candidate.text.split())
+        if all(
+            len(words & set(other.text.split())) / len(words | set(other.text.split())) < 0.8
+            for other in brute
+        ):
+            brute.append(candidate)
+
+    assert _drop_near_duplicates(candidates) == brute
+    assert 1 < len(brute) < len(candidates)
