@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
-from slack_bolt import Respond
+from slack_bolt import BoltResponse, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
@@ -17,17 +18,37 @@ GENERIC = "Sorry, something went wrong on my side. Please try again in a minute.
 def handle_error(
     error: Exception,
     body: dict[str, Any],
+    response: BoltResponse | None,
     respond: Respond,
     client: WebClient,
     logger: logging.Logger,
-) -> None:
-    """Tell the person what went wrong where they are; log it once."""
+) -> BoltResponse | None:
+    """Tell the person what went wrong where they are; log it once.
+
+    Listeners validate before they ack, so most refusals arrive here un-acked (`response`
+    is set): the answer then goes back in the ack itself, which is also what stops Slack
+    showing its own "failed with the error" notice.
+    """
     if isinstance(error, FactdeskError):
         logger.info("refused code=%s detail=%s", error.code, error.detail)
         text = f":warning: {error.user_message}"
     else:
         logger.exception("listener failed: %r", error)
         text = f":warning: {GENERIC}"
+    not_acked = response is not None
+    if not_acked and body.get("command"):
+        return BoltResponse(
+            status=200,
+            body=json.dumps({"response_type": "ephemeral", "text": text}),
+            headers={"content-type": "application/json"},
+        )
+    _tell(body, text, respond, client, logger)
+    return BoltResponse(status=200, body="") if not_acked else None
+
+
+def _tell(
+    body: dict[str, Any], text: str, respond: Respond, client: WebClient, logger: logging.Logger
+) -> None:
     user = (body.get("user") or {}).get("id") or body.get("user_id")
     channel = (body.get("channel") or {}).get("id") or body.get("channel_id")
     try:

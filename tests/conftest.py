@@ -240,7 +240,7 @@ def system(
         )
     celery = create_celery(settings)
     server = waitress.create_server(
-        wsgi_app(create_app(settings)), host="127.0.0.1", port=0, threads=8, _quiet=True
+        wsgi_app(create_app(settings)), host="127.0.0.1", port=0, threads=8
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

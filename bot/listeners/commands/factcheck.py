@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_bolt import Ack, BoltContext, Respond
+from slack_bolt import Ack, BoltContext
 
 from bot import deps
 from factdesk import render
@@ -24,8 +24,8 @@ def handle_factcheck(
     if text.lower() in {"", "help"}:
         ack(text=render.command_help())
         return
-    ack()
-    url = parse_link(text)
+    url = parse_link(text)  # before the ack, so a bad link is answered in the ack itself
+    ack(text=render.command_accepted(url))
     with deps.session(context) as session:
         article, _ = articles.create(
             session=session,
@@ -38,4 +38,3 @@ def handle_factcheck(
         article_id = article.id
     deps.queue(context).ingest_article(article_id)
     logger.info("command queued channel=%s article=%s", command["channel_id"], article_id)
-    respond(text=render.command_accepted(url), response_type="ephemeral")

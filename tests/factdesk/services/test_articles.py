@@ -25,7 +25,8 @@ def test_same_link_in_same_thread_is_one_article(session: Session) -> None:
     first, created = _create(session, "https://news.example/a?utm_source=slack#top")
     again, created_again = _create(session, "https://NEWS.example/a")
 
-    assert created and not created_again
+    assert created
+    assert not created_again
     assert again.id == first.id
     assert first.normalized_url == "https://news.example/a"
     assert first.state is ArticleState.QUEUED
@@ -35,7 +36,8 @@ def test_same_link_in_another_thread_is_another_article(session: Session) -> Non
     first, _ = _create(session, "https://news.example/a", "1700000000.000100")
     other, created = _create(session, "https://news.example/a", "1700000000.000200")
 
-    assert created and other.id != first.id
+    assert created
+    assert other.id != first.id
 
 
 def test_lifecycle(session: Session) -> None:
@@ -55,7 +57,8 @@ def test_lifecycle(session: Session) -> None:
     assert stored is not None
     assert stored.state is ArticleState.DONE
     assert stored.published_date == date(2024, 10, 23)
-    assert stored.text_hash is not None and len(stored.text_hash) == 64
+    assert stored.text_hash is not None
+    assert len(stored.text_hash) == 64
 
 
 def test_failure_keeps_code_and_message(session: Session) -> None:

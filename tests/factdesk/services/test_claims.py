@@ -16,7 +16,8 @@ def test_claim_task_assigns_and_audits(session: Session) -> None:
     claimed = claims.claim_task(session=session, claim_id=claim.id, user_id="U0BEN")
 
     assert claimed.assignee == "U0BEN"
-    assert claimed.claimed_at is not None and claimed.claimed_at.tzinfo is not None
+    assert claimed.claimed_at is not None
+    assert claimed.claimed_at.tzinfo is not None
     events = session.scalars(select(ClaimEvent).where(ClaimEvent.claim_id == claim.id)).all()
     assert [(e.actor, e.action, e.to_value) for e in events] == [
         ("U0BEN", EventAction.CLAIMED, "U0BEN")
@@ -81,7 +82,7 @@ def test_claim_events_are_append_only(session: Session) -> None:
 
 def test_tally_counts_each_state(session: Session) -> None:
     article = ArticleFactory()
-    open_, claimed, confirmed, disputed, _ = ClaimFactory.create_batch(5, article=article)
+    _, claimed, confirmed, disputed, _ = ClaimFactory.create_batch(5, article=article)
     claims.claim_task(session=session, claim_id=claimed.id, user_id="U0BEN")
     for claim, status in ((confirmed, ClaimStatus.CONFIRMED), (disputed, ClaimStatus.DISPUTED)):
         claims.set_status(session=session, claim_id=claim.id, user_id="U0ANA", status=status)
