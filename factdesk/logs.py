@@ -11,5 +11,5 @@ def configure(level: str) -> None:
     """One line per record, on stderr, at `level`."""
     logging.basicConfig(level=level.upper(), format=FORMAT, force=True)
     # Their per-request lines would drown ours at INFO.
-    for noisy in ("httpx", "httpcore", "slack_bolt.App", "slack_sdk", "trafilatura"):
+    for noisy in ("httpx", "httpcore", "slack_sdk", "trafilatura", "alembic"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))

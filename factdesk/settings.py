@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import cached_property
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 MANIFEST_PATH = "deploy/slack-app-manifest.yml"
@@ -49,6 +49,25 @@ class Settings(BaseSettings):
     port: int = 3000
     worker_concurrency: int = Field(default=2, ge=1)
     log_level: str = "INFO"
+
+    @field_validator(
+        "slack_bot_token",
+        "slack_signing_secret",
+        "slack_app_token",
+        "slack_api_url",
+        "database_url",
+        "redis_url",
+        mode="before",
+    )
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        # `SLACK_APP_TOKEN=` in a .env or a compose file means "not set", not "empty token".
+        if (
+            isinstance(value, str | SecretStr)
+            and not str(value.get_secret_value() if isinstance(value, SecretStr) else value).strip()
+        ):
+            return None
+        return value
 
     @cached_property
     def resolved_database_url(self) -> str:

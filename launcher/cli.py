@@ -6,8 +6,11 @@ import argparse
 import json
 import logging
 import sys
+import warnings
 from dataclasses import asdict
 from pathlib import Path
+
+from celery.exceptions import SecurityWarning
 
 from factdesk.logs import configure
 from factdesk.settings import MANIFEST_PATH, Settings
@@ -92,8 +95,13 @@ def run_worker(settings: Settings, concurrency: int | None) -> int:
     _embedded_redis(settings)
     from workers.app import celery_app
 
-    celery_app.worker_main(
+    quiet = logging.getLevelName(settings.log_level.upper()) >= logging.WARNING
+    if quiet:
+        # The root warning and the banner are for people watching a worker, not the demo.
+        warnings.filterwarnings("ignore", category=SecurityWarning)
+    celery_app.start(
         [
+            *(["--quiet"] if quiet else []),
             "worker",
             f"--loglevel={settings.log_level}",
             f"--concurrency={concurrency or settings.worker_concurrency}",

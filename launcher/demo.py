@@ -102,8 +102,8 @@ def run(settings: Settings, *, out: Any = sys.stdout) -> int:
                 lambda s: _button(s.message(CHANNEL, task["ts"]), ActionId.CLAIM_TASK) is None
             )
             _click(slack, events_url, slack.message(CHANNEL, task["ts"]), ActionId.MARK_DISPUTED)
-            slack.wait_for(lambda s: "Disputed*" in _text(s.message(CHANNEL, task["ts"])))
-            slack.wait_for(lambda s: "1 of" in _text(s.message(CHANNEL, summary_ts)))
+            slack.wait_for(lambda s: "(disputed)" in s.message(CHANNEL, task["ts"])["text"])
+            slack.wait_for(lambda s: "(1 of " in s.message(CHANNEL, summary_ts)["text"])
 
             say(out, format_message(slack.message(CHANNEL, task["ts"])))
             say(out, "The summary's tally now reads:\n")
@@ -149,15 +149,6 @@ def _click(slack: SlackStandIn, events_url: str, message: dict[str, Any], action
     post_interaction(events_url, payload, SIGNING_SECRET)
 
 
-def _text(message: dict[str, Any]) -> str:
-    parts = [message.get("text", "")]
-    for block in message.get("blocks") or []:
-        if "text" in block:
-            parts.append(block["text"].get("text", ""))
-        parts += [e.get("text", "") for e in block.get("elements", []) if e.get("type") == "mrkdwn"]
-    return "\n".join(parts)
-
-
 def format_message(message: dict[str, Any]) -> str:
     """A Slack message as a person would read it, for a terminal."""
     lines = []
@@ -179,6 +170,8 @@ def plain(mrkdwn: str) -> str:
     text = re.sub(r"<@U0?([A-Z0-9]+)>", lambda m: "@" + m.group(1).lower(), text)
     text = re.sub(r"<(https?://[^|>]+)\|([^>]+)>", r"\2 (\1)", text)
     text = re.sub(r"<(https?://[^>]+)>", r"\1", text)
+    text = re.sub(r"\*([^*\n]+)\*", r"\1", text)
+    text = re.sub(r"^>", "  │ ", text, flags=re.MULTILINE)
     for code, symbol in EMOJI.items():
         text = text.replace(code, symbol)
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -9,7 +10,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,7 +27,6 @@ from factdesk.settings import Settings
 
 if TYPE_CHECKING:
     from standin.articles import ArticleServer
-
     from standin.slack_api import SlackStandIn
 from tests import factories
 
@@ -185,7 +185,9 @@ class System:
         assert status == 200, body
 
 
-def _broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+@pytest.fixture(scope="session")
+def broker_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The Redis the scenario worker uses: TEST_REDIS_URL, or an embedded redis-server."""
     url = os.environ.get("TEST_REDIS_URL")
     if url:
         redis.Redis.from_url(url).flushdb()
@@ -199,7 +201,10 @@ def _broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def system(
-    slack: SlackStandIn, pages: ArticleServer, tmp_path_factory: pytest.TempPathFactory
+    slack: SlackStandIn,
+    pages: ArticleServer,
+    broker_url: str,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[System]:
     import waitress
 
@@ -208,8 +213,6 @@ def system(
     from factdesk.queue import create_celery
 
     var = tmp_path_factory.mktemp("var")
-    broker = contextmanager(_broker)(tmp_path_factory)
-    broker_url = broker.__enter__()
     settings = Settings(
         slack_bot_token=SecretStr("xoxb-test"),
         slack_signing_secret=SecretStr(SIGNING_SECRET),
@@ -229,23 +232,23 @@ def system(
         "VAR_DIR": str(var),
         "LOG_LEVEL": "INFO",
     }
-    log_path = var / "worker.log"
-    with open(log_path, "wb") as log_file:
-        worker = subprocess.Popen(
-            [sys.executable, "-m", "launcher.cli", "worker", "--concurrency", "2"],
-            env=env,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    celery = create_celery(settings)
     server = waitress.create_server(
         wsgi_app(create_app(settings)), host="127.0.0.1", port=0, threads=8
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
+    log_path = var / "worker.log"
+    worker: subprocess.Popen[bytes] | None = None
     try:
-        _wait_for_worker(celery, worker, log_path)
+        with open(log_path, "wb") as log_file:
+            worker = subprocess.Popen(
+                [sys.executable, "-m", "launcher.cli", "worker", "--concurrency", "2"],
+                env=env,
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        _wait_for_worker(create_celery(settings), worker, log_path)
         yield System(
             slack=slack,
             pages=pages,
@@ -254,13 +257,18 @@ def system(
         )
     finally:
         server.close()
-        os.killpg(worker.pid, signal.SIGTERM)
-        try:
-            worker.wait(15)
-        except subprocess.TimeoutExpired:
-            os.killpg(worker.pid, signal.SIGKILL)
-            worker.wait()
-        broker.__exit__(None, None, None)
+        if worker is not None:
+            _stop(worker)
+
+
+def _stop(worker: subprocess.Popen[bytes]) -> None:
+    os.killpg(worker.pid, signal.SIGTERM)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        worker.wait(15)
+    # The pool's children can outlive their parent; sweep the whole process group.
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(worker.pid, signal.SIGKILL)
+    worker.wait()
 
 
 def _wait_for_worker(celery: Celery, worker: subprocess.Popen[bytes], log_path: Path) -> None:

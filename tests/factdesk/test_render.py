@@ -26,7 +26,7 @@ def _article(**overrides: object) -> Article:
 def _claim(**overrides: object) -> Claim:
     fields: dict[str, object] = {
         "id": 7,
-        "text": "U.S. officials estimate that Russia is recruiting 25,000 to 30,000 new troops a month.",
+        "text": "U.S. officials estimate that Russia is recruiting 25,000 new troops a month.",
         "score": 0.91,
         "reasons": ["number or statistic", "attribution"],
         "status": ClaimStatus.OPEN,

@@ -17,7 +17,6 @@ def handle_factcheck(
     ack: Ack,
     command: dict[str, Any],
     context: BoltContext,
-    respond: Respond,
     logger: logging.Logger,
 ) -> None:
     text = (command.get("text") or "").strip()
