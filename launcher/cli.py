@@ -160,6 +160,9 @@ def print_claims(settings: Settings, source: str, *, as_json: bool) -> int:
     except FactdeskError as error:
         print(f"{error.user_message} ({error.code})", file=sys.stderr)
         return 2
+    except OSError as error:
+        print(f"Can't read {source}: {error.strerror}", file=sys.stderr)
+        return 2
     found = find_claims(
         pipeline(settings.spacy_model), text, max_claims=settings.max_claims_per_article
     )

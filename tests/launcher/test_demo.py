@@ -1,0 +1,37 @@
+"""`make demo` runs `factdesk demo`; this runs the same thing end to end."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from factdesk.settings import Settings
+from launcher.demo import plain, run
+
+pytestmark = pytest.mark.scenario
+
+
+def test_demo_prints_the_thread_and_the_clicks(tmp_path: Path) -> None:
+    out = io.StringIO()
+
+    status = run(Settings(var_dir=tmp_path), out=out)
+
+    printed = out.getvalue()
+    assert status == 0, printed
+    assert "15 claims to check in USA: North Korean troops are in Russia" in printed
+    assert printed.count("[ 🙋 Claim ]  [ ✅ Confirmed ]  [ ❌ Disputed ]  [ ❔ Unverified ]") == 15
+    assert "❌ Disputed by @ben" in printed
+    assert "1 of 15 checked" in printed
+    leftovers = subprocess.run(
+        ["pgrep", "-f", f"redis-server.*{tmp_path}"], capture_output=True, check=False
+    )
+    assert leftovers.stdout == b"", "the demo leaves no process running"
+
+
+def test_plain_reads_like_slack() -> None:
+    assert plain("*Claim 1* by <@U0BEN> <!date^1^{date}|2026-11-24> <https://a.example|A> :x:") == (
+        "Claim 1 by @ben 2026-11-24 A (https://a.example) ❌"
+    )
