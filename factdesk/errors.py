@@ -8,8 +8,6 @@ class FactdeskError(Exception):
 
     code = "factdesk_error"
     user_message = "Something went wrong."
-    #: Worth another attempt later (network blips), as opposed to a final answer.
-    transient = False
 
     def __init__(self, user_message: str | None = None, *, detail: str | None = None) -> None:
         self.user_message = user_message or type(self).user_message
@@ -33,12 +31,10 @@ class PageNotFound(FetchFailed):
 
 class Unreachable(FetchFailed):
     code = "unreachable"
-    transient = True
 
 
 class FetchTimeout(FetchFailed):
     code = "timeout"
-    transient = True
 
 
 class TooManyRedirects(FetchFailed):

@@ -12,7 +12,6 @@ class ActionId(enum.StrEnum):
     MARK_CONFIRMED = "mark_confirmed"
     MARK_DISPUTED = "mark_disputed"
     MARK_UNVERIFIED = "mark_unverified"
-    OPEN_ARTICLE = "open_article"
 
     @property
     def status(self) -> ClaimStatus | None:

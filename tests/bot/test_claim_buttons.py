@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from sqlalchemy import select
 
@@ -15,7 +17,7 @@ CHANNEL = "C0NEWSDESK"
 
 
 @pytest.fixture(scope="module")
-def thread(system: System) -> tuple[str, list[dict]]:  # type: ignore[type-arg]
+def thread(system: System) -> tuple[str, list[dict[str, Any]]]:
     ts = system.share(f"<{system.pages.article_url('north-korean-troops-russia.html')}>")
     system.wait_until_done(ts)
     messages = system.slack.thread(CHANNEL, ts)
@@ -29,12 +31,12 @@ def _claim(system: System, slack_ts: str) -> Claim:
         return claim
 
 
-def _updated(system: System, ts: str, needle: str) -> dict:  # type: ignore[type-arg]
+def _updated(system: System, ts: str, needle: str) -> dict[str, Any]:
     system.slack.wait_for(lambda s: needle in s.message(CHANNEL, ts)["text"], timeout=20)
     return system.slack.message(CHANNEL, ts)
 
 
-def test_claim_then_dispute(system: System, thread: tuple[str, list[dict]]) -> None:  # type: ignore[type-arg]
+def test_claim_then_dispute(system: System, thread: tuple[str, list[dict[str, Any]]]) -> None:
     summary_ts, tasks = thread
     task = tasks[0]
 
@@ -66,8 +68,8 @@ def test_claim_then_dispute(system: System, thread: tuple[str, list[dict]]) -> N
 
 
 def test_someone_else_cannot_take_a_claimed_task(
-    system: System, thread: tuple[str, list[dict]]
-) -> None:  # type: ignore[type-arg]
+    system: System, thread: tuple[str, list[dict[str, Any]]]
+) -> None:
     _, tasks = thread
     task = tasks[1]
     system.click(task, ActionId.CLAIM_TASK, user="U0BEN")
@@ -88,7 +90,9 @@ def test_someone_else_cannot_take_a_claimed_task(
     assert _claim(system, task["ts"]).assignee == "U0BEN"
 
 
-def test_confirm_without_claiming_first(system: System, thread: tuple[str, list[dict]]) -> None:  # type: ignore[type-arg]
+def test_confirm_without_claiming_first(
+    system: System, thread: tuple[str, list[dict[str, Any]]]
+) -> None:
     _, tasks = thread
     task = tasks[2]
 
@@ -100,8 +104,8 @@ def test_confirm_without_claiming_first(system: System, thread: tuple[str, list[
 
 
 def test_a_button_for_a_deleted_claim_is_explained(
-    system: System, thread: tuple[str, list[dict]]
-) -> None:  # type: ignore[type-arg]
+    system: System, thread: tuple[str, list[dict[str, Any]]]
+) -> None:
     _, tasks = thread
     stale = {
         **tasks[3],

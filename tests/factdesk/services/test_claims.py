@@ -7,11 +7,11 @@ from sqlalchemy.orm import Session
 from factdesk.errors import AlreadyClaimed, ClaimNotFound
 from factdesk.models import ClaimEvent, ClaimStatus, EventAction
 from factdesk.services import claims
-from tests.factories import ArticleFactory, ClaimFactory
+from tests import factories
 
 
 def test_claim_task_assigns_and_audits(session: Session) -> None:
-    claim = ClaimFactory()
+    claim = factories.claim()
 
     claimed = claims.claim_task(session=session, claim_id=claim.id, user_id="U0BEN")
 
@@ -25,7 +25,7 @@ def test_claim_task_assigns_and_audits(session: Session) -> None:
 
 
 def test_second_claimant_is_told_who_has_it(session: Session) -> None:
-    claim = ClaimFactory()
+    claim = factories.claim()
     claims.claim_task(session=session, claim_id=claim.id, user_id="U0BEN")
 
     with pytest.raises(AlreadyClaimed) as refused:
@@ -36,7 +36,7 @@ def test_second_claimant_is_told_who_has_it(session: Session) -> None:
 
 
 def test_claiming_twice_by_the_same_person_is_a_no_op(session: Session) -> None:
-    claim = ClaimFactory()
+    claim = factories.claim()
     claims.claim_task(session=session, claim_id=claim.id, user_id="U0BEN")
     claims.claim_task(session=session, claim_id=claim.id, user_id="U0BEN")
 
@@ -49,7 +49,7 @@ def test_unknown_claim(session: Session) -> None:
 
 
 def test_verdict_records_who_when_and_from_what(session: Session) -> None:
-    claim = ClaimFactory()
+    claim = factories.claim()
 
     claims.set_status(
         session=session,
@@ -71,7 +71,7 @@ def test_verdict_records_who_when_and_from_what(session: Session) -> None:
 
 
 def test_claim_events_are_append_only(session: Session) -> None:
-    claim = ClaimFactory()
+    claim = factories.claim()
     claims.claim_task(session=session, claim_id=claim.id, user_id="U0BEN")
     event = session.scalars(select(ClaimEvent)).one()
 
@@ -81,8 +81,8 @@ def test_claim_events_are_append_only(session: Session) -> None:
 
 
 def test_tally_counts_each_state(session: Session) -> None:
-    article = ArticleFactory()
-    _, claimed, confirmed, disputed, _ = ClaimFactory.create_batch(5, article=article)
+    article = factories.article()
+    _, claimed, confirmed, disputed, _ = factories.claims(5, article=article)
     claims.claim_task(session=session, claim_id=claimed.id, user_id="U0BEN")
     for claim, status in ((confirmed, ClaimStatus.CONFIRMED), (disputed, ClaimStatus.DISPUTED)):
         claims.set_status(session=session, claim_id=claim.id, user_id="U0ANA", status=status)
@@ -94,7 +94,7 @@ def test_tally_counts_each_state(session: Session) -> None:
 
 
 def test_add_found_is_idempotent(session: Session) -> None:
-    article = ArticleFactory()
+    article = factories.article()
     found = [
         claims.NewClaim(
             text="A said 3.", start_char=0, end_char=9, score=0.9, reasons=["x"], rank=1
