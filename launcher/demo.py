@@ -8,27 +8,19 @@ then a fact-checker claims one task and marks it Disputed.
 from __future__ import annotations
 
 import re
-import shutil
-import socket
 import sys
 import time
-from pathlib import Path
 from typing import Any
 
-from factdesk.db import migrate
-from factdesk.embedded_redis import EmbeddedRedis
 from factdesk.ids import ActionId
 from factdesk.settings import Settings
-from launcher.procs import Processes, wait_for_http
-from standin.articles import ArticleServer
-from standin.signing import block_actions, message_event, post_event, post_interaction
+from launcher.stack import SIGNING_SECRET, LocalStack, local_stack
+from standin.signing import block_actions, post_interaction
 from standin.slack_api import SlackStandIn
 
-SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 SEED_PAGE = "north-korean-troops-russia.html"
 CHANNEL = "C0NEWSDESK"
 REPORTER, CHECKER = "U0ANA", "U0BEN"
-SIGNING_SECRET = "demo-signing-secret"  # noqa: S105  # the stand-in's, not a real secret
 EMOJI = {
     ":white_check_mark:": "✅",
     ":x:": "❌",
@@ -44,82 +36,41 @@ EMOJI = {
 def run(settings: Settings, *, out: Any = sys.stdout) -> int:
     """Run the demo end to end; return the exit status."""
     started = time.monotonic()
-    var = (settings.var_dir / "demo").resolve()
-    shutil.rmtree(var, ignore_errors=True)
-    var.mkdir(parents=True)
-    database_url = f"sqlite:///{var / 'factdesk.db'}"
-    migrate(database_url)
-    port = _free_port()
+    with local_stack((settings.var_dir / "demo").resolve()) as stack:
+        slack, link = stack.slack, stack.pages.article_url(SEED_PAGE)
+        say(out, f"@ana posts in #newsdesk: Can someone check this? {link}")
+        ts = stack.share(f"Can someone check this? <{link}>", channel=CHANNEL, user=REPORTER)
+        slack.wait_for(lambda s: _finished(s, ts), timeout=60)
 
-    with (
-        EmbeddedRedis(var / "redis.sock") as redis,
-        SlackStandIn() as slack,
-        ArticleServer(SEEDS) as pages,
-    ):
-        env = {
-            "SLACK_BOT_TOKEN": "xoxb-demo",
-            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-            "SLACK_API_URL": slack.base_url,
-            "SLACK_APP_TOKEN": "",
-            "DATABASE_URL": database_url,
-            "REDIS_URL": redis.url,
-            "VAR_DIR": str(var),
-            "HOST": "127.0.0.1",
-            "PORT": str(port),
-            "LOG_LEVEL": "WARNING",
-            "WORKER_CONCURRENCY": "1",
-        }
-        with Processes(env) as processes:
-            processes.start("worker", "worker")
-            processes.start("bot", "bot")
-            bot_url = f"http://127.0.0.1:{port}"
-            wait_for_http(f"{bot_url}/healthz", timeout=30, processes=processes)
-            events_url = f"{bot_url}/slack/events"
-            link = pages.article_url(SEED_PAGE)
+        thread = slack.thread(CHANNEL, ts)
+        say(out, f"\nFactdesk replied in the thread with {len(thread)} messages:\n")
+        for message in thread:
+            say(out, format_message(message))
+        tasks = [m for m in thread if _button(m, ActionId.CLAIM_TASK)]
+        if len(thread) < 2 or not tasks:
+            say(out, "The thread has no claim tasks; see the worker log above.")
+            return 1
+        task = tasks[0]
+        summary_ts = thread[0]["ts"]
 
-            say(out, f"@ana posts in #newsdesk: Can someone check this? {link}")
-            ts = slack.add_message(CHANNEL, f"Can someone check this? <{link}>", user=REPORTER)
-            event = message_event(
-                text=f"Can someone check this? <{link}>", channel=CHANNEL, user=REPORTER, ts=ts
-            )
-            post_event(events_url, event, SIGNING_SECRET)
-            slack.wait_for(lambda s: _finished(s, ts), timeout=60)
+        say(out, "@ben clicks Claim on the first task, then Disputed.\n")
+        _click(stack, task, ActionId.CLAIM_TASK)
+        slack.wait_for(
+            lambda s: _button(s.message(CHANNEL, task["ts"]), ActionId.CLAIM_TASK) is None
+        )
+        _click(stack, slack.message(CHANNEL, task["ts"]), ActionId.MARK_DISPUTED)
+        slack.wait_for(lambda s: "(disputed)" in s.message(CHANNEL, task["ts"])["text"])
+        slack.wait_for(lambda s: "(1 of " in s.message(CHANNEL, summary_ts)["text"])
 
-            thread = slack.thread(CHANNEL, ts)
-            say(out, f"\nFactdesk replied in the thread with {len(thread)} messages:\n")
-            for message in thread:
-                say(out, format_message(message))
-            tasks = [m for m in thread if _button(m, ActionId.CLAIM_TASK)]
-            if len(thread) < 2 or not tasks:
-                say(out, "The thread has no claim tasks; see the worker log above.")
-                return 1
-            task = tasks[0]
-            summary_ts = thread[0]["ts"]
-
-            say(out, "@ben clicks Claim on the first task, then Disputed.\n")
-            _click(slack, events_url, task, ActionId.CLAIM_TASK)
-            slack.wait_for(
-                lambda s: _button(s.message(CHANNEL, task["ts"]), ActionId.CLAIM_TASK) is None
-            )
-            _click(slack, events_url, slack.message(CHANNEL, task["ts"]), ActionId.MARK_DISPUTED)
-            slack.wait_for(lambda s: "(disputed)" in s.message(CHANNEL, task["ts"])["text"])
-            slack.wait_for(lambda s: "(1 of " in s.message(CHANNEL, summary_ts)["text"])
-
-            say(out, format_message(slack.message(CHANNEL, task["ts"])))
-            say(out, "The summary's tally now reads:\n")
-            say(out, format_message(slack.message(CHANNEL, summary_ts)))
+        say(out, format_message(slack.message(CHANNEL, task["ts"])))
+        say(out, "The summary's tally now reads:\n")
+        say(out, format_message(slack.message(CHANNEL, summary_ts)))
     say(out, f"Demo finished in {time.monotonic() - started:.1f} s.")
     return 0
 
 
 def say(out: Any, text: str) -> None:
     print(text, file=out, flush=True)
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _finished(slack: SlackStandIn, ts: str) -> bool:
@@ -135,7 +86,7 @@ def _button(message: dict[str, Any], action_id: ActionId) -> dict[str, Any] | No
     return None
 
 
-def _click(slack: SlackStandIn, events_url: str, message: dict[str, Any], action: ActionId) -> None:
+def _click(stack: LocalStack, message: dict[str, Any], action: ActionId) -> None:
     button = _button(message, action)
     assert button is not None, f"no {action} button on {message['ts']}"
     payload = block_actions(
@@ -144,9 +95,9 @@ def _click(slack: SlackStandIn, events_url: str, message: dict[str, Any], action
         user=CHECKER,
         channel=CHANNEL,
         message=message,
-        response_url=slack.response_url(f"demo-{action}"),
+        response_url=stack.slack.response_url(f"demo-{action}"),
     )
-    post_interaction(events_url, payload, SIGNING_SECRET)
+    post_interaction(stack.events_url, payload, SIGNING_SECRET)
 
 
 def format_message(message: dict[str, Any]) -> str:

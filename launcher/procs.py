@@ -13,6 +13,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Mapping
 from types import TracebackType
+from typing import IO
 
 log = logging.getLogger(__name__)
 
@@ -20,14 +21,19 @@ log = logging.getLogger(__name__)
 class Processes:
     """Starts `factdesk <subcommand>` children; on exit, stops them and their own children."""
 
-    def __init__(self, env: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self, env: Mapping[str, str] | None = None, *, output: IO[bytes] | None = None
+    ) -> None:
         self.env = {**os.environ, **(env or {})}
+        self.output = output  # children's stdout and stderr; None shares ours
         self.children: dict[str, subprocess.Popen[bytes]] = {}
 
     def start(self, name: str, *args: str) -> subprocess.Popen[bytes]:
         child = subprocess.Popen(  # noqa: S603  # our own interpreter and module
             [sys.executable, "-m", "launcher.cli", *args],
             env=self.env,
+            stdout=self.output,
+            stderr=self.output,
             # A session of its own, so stopping the group also stops Celery's pool children.
             start_new_session=True,
         )
