@@ -15,7 +15,7 @@ from typing import Any
 from factdesk.ids import ActionId
 from factdesk.settings import Settings
 from launcher.stack import SIGNING_SECRET, LocalStack, local_stack
-from standin.signing import block_actions, post_interaction
+from standin.signing import click
 from standin.slack_api import SlackStandIn
 
 SEED_PAGE = "north-korean-troops-russia.html"
@@ -87,17 +87,15 @@ def _button(message: dict[str, Any], action_id: ActionId) -> dict[str, Any] | No
 
 
 def _click(stack: LocalStack, message: dict[str, Any], action: ActionId) -> None:
-    button = _button(message, action)
-    assert button is not None, f"no {action} button on {message['ts']}"
-    payload = block_actions(
+    click(
+        stack.events_url,
+        SIGNING_SECRET,
+        message=message,
         action_id=action,
-        value=button["value"],
         user=CHECKER,
         channel=CHANNEL,
-        message=message,
         response_url=stack.slack.response_url(f"demo-{action}"),
     )
-    post_interaction(stack.events_url, payload, SIGNING_SECRET)
 
 
 def format_message(message: dict[str, Any]) -> str:

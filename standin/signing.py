@@ -292,6 +292,31 @@ def post_interaction(
     return _post(url, body, headers, timeout)
 
 
+def click(
+    url: str,
+    secret: str,
+    *,
+    message: dict[str, Any],
+    action_id: str,
+    user: str,
+    channel: str,
+    response_url: str = "",
+) -> tuple[int, str]:
+    """Click the button ``action_id`` on a stored message, as Slack would deliver it."""
+    _, button = _find_action(message, action_id)
+    if button is None:
+        raise LookupError(f"no {action_id!r} button on message {message.get('ts')}")
+    payload = block_actions(
+        action_id=action_id,
+        value=str(button.get("value", "")),
+        user=user,
+        channel=channel,
+        message=message,
+        response_url=response_url,
+    )
+    return post_interaction(url, payload, secret)
+
+
 def post_command(
     url: str, form: dict[str, str], secret: str, *, timeout: float = 10
 ) -> tuple[int, str]:

@@ -165,23 +165,17 @@ class System:
         self, message: dict[str, Any], action_id: str, *, user: str, channel: str = "C0NEWSDESK"
     ) -> None:
         """Click a button on a stored message, as Slack would deliver it."""
-        from standin.signing import block_actions, post_interaction
+        from standin.signing import click
 
-        button = next(
-            element
-            for block in message["blocks"]
-            for element in block.get("elements", [])
-            if element.get("action_id") == action_id
-        )
-        payload = block_actions(
+        status, body = click(
+            self.events_url,
+            SIGNING_SECRET,
+            message=message,
             action_id=action_id,
-            value=button["value"],
             user=user,
             channel=channel,
-            message=message,
             response_url=self.slack.response_url(f"click-{message['ts']}"),
         )
-        status, body = post_interaction(self.events_url, payload, SIGNING_SECRET)
         assert status == 200, body
 
 
