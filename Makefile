@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 # The stamp changes with pyproject.toml, so editing dependencies reinstalls.
 STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: install demo run test lint typecheck unit bench migrate clean
+.PHONY: install demo run test lint typecheck unit bench bench-extract bench-claims train-claims migrate clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -44,6 +44,16 @@ test: lint typecheck
 
 bench: install
 	$(BIN)/python -m benchmarks.pipeline
+
+# Benchmarks and training read the labelled data in ../shared/eval-data (not needed by tests).
+bench-extract: install
+	$(BIN)/python -m benchmarks.extract
+
+bench-claims: install
+	$(BIN)/python -m benchmarks.claims $(ARGS)
+
+train-claims: install
+	$(BIN)/python -m workers.nlp.training.train
 
 clean:
 	rm -rf var .mypy_cache .ruff_cache .pytest_cache
