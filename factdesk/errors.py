@@ -57,6 +57,11 @@ class NoArticleText(FactdeskError):
     )
 
 
+class InvalidRequest(FactdeskError):
+    code = "invalid_request"
+    user_message = "That button is out of date. Scroll to the latest message and try again."
+
+
 class ClaimNotFound(FactdeskError):
     code = "claim_not_found"
     user_message = "That task no longer exists. It may have been removed."

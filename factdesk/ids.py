@@ -12,6 +12,7 @@ class ActionId(enum.StrEnum):
     MARK_CONFIRMED = "mark_confirmed"
     MARK_DISPUTED = "mark_disputed"
     MARK_UNVERIFIED = "mark_unverified"
+    POST_MORE_CLAIMS = "post_more_claims"
 
     @property
     def status(self) -> ClaimStatus | None:

@@ -21,6 +21,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
     event,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, Mapper, mapped_column, relationship
 
@@ -121,6 +122,7 @@ class Article(Base):
     author: Mapped[str | None] = mapped_column(String(512))
     published_date: Mapped[date | None] = mapped_column(Date)
     language: Mapped[str | None] = mapped_column(String(16))
+    canonical_url: Mapped[str | None] = mapped_column(Text)
     text: Mapped[str | None] = mapped_column(Text)
     text_hash: Mapped[str | None] = mapped_column(String(64))
     state: Mapped[ArticleState] = mapped_column(
@@ -160,6 +162,13 @@ class Claim(Base):
     score: Mapped[float] = mapped_column(Float)
     reasons: Mapped[list[str]] = mapped_column(default=list)
     rank: Mapped[int] = mapped_column(Integer)
+    speaker: Mapped[str | None] = mapped_column(String(255))
+    context: Mapped[str | None] = mapped_column(Text)
+    held_back: Mapped[bool] = mapped_column(
+        default=False,
+        server_default=false(),
+        comment="Ranked below the channel's cap: stored, offered in the summary, not yet posted.",
+    )
     slack_ts: Mapped[str | None] = mapped_column(String(32))
     status: Mapped[ClaimStatus] = mapped_column(
         _str_enum(ClaimStatus), default=ClaimStatus.OPEN, index=True
@@ -175,6 +184,20 @@ class Claim(Base):
     events: Mapped[list[ClaimEvent]] = relationship(
         back_populates="claim", order_by="ClaimEvent.id", cascade="all, delete-orphan"
     )
+
+
+class ChannelSettings(Base):
+    """Per-channel choices; a missing row or a null column means the global default."""
+
+    __tablename__ = "channel_settings"
+    __table_args__ = (UniqueConstraint("slack_team_id", "slack_channel_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slack_team_id: Mapped[str] = mapped_column(String(32))
+    slack_channel_id: Mapped[str] = mapped_column(String(32))
+    claim_cap: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
 class ClaimEvent(Base):

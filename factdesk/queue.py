@@ -11,6 +11,7 @@ from factdesk.settings import Settings
 
 INGEST_ARTICLE = "workers.ingest_article"
 APPLY_CLAIM_ACTION = "workers.apply_claim_action"
+POST_HELD_BACK = "workers.post_held_back"
 
 
 def create_celery(settings: Settings) -> Celery:
@@ -50,3 +51,6 @@ class TaskQueue:
         self.celery.send_task(
             APPLY_CLAIM_ACTION, args=[claim_id, action, user_id], kwargs={"channel_id": channel_id}
         )
+
+    def post_held_back(self, article_id: int) -> None:
+        self.celery.send_task(POST_HELD_BACK, args=[article_id])

@@ -90,10 +90,10 @@ def tally_line(tally: Tally) -> str:
     return f"{tally.checked} of {tally.total} checked"
 
 
-def summary(article: Article, tally: Tally) -> Message:
+def summary(article: Article, tally: Tally, *, held_back: int = 0) -> Message:
     """The thread's first reply: what was read, how many claims, and the running tally."""
     link = article_link(article)
-    if tally.total == 0:
+    if tally.total == 0 and held_back == 0:
         text = f"I read {link} but found no checkable claims in it."
         return Message(text=text, blocks=[_section(f":mag: {text}")])
     noun = "claim" if tally.total == 1 else "claims"
@@ -123,6 +123,17 @@ def summary(article: Article, tally: Tally) -> Message:
         _section(f"*{tally_line(tally)}*  {progress_bar(tally.checked, tally.total)}\n{counts}"),
         _context("Each claim below is a task: *Claim* it, check it, then mark a verdict."),
     ]
+    if held_back:
+        more = f"{held_back} more lower-scored {'claim' if held_back == 1 else 'claims'}"
+        blocks.append(
+            {
+                "type": "section",
+                "text": _mrkdwn(f"{more} not posted, to keep the thread workable."),
+                "accessory": _button(
+                    ActionId.POST_MORE_CLAIMS, f"Post {held_back} more", article.id, None
+                ),
+            }
+        )
     return Message(text=f"{headline} ({tally_line(tally)})", blocks=blocks)
 
 
@@ -130,10 +141,14 @@ def claim_task(claim: Claim, *, number: int, total: int) -> Message:
     """One claim as a task: the sentence, why it was picked, where it stands, and buttons."""
     status = STATUS_LABEL[claim.status]
     quote = "\n".join(f">{line}" for line in escape(clip(claim.text, 2500)).splitlines())
-    blocks: list[Block] = [
-        _section(f"*Claim {number} of {total}* · {status}\n{quote}"),
-        _context(f"Why: {', '.join(claim.reasons) or 'check-worthy'} · score {claim.score:.2f}"),
-    ]
+    blocks: list[Block] = [_section(f"*Claim {number} of {total}* · {status}\n{quote}")]
+    about = []
+    if claim.speaker:
+        about.append(f":speaking_head_in_silhouette: Source: *{escape(clip(claim.speaker, 100))}*")
+    if claim.context:
+        about.append(f"Context: _{escape(clip(claim.context, 300))}_")
+    about.append(f"Why: {', '.join(claim.reasons) or 'check-worthy'} · score {claim.score:.2f}")
+    blocks.append(_context(*about))
     state = _state_line(claim)
     if state:
         blocks.append(_context(state))
@@ -162,12 +177,12 @@ def _state_line(claim: Claim) -> str:
     return " · ".join(parts)
 
 
-def _button(action_id: ActionId, label: str, claim_id: int, style: str | None) -> Block:
+def _button(action_id: ActionId, label: str, row_id: int, style: str | None) -> Block:
     button: Block = {
         "type": "button",
         "action_id": action_id.value,
         "text": {"type": "plain_text", "text": label, "emoji": True},
-        "value": str(claim_id),
+        "value": str(row_id),
     }
     if style:
         button["style"] = style

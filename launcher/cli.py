@@ -29,9 +29,15 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("beat", help="run the Celery beat scheduler (run exactly one)")
     commands.add_parser("run", help="bot, worker and beat together on one machine")
     commands.add_parser("migrate", help="apply database migrations")
-    claims = commands.add_parser("claims", help="print the claims found in a file, URL or stdin")
-    claims.add_argument("source", help="a text file, an http(s) URL, or - for stdin")
-    claims.add_argument("--json", action="store_true", help="print JSON instead of text")
+    claims = commands.add_parser("claims", help="print the ranked claims in a file, URL or stdin")
+    claims.add_argument("source", nargs="?", help="a text file, an http(s) URL, or - for stdin")
+    claims.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    claims.add_argument("--limit", type=int, default=None, help="print at most this many")
+    claims.add_argument(
+        "--sentences",
+        metavar="FILE",
+        help="score each line of FILE (- for stdin) as one sentence; print one JSON object a line",
+    )
     commands.add_parser("demo", help="the whole path on embedded defaults, against local stand-ins")
     args = parser.parse_args(argv)
 
@@ -43,7 +49,11 @@ def main(argv: list[str] | None = None) -> int:
         "beat": run_beat,
         "run": run_all,
         "migrate": run_migrate,
-        "claims": lambda s: print_claims(s, args.source, as_json=args.json),
+        "claims": lambda s: (
+            score_sentences(s, args.sentences)
+            if args.sentences
+            else print_claims(s, args.source, as_json=args.json, limit=args.limit)
+        ),
         "demo": run_demo,
     }[args.command]
     return handler(settings)
@@ -150,11 +160,19 @@ def run_all(settings: Settings) -> int:
             redis.stop()
 
 
-def print_claims(settings: Settings, source: str, *, as_json: bool) -> int:
+def print_claims(
+    settings: Settings, source: str | None, *, as_json: bool, limit: int | None
+) -> int:
     from factdesk.errors import FactdeskError
     from workers.context import pipeline
     from workers.nlp import find_claims
 
+    if source is None:
+        print(
+            "Name a file, an http(s) URL, or - for stdin (or use --sentences FILE).",
+            file=sys.stderr,
+        )
+        return 2
     try:
         text = _read_source(settings, source)
     except FactdeskError as error:
@@ -163,16 +181,39 @@ def print_claims(settings: Settings, source: str, *, as_json: bool) -> int:
     except OSError as error:
         print(f"Can't read {source}: {error.strerror}", file=sys.stderr)
         return 2
-    found = find_claims(
-        pipeline(settings.spacy_model), text, max_claims=settings.max_claims_per_article
+    found = sorted(
+        find_claims(pipeline(settings.spacy_model), text, max_claims=limit),
+        key=lambda claim: claim.rank,
     )
     if as_json:
         print(json.dumps([asdict(claim) for claim in found], indent=2, ensure_ascii=False))
         return 0
     for claim in found:
         print(f"#{claim.rank:<3} {claim.score:.2f}  {claim.text}")
-        print(f"      {', '.join(claim.reasons)}  [{claim.start_char}:{claim.end_char}]")
+        source_line = f"source: {claim.speaker} · " if claim.speaker else ""
+        print(
+            f"      {source_line}{', '.join(claim.reasons)}  [{claim.start_char}:{claim.end_char}]"
+        )
+        if claim.context:
+            print(f"      context: {claim.context}")
     print(f"{len(found)} claims")
+    return 0
+
+
+def score_sentences(settings: Settings, path: str) -> int:
+    """One JSON line per input line, so anyone can score the finder on their own labels."""
+    from workers.context import pipeline
+    from workers.nlp.sentences import score_sentences as score
+
+    try:
+        handle = sys.stdin if path == "-" else open(path, encoding="utf-8")  # noqa: SIM115
+    except OSError as error:
+        print(f"Can't read {path}: {error.strerror}", file=sys.stderr)
+        return 2
+    with handle:
+        lines = [line.rstrip("\n") for line in handle]
+    for scored in score(pipeline(settings.spacy_model), lines):
+        print(json.dumps(asdict(scored), ensure_ascii=False))
     return 0
 
 

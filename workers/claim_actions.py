@@ -11,7 +11,7 @@ from factdesk.errors import FactdeskError
 from factdesk.ids import ActionId
 from factdesk.services import claims
 from workers.context import WorkerContext
-from workers.ingest import position
+from workers.ingest import update_summary
 
 log = logging.getLogger(__name__)
 
@@ -31,26 +31,23 @@ def apply_claim_action(
                 )
             else:
                 raise ValueError(f"{action_id} is not a claim action")
-            number, total = position(claim)
+            number, total = claims.position(session=session, claim=claim)
             task_message = render.claim_task(claim, number=number, total=total)
-            article = claim.article
-            summary = render.summary(article, claims.tally(session=session, article_id=article.id))
-            channel, claim_ts, summary_ts = (
-                article.slack_channel_id,
-                claim.slack_ts,
-                article.slack_summary_ts,
-            )
+            channel, claim_ts = claim.article.slack_channel_id, claim.slack_ts
     except FactdeskError as error:
         log.info("claim action refused claim_id=%s user=%s code=%s", claim_id, user_id, error.code)
         _tell(ctx, channel_id, user_id, error.user_message)
         return
-    for ts, message in ((claim_ts, task_message), (summary_ts, summary)):
-        if ts is None:
-            continue
+    if claim_ts is not None:
         try:
-            ctx.slack.chat_update(channel=channel, ts=ts, text=message.text, blocks=message.blocks)
+            ctx.slack.chat_update(
+                channel=channel, ts=claim_ts, text=task_message.text, blocks=task_message.blocks
+            )
         except SlackApiError as exc:
-            log.warning("chat.update failed ts=%s error=%s", ts, exc.response.get("error"))
+            log.warning("chat.update failed ts=%s error=%s", claim_ts, exc.response.get("error"))
+    with ctx.session() as session:
+        claim = claims.get(session=session, claim_id=claim_id)
+        update_summary(session, claim.article, ctx)
 
 
 def _tell(ctx: WorkerContext, channel: str, user: str, text: str) -> None:

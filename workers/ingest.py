@@ -9,8 +9,8 @@ from sqlalchemy.orm import Session
 
 from factdesk import render
 from factdesk.errors import FactdeskError
-from factdesk.models import Article, ArticleState, Claim
-from factdesk.services import articles, claims
+from factdesk.models import Article, ArticleState
+from factdesk.services import articles, channels, claims
 from workers.context import WorkerContext
 from workers.extract import extract
 from workers.fetch import fetch
@@ -55,7 +55,13 @@ def _run(article_id: int, ctx: WorkerContext) -> None:
             page = fetch(article.url, ctx.settings)
             articles.store_extraction(session=session, article=article, extracted=extract(page))
             found = find_claims(ctx, article.text or "")
-            claims.add_found(session=session, article=article, found=found)
+            cap = channels.claim_cap(
+                session=session,
+                team_id=article.slack_team_id,
+                channel_id=article.slack_channel_id,
+                default=ctx.settings.max_claims_per_article,
+            )
+            claims.add_found(session=session, article=article, found=found, cap=cap)
     _post_thread(article_id, ctx)
     with ctx.session() as session:
         article = _load(session, article_id)
@@ -68,7 +74,7 @@ def _run(article_id: int, ctx: WorkerContext) -> None:
 
 
 def find_claims(ctx: WorkerContext, text: str) -> list[claims.NewClaim]:
-    """The finder's claims for `text`, capped per article."""
+    """Every claim the finder ranks in `text`; the channel's cap applies when they are stored."""
     from workers.nlp import find_claims as finder
 
     return [
@@ -79,8 +85,10 @@ def find_claims(ctx: WorkerContext, text: str) -> list[claims.NewClaim]:
             score=found.score,
             reasons=found.reasons,
             rank=found.rank,
+            speaker=found.speaker,
+            context=found.context,
         )
-        for found in finder(ctx.nlp, text, max_claims=ctx.settings.max_claims_per_article)
+        for found in finder(ctx.nlp, text, max_claims=None)
     ]
 
 
@@ -90,18 +98,35 @@ def _post_thread(article_id: int, ctx: WorkerContext) -> None:
     with ctx.session() as session:
         article = _load(session, article_id)
         if article.slack_summary_ts is None:
-            tally = claims.tally(session=session, article_id=article.id)
             article.slack_summary_ts = _post(
                 ctx,
                 article.slack_channel_id,
                 article.slack_thread_ts,
-                render.summary(article, tally),
+                summary_message(session, article),
             )
-        task_ids = [claim.id for claim in article.claims if claim.slack_ts is None]
-    for claim_id in task_ids:
+    _post_unposted_claims(article_id, ctx)
+
+
+def post_held_back(article_id: int, ctx: WorkerContext) -> None:
+    """Post the claims held back by the cap, then redraw the summary without the offer."""
+    with ctx.session() as session:
+        claims.release_held_back(session=session, article_id=article_id)
+    _post_unposted_claims(article_id, ctx)
+    with ctx.session() as session:
+        update_summary(session, _load(session, article_id), ctx)
+
+
+def _post_unposted_claims(article_id: int, ctx: WorkerContext) -> None:
+    with ctx.session() as session:
+        waiting = [
+            claim.id
+            for claim in claims.list_for_article(session=session, article_id=article_id)
+            if claim.slack_ts is None
+        ]
+    for claim_id in waiting:
         with ctx.session() as session:
             claim = claims.get(session=session, claim_id=claim_id)
-            number, total = position(claim)
+            number, total = claims.position(session=session, claim=claim)
             claim.slack_ts = _post(
                 ctx,
                 claim.article.slack_channel_id,
@@ -110,10 +135,31 @@ def _post_thread(article_id: int, ctx: WorkerContext) -> None:
             )
 
 
-def position(claim: Claim) -> tuple[int, int]:
-    """The claim's number in its article (document order) and the article's claim count."""
-    siblings = claim.article.claims
-    return siblings.index(claim) + 1, len(siblings)
+def summary_message(session: Session, article: Article) -> render.Message:
+    """The summary as it stands: tally, and any lower-scored claims still on offer."""
+    return render.summary(
+        article,
+        claims.tally(session=session, article_id=article.id),
+        held_back=claims.count_held_back(session=session, article_id=article.id),
+    )
+
+
+def update_summary(session: Session, article: Article, ctx: WorkerContext) -> None:
+    """Redraw the summary in place; a failure is logged, never raised."""
+    if article.slack_summary_ts is None:
+        return
+    message = summary_message(session, article)
+    try:
+        ctx.slack.chat_update(
+            channel=article.slack_channel_id,
+            ts=article.slack_summary_ts,
+            text=message.text,
+            blocks=message.blocks,
+        )
+    except SlackApiError as exc:
+        log.warning(
+            "summary not updated article_id=%s error=%s", article.id, exc.response.get("error")
+        )
 
 
 def _post(ctx: WorkerContext, channel: str, thread_ts: str | None, message: render.Message) -> str:

@@ -6,7 +6,7 @@ import logging
 from functools import cache
 
 from factdesk.errors import FactdeskError
-from factdesk.queue import APPLY_CLAIM_ACTION, INGEST_ARTICLE
+from factdesk.queue import APPLY_CLAIM_ACTION, INGEST_ARTICLE, POST_HELD_BACK
 from workers import claim_actions, ingest
 from workers.app import celery_app, settings
 from workers.context import WorkerContext
@@ -42,3 +42,8 @@ def apply_claim_action(claim_id: int, action: str, user_id: str, *, channel_id: 
     claim_actions.apply_claim_action(
         claim_id, action, user_id, channel_id=channel_id, ctx=context()
     )
+
+
+@celery_app.task(name=POST_HELD_BACK)
+def post_held_back(article_id: int) -> None:
+    ingest.post_held_back(article_id, context())

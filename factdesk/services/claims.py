@@ -22,6 +22,8 @@ class NewClaim:
     score: float
     reasons: Sequence[str]
     rank: int
+    speaker: str | None = None
+    context: str | None = None
 
 
 @dataclass(frozen=True)
@@ -48,8 +50,10 @@ def get(*, session: Session, claim_id: int) -> Claim:
     return claim
 
 
-def add_found(*, session: Session, article: Article, found: Iterable[NewClaim]) -> list[Claim]:
-    """Store the finder's claims once; a re-run returns the claims already stored."""
+def add_found(
+    *, session: Session, article: Article, found: Iterable[NewClaim], cap: int
+) -> list[Claim]:
+    """Store the finder's claims once, holding back those ranked below `cap`."""
     existing = {claim.start_char: claim for claim in article.claims}
     for item in found:
         if item.start_char in existing:
@@ -62,6 +66,9 @@ def add_found(*, session: Session, article: Article, found: Iterable[NewClaim]) 
             score=item.score,
             reasons=list(item.reasons),
             rank=item.rank,
+            speaker=item.speaker,
+            context=item.context,
+            held_back=item.rank > cap,
         )
         session.add(claim)
         existing[item.start_char] = claim
@@ -70,12 +77,45 @@ def add_found(*, session: Session, article: Article, found: Iterable[NewClaim]) 
 
 
 def list_for_article(*, session: Session, article_id: int) -> list[Claim]:
-    """An article's claims in document order."""
+    """An article's posted (not held back) claims in document order."""
     return list(
         session.scalars(
-            select(Claim).where(Claim.article_id == article_id).order_by(Claim.start_char)
+            select(Claim)
+            .where(Claim.article_id == article_id, Claim.held_back.is_(False))
+            .order_by(Claim.start_char)
         )
     )
+
+
+def count_held_back(*, session: Session, article_id: int) -> int:
+    """How many lower-scored claims are waiting to be asked for."""
+    return (
+        session.scalar(
+            select(func.count()).where(Claim.article_id == article_id, Claim.held_back.is_(True))
+        )
+        or 0
+    )
+
+
+def release_held_back(*, session: Session, article_id: int) -> list[Claim]:
+    """Stop holding back an article's lower-scored claims; return them in document order."""
+    released = list(
+        session.scalars(
+            select(Claim)
+            .where(Claim.article_id == article_id, Claim.held_back.is_(True))
+            .order_by(Claim.start_char)
+        )
+    )
+    for claim in released:
+        claim.held_back = False
+    session.flush()
+    return released
+
+
+def position(*, session: Session, claim: Claim) -> tuple[int, int]:
+    """The claim's number among its article's posted claims, and how many there are."""
+    posted = list_for_article(session=session, article_id=claim.article_id)
+    return posted.index(claim) + 1, len(posted)
 
 
 def claim_task(*, session: Session, claim_id: int, user_id: str) -> Claim:
@@ -153,7 +193,7 @@ def tally(*, session: Session, article_id: int) -> Tally:
     """Counts of an article's claims by where they stand."""
     rows = session.execute(
         select(Claim.status, Claim.assignee.is_not(None), func.count())
-        .where(Claim.article_id == article_id)
+        .where(Claim.article_id == article_id, Claim.held_back.is_(False))
         .group_by(Claim.status, Claim.assignee.is_not(None))
     ).all()
     counts = dict.fromkeys(ClaimStatus, 0)

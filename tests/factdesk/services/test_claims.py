@@ -104,11 +104,50 @@ def test_add_found_is_idempotent(session: Session) -> None:
         ),
     ]
 
-    first = claims.add_found(session=session, article=article, found=found)
-    again = claims.add_found(session=session, article=article, found=found)
+    first = claims.add_found(session=session, article=article, found=found, cap=15)
+    again = claims.add_found(session=session, article=article, found=found, cap=15)
 
     assert [c.id for c in first] == [c.id for c in again]
     assert [c.text for c in claims.list_for_article(session=session, article_id=article.id)] == [
         "A said 3.",
         "B said 4.",
     ]
+
+
+def _found(count: int) -> list[claims.NewClaim]:
+    return [
+        claims.NewClaim(
+            text=f"Claim {n}.",
+            start_char=n * 10,
+            end_char=n * 10 + 8,
+            score=1 - n / 100,
+            reasons=[],
+            rank=n + 1,
+            speaker="Lloyd Austin" if n == 0 else None,
+        )
+        for n in range(count)
+    ]
+
+
+def test_claims_ranked_below_the_cap_are_held_back(session: Session) -> None:
+    article = factories.article()
+
+    stored = claims.add_found(session=session, article=article, found=_found(5), cap=3)
+
+    assert [c.held_back for c in stored] == [False, False, False, True, True]
+    assert stored[0].speaker == "Lloyd Austin"
+    assert claims.count_held_back(session=session, article_id=article.id) == 2
+    assert claims.tally(session=session, article_id=article.id).total == 3
+    assert claims.position(session=session, claim=stored[2]) == (3, 3)
+
+
+def test_releasing_held_back_claims(session: Session) -> None:
+    article = factories.article()
+    claims.add_found(session=session, article=article, found=_found(5), cap=3)
+
+    released = claims.release_held_back(session=session, article_id=article.id)
+
+    assert [c.text for c in released] == ["Claim 3.", "Claim 4."]
+    assert claims.count_held_back(session=session, article_id=article.id) == 0
+    assert claims.tally(session=session, article_id=article.id).total == 5
+    assert claims.position(session=session, claim=released[-1]) == (5, 5)
