@@ -5,7 +5,7 @@ section labels, share/newsletter/cookie prompts and "Read more" links as lines o
 their own. None of them is a claim, and some (a dateline full of numbers, a credit
 naming an organisation) would otherwise look check-worthy to the claim scorer.
 
-Each sentence unit (see ``segments.sentence_spans``) gets ``span._.is_boilerplate``.
+Each sentence unit (see ``segments.claim_units``) gets ``span._.is_boilerplate``.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import re
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from workers.nlp.segments import line_text, sentence_spans
+from workers.nlp.segments import claim_units, line_text
 
 FACTORY_NAME = "factdesk_boilerplate"
 EXTENSION = "is_boilerplate"
@@ -50,15 +50,29 @@ _SHORT_RULES: tuple[re.Pattern[str], ...] = tuple(
         r"\b[^.!?]*$",
         # Credit lines of wire copy.
         r"^(?:written|reporting|reported|additional\s+reporting|editing|edited)\s+by\b",
+        # Audio players and reading-time labels.
+        r"^\d+\s*(?:-\s*)?min(?:ute)?s?\s+read$",
+        r"^listen\s+to\s+(?:this\s+)?(?:article|story)\b",
+        r"^(?:listen|watch|play)(?:\s+(?:now|video|live))?\s*(?:\(\s*[\d:]+\s*(?:mins?|minutes)?"
+        r"\s*\))?\s*:?$",
         # Social and newsletter prompts.
         r"^share(?:\s+(?:this|on|via|the)\b.*)?\s*:?$",
         r"\b(?:sign\s*up|subscribe)\b.*\bnewsletters?\b",
         r"^subscribe(?:\s+(?:now|today|here))?\W*$",
+        r"\b(?:delivered|straight)\s+to\s+your\s+inbox\b",
+        r"^enter\s+your\s+e-?mail\b",
         r"^follow\s+us\b",
+        # Comment prompts.
+        r"^(?:\d+\s+)?comments?$",
+        r"^(?:leave|post|add|show|view|read)\s+(?:a\s+|the\s+|\d+\s+)?comments?\b",
+        r"^join\s+the\s+(?:conversation|discussion)\b",
         # Links to other pages and legal footers.
         r"^(?:read\s+more|read\s+also|also\s+read|see\s+also|click\s+here|continue\s+reading)\b",
         r"^(?:related|recommended|more)(?:\s+(?:articles?|stories|news|coverage|content|"
         r"posts?|reading|links?|videos?|for\s+you|from\s+\w+))?\s*(?::|$)",
+        r"^(?:most\s+(?:read|popular|viewed|shared)|trending(?:\s+now)?|top\s+stories|"
+        r"latest(?:\s+news)?|editor[\u2019']?s\s+picks?|you\s+m(?:ay|ight)\s+also\s+like|"
+        r"don[\u2019']?t\s+miss)\s*:?$",
         r"^(?:©|\(c\)\s|copyright\b)",
         r"\ball\s+rights\s+reserved\b",
     )
@@ -67,6 +81,21 @@ _SHORT_RULES: tuple[re.Pattern[str], ...] = tuple(
 # Case matters: "Credit: Shutterstock" ends a caption, "tax credits: ..." is prose.
 _CREDIT = re.compile(
     r"(?:\b(?:[Pp]hoto|[Ii]mage|[Pp]icture|[Vv]ideo)\s+[Cc]redits?|\bCredits?|\bCREDITS?)\s*:"
+)
+# Captions that say they are one, and wire photo credits ("REUTERS/Maxim
+# Shemetov/File Photo"), are furniture even when the caption is a long sentence.
+_MAX_CAPTION_WORDS = 40
+_CAPTION = re.compile(
+    r"^(?i:file\s+photo|pictured|caption|image\s+caption|image\s+source|photo\s+caption)\s*[:,]"
+    r"|^(?i:above|below|top|main\s+image)\s*:"
+    r"|\b(?:REUTERS|AP|AFP|EPA|GETTY|XINHUA|ANADOLU|TASS)\s*/\s*[A-Z]"
+)
+# Author lines name people, so what follows the label is capitalised.
+_AUTHOR = re.compile(r"^(?i:authors?|posted\s+by|words\s+by|story\s+by)\s*:?\s+[A-Z]")
+# A row of share buttons read as text: "Facebook Twitter LinkedIn Email Print".
+_SOCIAL_WORDS = _words(
+    "facebook twitter x linkedin whatsapp email e-mail mail print reddit telegram "
+    "pinterest flipboard messenger copy link url share tweet"
 )
 _COOKIE_WORD = re.compile(r"\bcookies?\b", re.IGNORECASE)
 _COOKIE_CONTEXT = re.compile(
@@ -112,16 +141,25 @@ def is_boilerplate_text(text: str) -> bool:
     if n_words <= _MAX_FURNITURE_WORDS and (
         any(rule.search(text) for rule in _SHORT_RULES)
         or _CREDIT.search(text) is not None
+        or _AUTHOR.match(text) is not None
         or _BYLINE.match(text) is not None
+        or _is_share_bar(text)
         or _is_section_label(text)
         or _is_dateline(text)
     ):
+        return True
+    if n_words <= _MAX_CAPTION_WORDS and _CAPTION.search(text) is not None:
         return True
     return (
         n_words <= _MAX_COOKIE_WORDS
         and _COOKIE_WORD.search(text) is not None
         and _COOKIE_CONTEXT.search(text) is not None
     )
+
+
+def _is_share_bar(text: str) -> bool:
+    words = [word.lower() for word in _WORD.findall(text)]
+    return len(words) >= 2 and all(word in _SOCIAL_WORDS for word in words)
 
 
 def _is_section_label(text: str) -> bool:
@@ -158,7 +196,7 @@ class BoilerplateMarker:
 
     def __call__(self, doc: Doc) -> Doc:
         doc_text = doc.text
-        for unit in sentence_spans(doc):
+        for unit in claim_units(doc):
             line = line_text(unit, doc_text)
             # Long lines are paragraphs: whole-line rules would then judge every
             # sentence by its neighbours, so only the sentence itself counts.

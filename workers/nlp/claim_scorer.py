@@ -1,14 +1,18 @@
 """spaCy component that scores how check-worthy each sentence is, with rules.
 
 A first, explainable version before a trained classifier: every sentence unit (see
-``segments.sentence_spans``) gets a score in [0, 1] from a few signals a fact-checker
+``segments.claim_units``) gets a score in [0, 1] from a few signals a fact-checker
 recognises (numbers, named actors doing something, attribution, dates, comparisons,
-causes), and the list of signals found, which Slack shows as the claim's reasons.
+causes, what an entity is), and the list of signals found, which Slack shows as the
+claim's reasons.
 
 Extensions set on every unit: ``claim_score`` (float), ``claim_reasons`` (list[str];
-a unit that a filter zeroed also carries a "filtered: ..." entry, for debugging).
+a unit that a filter zeroed also carries a "filtered: ..." entry, for debugging and
+for the trained classifier, which treats such units as filtered).
 ``doc.spans["sentences"]`` holds every unit, ``doc.spans["claims"]`` the units at or
-above the threshold.
+above the threshold. The scorer drops only what is not a sentence of the article
+(boilerplate, fragments, run-ons); ``filters.ClaimFilters`` runs next and drops
+questions, opinions, predictions and speculation.
 
 Each signal works from the tagger, parser and NER when the pipeline has them, and
 falls back to small word lists when it has not (blank pipelines in tests, or a model
@@ -24,18 +28,45 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 
 from workers.nlp.boilerplate import is_boilerplate
-from workers.nlp.segments import quoted_mask, sentence_spans, word_count
+from workers.nlp.lexicon import (
+    ACTOR_LABELS,
+    ATTRIBUTION_VERBS,
+    COPULAS,
+    DATE_LABELS,
+    FINITE_TAGS,
+    MODALS,
+    NUMBER_LABELS,
+    QUOTE_FRAME_VERBS,
+    ROLE_NOUNS,
+    SUBJECT_DEPS,
+    words,
+)
+from workers.nlp.segments import (
+    CLAIMS_KEY,
+    SENTENCES_KEY,
+    claim_units,
+    doc_quotes,
+    reported_content,
+    word_count,
+)
 
 FACTORY_NAME = "factdesk_claim_scorer"
 SCORE_EXTENSION = "claim_score"
 REASONS_EXTENSION = "claim_reasons"
-CLAIMS_KEY = "claims"
-SENTENCES_KEY = "sentences"
 
-
-def _words(text: str) -> frozenset[str]:
-    return frozenset(text.split())
-
+__all__ = [
+    "CLAIMS_KEY",
+    "FACTORY_NAME",
+    "FILTERED_PREFIX",
+    "REASONS_EXTENSION",
+    "SCORE_EXTENSION",
+    "SENTENCES_KEY",
+    "WEIGHTS",
+    "ClaimScorer",
+    "claim_reasons",
+    "claim_score",
+    "is_filtered",
+]
 
 NUMBER = "number or statistic"
 ENTITY_WITH_VERB = "named entity with a factual verb"
@@ -43,17 +74,21 @@ ATTRIBUTION = "attribution"
 DATED_EVENT = "dated event"
 COMPARISON = "comparison or superlative"
 CAUSAL = "causal claim"
+DESCRIPTION = "factual description of an entity"
 
+# Every reason that takes a unit out of the claims starts with this; the trained
+# classifier relies on it.
+FILTERED_PREFIX = "filtered:"
 FILTERED_BOILERPLATE = "filtered: boilerplate"
-FILTERED_QUESTION = "filtered: question"
 FILTERED_TOO_SHORT = "filtered: too short"
 FILTERED_TOO_LONG = "filtered: too long"
 
 # Weights, summed and capped at 1.0. With the default threshold of 0.5 a sentence
 # needs two independent signals, at least one of them concrete: a figure (0.4) or a
-# named actor doing something (0.3) plus a date (0.2) or a source (0.2). A figure or
-# an actor alone, or a bare "he said", is not enough. Comparisons and causes (0.1)
-# only strengthen a sentence that already has something checkable in it.
+# named actor doing something (0.3) plus a date (0.2), a source (0.2) or a statement
+# of what the actor is (0.2: "China remains Pyongyang's main trading partner"). A
+# figure or an actor alone, or a bare "he said", is not enough. Comparisons and
+# causes (0.1) only strengthen a sentence that already has something checkable in it.
 WEIGHTS: dict[str, float] = {
     NUMBER: 0.4,
     ENTITY_WITH_VERB: 0.3,
@@ -61,33 +96,12 @@ WEIGHTS: dict[str, float] = {
     DATED_EVENT: 0.2,
     COMPARISON: 0.1,
     CAUSAL: 0.1,
+    DESCRIPTION: 0.2,
 }
-
-
-_NUMBER_LABELS = frozenset({"CARDINAL", "PERCENT", "MONEY", "QUANTITY", "ORDINAL"})
-_ACTOR_LABELS = frozenset({"PERSON", "ORG", "GPE", "NORP", "LOC", "FAC", "EVENT", "LAW"})
-_DATE_LABELS = frozenset({"DATE", "TIME"})
-
-# Finite verbs assert something happened or is the case; modal constructions
-# ("would have", "may be") put the verb in the base form VB and so are left out.
-_FINITE_TAGS = frozenset({"VBD", "VBZ", "VBP"})
-_COMPARATIVE_TAGS = frozenset({"JJR", "JJS", "RBR", "RBS"})
-_SUBJECT_DEPS = frozenset({"nsubj", "nsubjpass", "csubj", "csubjpass"})
-_MODALS = frozenset({"will", "would", "may", "might", "can", "could", "shall", "should", "must"})
-
-# Surface forms, not lemmas: the pipeline runs without a lemmatizer.
-_ATTRIBUTION_VERBS = _words(
-    "say says said tell tells told estimate estimates estimated confirm confirms confirmed "
-    "report reports reported announce announces announced state states stated "
-    "claim claims claimed insist insists insisted warn warns warned add adds added "
-    "note notes noted acknowledge acknowledges acknowledged deny denies denied "
-    "reveal reveals revealed disclose discloses disclosed conclude concludes concluded "
-    "testify testifies testified admit admits admitted allege alleges alleged"
-)
 
 # Without a tagger: common finite forms, plus regular "-ed" past tenses (see
 # _is_factual_verb), so that blank pipelines still recognise "Austin confirmed".
-_FALLBACK_FINITE_VERBS = _ATTRIBUTION_VERBS | _words(
+_FALLBACK_FINITE_VERBS = ATTRIBUTION_VERBS | words(
     "is are was were am has have had does did do sent sends made makes went goes took "
     "takes gave gives won wins lost loses rose rises fell falls grew grows spent spends "
     "paid pays sold sells bought buys built builds met meets left leaves became becomes "
@@ -95,10 +109,12 @@ _FALLBACK_FINITE_VERBS = _ATTRIBUTION_VERBS | _words(
     "shows found finds brought brings hit hits cut cuts set sets put puts remains "
     "wants needs includes contains owns employs"
 )
-_FALLBACK_COMPARATIVES = _words(
+_FALLBACK_COMPARATIVES = words(
     "more most less least fewer fewest larger largest bigger biggest higher highest "
     "lower lowest greater greatest smaller smallest better best worse worst"
 )
+_COMPARATIVE_TAGS = frozenset({"JJR", "JJS", "RBR", "RBS"})
+_POSSESSIVES = frozenset({"'s", "\u2019s"})
 _SUBJECT_PRONOUNS = frozenset({"i", "we", "you", "he", "she", "it", "they"})
 
 _COMPARISON_PHRASES: tuple[tuple[str, ...], ...] = (
@@ -123,7 +139,25 @@ _CAUSAL_PHRASES: tuple[tuple[str, ...], ...] = (
     ("resulted", "in"),
     ("results", "in"),
 )
-_QUESTION_TRAILERS = "\"'\u201d\u2019\u00bb)] "
+# The head and modifiers of a noun phrase, without its clauses and prepositional
+# phrases: "a very serious escalation", not "… that would have ramifications".
+CORE_DEPS = frozenset(
+    {
+        "compound",
+        "amod",
+        "poss",
+        "nummod",
+        "det",
+        "case",
+        "quantmod",
+        "nmod",
+        "advmod",
+        "cc",
+        "conj",
+        "predet",
+        "npadvmod",
+    }
+)
 
 
 class ClaimScorer:
@@ -150,9 +184,9 @@ class ClaimScorer:
         register_extensions()
 
     def __call__(self, doc: Doc) -> Doc:
-        quoted = quoted_mask(doc)
+        quoted = doc_quotes(doc)
         parsed = doc.has_annotation("DEP")
-        units = sentence_spans(doc)
+        units = claim_units(doc)
         claims: list[Span] = []
         for unit in units:
             reasons = _signals(unit, quoted, parsed)
@@ -169,8 +203,6 @@ class ClaimScorer:
     def _filter(self, unit: Span) -> str | None:
         if is_boilerplate(unit):
             return FILTERED_BOILERPLATE
-        if unit.text.rstrip(_QUESTION_TRAILERS).endswith("?"):
-            return FILTERED_QUESTION
         n_words = word_count(unit)
         if n_words < self.min_tokens:
             return FILTERED_TOO_SHORT
@@ -181,32 +213,28 @@ class ClaimScorer:
 
 def _signals(unit: Span, quoted: Sequence[bool], parsed: bool) -> list[str]:
     tokens = list(unit)
-    attributed = _has_attribution(tokens, parsed)
-    # In reported speech ("“It remains to be seen,” the secretary told reporters in
-    # Italy.") the claim is what was said: the frame around the quote names who spoke
-    # and where, which is not what a fact-checker would check. Quotes without an
-    # attribution frame are scare quotes or titles, part of the sentence's own claim.
-    inside = [token for token in tokens if quoted[token.i]]
-    outside = [token for token in tokens if not quoted[token.i] and token.is_alpha]
-    content = inside if inside and outside and _mentions_attribution(outside) else tokens
+    attributed = _has_attribution(tokens, quoted, parsed)
+    content = reported_content(tokens, quoted)
 
     comparison_phrases = _phrase_tokens(content, _COMPARISON_PHRASES)
     reasons: list[str] = []
     # "the first time" is a superlative, not a statistic: its ORDINAL counts once.
     if any(_is_number(token) for token in content if token.i not in comparison_phrases):
         reasons.append(NUMBER)
-    if any(token.ent_type_ in _ACTOR_LABELS for token in content) and any(
+    if any(token.ent_type_ in ACTOR_LABELS for token in content) and any(
         _is_factual_verb(token, parsed) for token in content
     ):
         reasons.append(ENTITY_WITH_VERB)
     if attributed:
         reasons.append(ATTRIBUTION)
-    if any(token.ent_type_ in _DATE_LABELS for token in content):
+    if any(token.ent_type_ in DATE_LABELS for token in content):
         reasons.append(DATED_EVENT)
     if comparison_phrases or any(_is_comparative(token) for token in content):
         reasons.append(COMPARISON)
     if _phrase_tokens(content, _CAUSAL_PHRASES):
         reasons.append(CAUSAL)
+    if _describes_entity(content, parsed):
+        reasons.append(DESCRIPTION)
     return reasons
 
 
@@ -216,10 +244,10 @@ def _is_number(token: Token) -> bool:
     # counts through "million").
     if token.lower_ == "one":
         return False
-    if token.ent_type_ in _NUMBER_LABELS:
+    if token.ent_type_ in NUMBER_LABELS:
         return True
     # Years and times are dates rather than statistics.
-    return token.like_num and token.ent_type_ not in _DATE_LABELS
+    return token.like_num and token.ent_type_ not in DATE_LABELS
 
 
 def _is_factual_verb(token: Token, parsed: bool) -> bool:
@@ -228,7 +256,7 @@ def _is_factual_verb(token: Token, parsed: bool) -> bool:
     if token.tag_:
         # A finite verb under a modal is still hypothetical: "Kim may believe that
         # ... he wants", "Putin will give him whatever he wants".
-        return token.tag_ in _FINITE_TAGS and not (
+        return token.tag_ in FINITE_TAGS and not (
             parsed and any(_has_modal_aux(ancestor) for ancestor in token.ancestors)
         )
     lower = token.lower_
@@ -244,7 +272,7 @@ def _has_modal_aux(token: Token) -> bool:
 
 def _follows_modal(token: Token) -> bool:
     doc = token.doc
-    return any(doc[i].lower_ in _MODALS for i in range(max(0, token.i - 2), token.i))
+    return any(doc[i].lower_ in MODALS for i in range(max(0, token.i - 2), token.i))
 
 
 def _is_comparative(token: Token) -> bool:
@@ -255,12 +283,15 @@ def _is_comparative(token: Token) -> bool:
 
 def _phrase_tokens(tokens: Sequence[Token], phrases: Iterable[tuple[str, ...]]) -> set[int]:
     """Doc indices of the tokens that make up any occurrence of the phrases."""
+    by_first: dict[str, list[tuple[str, ...]]] = {}
+    for phrase in phrases:
+        by_first.setdefault(phrase[0], []).append(phrase)
     lowers = [token.lower_ for token in tokens]
     indices = [token.i for token in tokens]
     found: set[int] = set()
-    for phrase in phrases:
-        size = len(phrase)
-        for start in range(len(lowers) - size + 1):
+    for start, lower in enumerate(lowers):
+        for phrase in by_first.get(lower, ()):
+            size = len(phrase)
             # Contiguous in the doc too, so a phrase cannot straddle a quote's edge.
             if (
                 tuple(lowers[start : start + size]) == phrase
@@ -270,13 +301,79 @@ def _phrase_tokens(tokens: Sequence[Token], phrases: Iterable[tuple[str, ...]]) 
     return found
 
 
-def _mentions_attribution(tokens: Iterable[Token]) -> bool:
-    return any(
-        token.lower_ in _ATTRIBUTION_VERBS or token.lower_ == "according" for token in tokens
-    )
+def _describes_entity(content: Sequence[Token], parsed: bool) -> bool:
+    """An entity and a copula with a noun phrase that can be looked up: "China remains
+    Pyongyang's critical oil supplier", "Kim Jong-un is the North Korean leader".
+    "The war was a way out of isolation" has no such noun phrase."""
+    for token in content:
+        if token.lower_ not in COPULAS or not _is_factual_verb(token, parsed):
+            continue
+        if parsed:
+            if _parsed_description(token):
+                return True
+        elif _surface_description(token):
+            return True
+    return False
 
 
-def _has_attribution(tokens: Sequence[Token], parsed: bool) -> bool:
+def _parsed_description(copula: Token) -> bool:
+    subject = next((child for child in copula.children if child.dep_ in SUBJECT_DEPS), None)
+    # "It is", "there is", "this is": who or what is described is elsewhere.
+    if subject is None or subject.tag_ in {"PRP", "EX", "DT", "WDT", "WP"}:
+        return False
+    for predicate in copula.children:
+        if predicate.dep_ != "attr" or not predicate.tag_.startswith("NN"):
+            continue
+        described = core_tokens(predicate)
+        if not any(
+            token.ent_type_ in ACTOR_LABELS for token in [*core_tokens(subject), *described]
+        ):
+            continue
+        if any(token.lower_ in ROLE_NOUNS or _anchors_description(token) for token in described):
+            return True
+    return False
+
+
+def _anchors_description(token: Token) -> bool:
+    return token.ent_type_ in ACTOR_LABELS or _is_number(token) or token.tag_ == "JJS"
+
+
+def _surface_description(copula: Token) -> bool:
+    # Without a parse: an entity just before the copula, and a role noun, a number or
+    # a possessive entity in the few words after it, before any punctuation.
+    doc = copula.doc
+    if not any(doc[i].ent_type_ in ACTOR_LABELS for i in range(max(0, copula.i - 2), copula.i)):
+        return False
+    for i in range(copula.i + 1, min(len(doc), copula.i + 7)):
+        token = doc[i]
+        if token.is_punct:
+            return False
+        if token.lower_ in ROLE_NOUNS or _is_number(token):
+            return True
+        if (
+            token.ent_type_ in ACTOR_LABELS
+            and i + 1 < len(doc)
+            and doc[i + 1].lower_ in _POSSESSIVES
+        ):
+            return True
+    return False
+
+
+def core_tokens(head: Token) -> list[Token]:
+    """A noun phrase's head with its modifiers, without its clauses or prepositional
+    phrases (see CORE_DEPS)."""
+    found = [head]
+    stack = [head]
+    while stack:
+        for child in stack.pop().children:
+            if child.dep_ in CORE_DEPS:
+                found.append(child)
+                stack.append(child)
+    return sorted(found, key=lambda token: token.i)
+
+
+def _has_attribution(tokens: Sequence[Token], quoted: Sequence[bool], parsed: bool) -> bool:
+    has_quote = any(quoted[token.i] for token in tokens)
     for position, token in enumerate(tokens):
         if (
             token.lower_ == "according"
@@ -287,18 +384,29 @@ def _has_attribution(tokens: Sequence[Token], parsed: bool) -> bool:
             return True
         if _is_attribution_verb(token, parsed):
             return True
+        if (
+            has_quote
+            and not quoted[token.i]
+            and token.lower_ in QUOTE_FRAME_VERBS
+            and _has_subject(token, parsed)
+        ):
+            return True
     return False
 
 
 def _is_attribution_verb(token: Token, parsed: bool) -> bool:
-    if token.lower_ not in _ATTRIBUTION_VERBS or token.ent_type_:
+    if token.lower_ not in ATTRIBUTION_VERBS or token.ent_type_:
         return False
     # Tagged: "made no estimate" (NN) and "stated goals" (an adjectival VBN with no
     # subject) are not somebody saying something.
     if token.tag_ and not token.tag_.startswith("VB"):
         return False
+    return _has_subject(token, parsed)
+
+
+def _has_subject(token: Token, parsed: bool) -> bool:
     if parsed:
-        return any(child.dep_ in _SUBJECT_DEPS for child in token.children)
+        return any(child.dep_ in SUBJECT_DEPS for child in token.children)
     return _has_nearby_subject(token)
 
 
@@ -309,13 +417,13 @@ def _has_nearby_subject(token: Token) -> bool:
     sent_start = token.sent.start if doc.has_annotation("SENT_START") else 0
     for i in range(max(sent_start, token.i - 3), token.i):
         before = doc[i]
-        if before.ent_type_ in _ACTOR_LABELS or before.lower_ in _SUBJECT_PRONOUNS:
+        if before.ent_type_ in ACTOR_LABELS or before.lower_ in _SUBJECT_PRONOUNS:
             return True
-        if before.is_alpha and not before.is_stop and before.lower_ not in _MODALS:
+        if before.is_alpha and not before.is_stop and before.lower_ not in MODALS:
             return True
     if token.i + 1 < len(doc):
         after = doc[token.i + 1]
-        return after.ent_type_ in _ACTOR_LABELS or after.is_title
+        return after.ent_type_ in ACTOR_LABELS or after.is_title
     return False
 
 
@@ -330,6 +438,11 @@ def register_extensions() -> None:
 def claim_score(span: Span) -> float:
     """Typed accessor for ``span._.claim_score``."""
     return float(span._.get(SCORE_EXTENSION))
+
+
+def is_filtered(span: Span) -> bool:
+    """Whether a component took the unit out of the claims (see FILTERED_PREFIX)."""
+    return any(reason.startswith(FILTERED_PREFIX) for reason in claim_reasons(span))
 
 
 def claim_reasons(span: Span) -> list[str]:

@@ -11,9 +11,19 @@ import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from workers.nlp import boilerplate, claim_scorer
+from workers.nlp import attribution, boilerplate, claim_scorer, filters, line_breaks
 
-COMPONENTS = (boilerplate.FACTORY_NAME, claim_scorer.FACTORY_NAME)
+# Runs before everything else, so the parser sees one line as one sentence at least.
+FIRST_COMPONENT = line_breaks.FACTORY_NAME
+# In pipeline order, after the NER. A trained classifier, when the pipeline has one, goes after
+# them all and rewrites claim_score and doc.spans["claims"]; find_claims reads both
+# after the whole pipeline has run, so it works the same with or without it.
+COMPONENTS = (
+    boilerplate.FACTORY_NAME,
+    claim_scorer.FACTORY_NAME,
+    filters.FACTORY_NAME,
+    attribution.FACTORY_NAME,
+)
 
 # The rules read surface forms, tags, the parse and entities. The lemmatizer is dead
 # weight and the senter (off by default in the English models) duplicates the parser,
@@ -39,18 +49,23 @@ class FoundClaim:
     end_char: int
     score: float
     reasons: tuple[str, ...]
-    rank: int  # 1 = most check-worthy
+    rank: int  # 1 = most check-worthy, over every claim of the text
+    speaker: str | None = None  # who the claim is attributed to, when it is
+    context: str | None = None  # the sentence before, when the claim needs it
 
 
 def build_pipeline(model: str | Language) -> Language:
     """Load a spaCy model by name (or take a ready Language) and add the Factdesk
-    components after its NER, or last when it has none."""
+    components: the line-break splitter first, the rest after its NER, or last when
+    it has none."""
     if isinstance(model, str):
         nlp = spacy.load(model, exclude=list(_EXCLUDED_PIPES))
         for name in [name for name in nlp.pipe_names if name not in _NEEDED_PIPES]:
             nlp.disable_pipe(name)
     else:
         nlp = model
+    if FIRST_COMPONENT not in nlp.pipe_names:
+        nlp.add_pipe(FIRST_COMPONENT, first=True)
     anchor = "ner" if "ner" in nlp.pipe_names else None
     for name in COMPONENTS:
         if name in nlp.pipe_names:
@@ -64,14 +79,15 @@ def build_pipeline(model: str | Language) -> Language:
     return nlp
 
 
-def find_claims(nlp: Language, text: str, *, max_claims: int = 15) -> list[FoundClaim]:
-    """The most check-worthy sentences of ``text``, in document order.
+def find_claims(nlp: Language, text: str, *, max_claims: int | None = None) -> list[FoundClaim]:
+    """The check-worthy sentences of ``text``, in document order.
 
     Near-duplicates (equal once normalised, or sharing >= 80% of their words) are
     reported once, at their first occurrence; the rest are ranked by score, earlier
-    first on ties, and the best ``max_claims`` are kept.
+    first on ties. ``max_claims`` keeps the best that many; None keeps them all, so a
+    caller can show the top few and offer the rest, whose ranks go on from there.
     """
-    if max_claims < 0:
+    if max_claims is not None and max_claims < 0:
         raise ValueError(f"max_claims must be >= 0, got {max_claims}")
     missing = [name for name in COMPONENTS if name not in nlp.pipe_names]
     if missing:
@@ -90,6 +106,8 @@ def find_claims(nlp: Language, text: str, *, max_claims: int = 15) -> list[Found
                     end_char=end,
                     score=claim_scorer.claim_score(span),
                     reasons=tuple(claim_scorer.claim_reasons(span)),
+                    speaker=attribution.claim_speaker(span),
+                    context=attribution.claim_context(span),
                 )
             )
 
@@ -97,7 +115,9 @@ def find_claims(nlp: Language, text: str, *, max_claims: int = 15) -> list[Found
     best = sorted(unique, key=lambda c: (-c.score, c.start_char))[:max_claims]
     return sorted(
         (
-            FoundClaim(c.text, c.start_char, c.end_char, c.score, c.reasons, rank)
+            FoundClaim(
+                c.text, c.start_char, c.end_char, c.score, c.reasons, rank, c.speaker, c.context
+            )
             for rank, c in enumerate(best, start=1)
         ),
         key=lambda claim: claim.start_char,
@@ -111,6 +131,8 @@ class _Candidate:
     end_char: int
     score: float
     reasons: tuple[str, ...]
+    speaker: str | None = None
+    context: str | None = None
 
 
 def _parsed(nlp: Language, text: str) -> Iterator[tuple[int, Doc]]:

@@ -58,3 +58,11 @@ def run_with_ents(nlp: Language, text: str, ents: list[tuple[str, str]]) -> Doc:
         if name != "entity_ruler":
             doc = component(doc)
     return doc
+
+
+def parsed_doc(nlp: Language, rows: list[tuple[str, str, str, int, str, str]]) -> Doc:
+    """A doc with a hand-made tagging, parse and NER: (word, tag, pos, head, dep, IOB
+    entity) per token. One sentence; the Factdesk components can run on it as if a
+    tagger, parser and NER had."""
+    words, tags, pos, heads, deps, ents = (list(column) for column in zip(*rows, strict=True))
+    return Doc(nlp.vocab, words=words, tags=tags, pos=pos, heads=heads, deps=deps, ents=ents)

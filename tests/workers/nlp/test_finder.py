@@ -9,7 +9,13 @@ from spacy.language import Language
 
 from tests.workers.nlp.helpers import make_blank_pipeline
 from workers.nlp import COMPONENTS, FoundClaim, build_pipeline, find_claims
-from workers.nlp.finder import LARGE_TEXT_CHARS, _Candidate, _chunks, _drop_near_duplicates
+from workers.nlp.finder import (
+    FIRST_COMPONENT,
+    LARGE_TEXT_CHARS,
+    _Candidate,
+    _chunks,
+    _drop_near_duplicates,
+)
 
 CLAIM_A = "Russia sent 2,500 troops to Ukraine on Monday."
 CLAIM_B = "According to Reuters, the border was closed to all traffic."
@@ -29,7 +35,13 @@ def test_components_are_added_in_order_and_once() -> None:
     assert build_pipeline(nlp) is nlp
     build_pipeline(nlp)
 
-    assert nlp.pipe_names == ["sentencizer", *COMPONENTS]
+    assert nlp.pipe_names == [FIRST_COMPONENT, "sentencizer", *COMPONENTS]
+    assert COMPONENTS == (
+        "factdesk_boilerplate",
+        "factdesk_claim_scorer",
+        "factdesk_claim_filters",
+        "factdesk_attribution",
+    )
 
 
 def test_components_go_right_after_ner() -> None:
@@ -39,7 +51,17 @@ def test_components_go_right_after_ner() -> None:
 
     build_pipeline(nlp)
 
-    assert nlp.pipe_names == ["ner", *COMPONENTS, "sentencizer"]
+    assert nlp.pipe_names == [FIRST_COMPONENT, "ner", *COMPONENTS, "sentencizer"]
+
+
+def test_a_component_added_after_them_is_left_last(blank_nlp: Language) -> None:
+    # The trained classifier goes last; rebuilding must not put anything after it.
+    nlp = make_blank_pipeline()
+    nlp.add_pipe("sentencizer", name="stand_in_classifier")
+
+    build_pipeline(nlp)
+
+    assert nlp.pipe_names[-1] == "stand_in_classifier"
 
 
 def test_a_pipeline_without_the_components_is_refused() -> None:
@@ -72,6 +94,7 @@ def test_claims_carry_score_reasons_and_rank(blank_nlp: Language) -> None:
         reasons=("number or statistic", "named entity with a factual verb", "dated event"),
         rank=1,
     )
+    assert (claim.speaker, claim.context) == (None, None)
     with pytest.raises(dataclasses.FrozenInstanceError):
         claim.rank = 2  # type: ignore[misc]
 
@@ -115,6 +138,54 @@ def test_cap_keeps_the_best_in_document_order_with_ranks(blank_nlp: Language) ->
     assert find_claims(blank_nlp, text, max_claims=0) == []
 
 
+def test_no_cap_returns_every_claim_ranked(blank_nlp: Language) -> None:
+    lines = [f"Russia sent {1000 + i} troops to camp{i} in Ukraine on Monday." for i in range(20)]
+    lines[7] = "American officials said on Tuesday that Russia sent more than 12,000 troops."
+    text = "\n".join(lines)
+
+    every = find_claims(blank_nlp, text)
+    top = find_claims(blank_nlp, text, max_claims=5)
+
+    assert len(every) == 20
+    assert sorted(claim.rank for claim in every) == list(range(1, 21))
+    assert next(claim for claim in every if claim.rank == 1).text == lines[7]
+    # A cap keeps the same ranks: the worker posts the top few and offers the rest.
+    ranked = {claim.text: claim.rank for claim in every}
+    assert {claim.text: claim.rank for claim in top} == {
+        text: rank for text, rank in ranked.items() if rank <= 5
+    }
+
+
+def test_claims_carry_speaker_and_context(blank_nlp: Language) -> None:
+    text = (
+        "Lloyd Austin visited the base in Italy.\n"
+        "He said Russia sent 2,500 troops to the border on Sunday.\n"
+        "American officials said Russia had sent 4,000 tanks to Ukraine on Tuesday."
+    )
+
+    first, second = find_claims(blank_nlp, text)
+
+    assert (first.speaker, first.context) == (
+        "Lloyd Austin",
+        "Lloyd Austin visited the base in Italy.",
+    )
+    assert (second.speaker, second.context) == ("American officials", None)
+
+
+def test_a_quote_over_several_sentences_is_one_claim(blank_nlp: Language) -> None:
+    text = (
+        "Victor Cha spoke on Monday.\n"
+        "“Russia sent 2,500 troops. They crossed the border into Ukraine on Monday,” "
+        "said Victor Cha."
+    )
+
+    (claim,) = find_claims(blank_nlp, text)
+
+    assert claim.text == text.splitlines()[1]
+    assert claim.speaker == "Victor Cha"
+    assert_offsets_exact(text, [claim])
+
+
 def test_negative_cap_is_refused(blank_nlp: Language) -> None:
     with pytest.raises(ValueError, match="max_claims"):
         find_claims(blank_nlp, CLAIM_A, max_claims=-1)
@@ -145,7 +216,7 @@ def test_a_200000_char_text_is_processed_in_chunks() -> None:
     text += "more than 12,000 troops because the front collapsed."
     assert len(text) > 200_000 > 2 * LARGE_TEXT_CHARS - 1
 
-    claims = find_claims(nlp, text)
+    claims = find_claims(nlp, text, max_claims=15)
 
     assert len(claims) == 15
     assert_offsets_exact(text, claims)
