@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from factdesk.ids import ActionId
@@ -27,7 +29,9 @@ def test_post_more_posts_the_held_back_claims(system: System) -> None:
     assert summary["text"].startswith("4 claims to check in")
     offer = str(summary["blocks"])
     assert "more lower-scored claims not posted" in offer
-    held = int(offer.split("Post ")[1].split(" more")[0])
+    match = re.search(r"Post (\d+) more", offer)
+    assert match is not None
+    held = int(match.group(1))
     assert held >= 6
 
     system.click(summary, ActionId.POST_MORE_CLAIMS, user="U0BEN", channel=CHANNEL)
