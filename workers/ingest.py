@@ -12,7 +12,7 @@ from factdesk.errors import FactdeskError
 from factdesk.models import Article, ArticleState
 from factdesk.services import articles, channels, claims
 from workers.context import WorkerContext
-from workers.extract import extract
+from workers.extract import canonical_url, extract
 from workers.fetch import fetch
 
 log = logging.getLogger(__name__)
@@ -53,7 +53,12 @@ def _run(article_id: int, ctx: WorkerContext) -> None:
         article = _load(session, article_id)
         if article.text_hash is None:
             page = fetch(article.url, ctx.settings)
-            articles.store_extraction(session=session, article=article, extracted=extract(page))
+            articles.store_extraction(
+                session=session,
+                article=article,
+                extracted=extract(page),
+                canonical_url=canonical_url(page),
+            )
             found = find_claims(ctx, article.text or "")
             cap = channels.claim_cap(
                 session=session,

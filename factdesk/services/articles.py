@@ -88,7 +88,9 @@ def start(*, session: Session, article: Article) -> None:
     session.flush()
 
 
-def store_extraction(*, session: Session, article: Article, extracted: Extracted) -> None:
+def store_extraction(
+    *, session: Session, article: Article, extracted: Extracted, canonical_url: str | None = None
+) -> None:
     """Record the page's text and metadata."""
     article.text = extracted.text
     article.text_hash = hashlib.sha256(extracted.text.encode()).hexdigest()
@@ -97,6 +99,7 @@ def store_extraction(*, session: Session, article: Article, extracted: Extracted
     article.author = extracted.author
     article.published_date = extracted.published_date
     article.language = extracted.language
+    article.canonical_url = canonical_url
     session.flush()
 
 

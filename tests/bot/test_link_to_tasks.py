@@ -34,6 +34,9 @@ def test_seed_article_becomes_summary_and_one_task_per_claim(system: System) -> 
     summary, *tasks = thread
     [article] = _articles(system, ts)
     assert article.state is ArticleState.DONE
+    assert article.language == "en"
+    assert article.canonical_url is not None
+    assert article.canonical_url.startswith("https://")
     assert len(tasks) >= 10
     assert summary["text"].startswith(f"{len(tasks)} claims to check in ")
     assert "North Korean troops" in summary["text"]
