@@ -1,0 +1,219 @@
+"""`make bench-claims`: how well and how fast the claim pipeline picks check-worthy claims.
+
+Accuracy: ClaimBuster sentences (``../shared/eval-data``), each run through the whole
+pipeline (``build_pipeline`` + ``add_classifier``) as its own doc, as ``factdesk claims
+--sentences`` does; a sentence counts as a predicted claim iff it ends up in
+``doc.spans["claims"]``. Positive = CFS. Printed for the random split's dev (where the
+threshold was chosen, so optimistic) and test (held out) parts, and for the by-debate
+split's test part with a model trained and thresholded on that split's own train and dev
+parts (``train --split by-debate``, kept under var/, never shipped). Rows whose text
+also sits in the split's train part are left out.
+
+Speed: sentences per second on one core, through the whole claim pipeline and through a
+bare ``spacy.load`` of the same model, both with ``nlp.pipe`` over the same sentences
+after a warm-up; and the process's peak resident memory.
+
+Writes ``var/bench-claims.json``. A benchmark, not a test: it reports and asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import spacy
+from spacy.language import Language
+
+from workers.nlp import build_pipeline, classifier
+from workers.nlp.training import train
+
+ROOT = Path(__file__).resolve().parent.parent
+OUTPUT = ROOT / "var" / "bench-claims.json"
+BATCH_SIZE = 256
+SPEED_SENTENCES = 2000
+WARM_UP_SENTENCES = 256
+SPEED_RUNS = 3
+
+
+def say(text: str = "") -> None:
+    print(text, flush=True)
+
+
+def pin_to_one_core() -> int | None:
+    """Run on one core so that sentences/s is per core, whatever BLAS or the OS would do."""
+    if not hasattr(os, "sched_setaffinity"):
+        return None
+    core = min(os.sched_getaffinity(0))
+    os.sched_setaffinity(0, {core})
+    return core
+
+
+def peak_rss_mb() -> float:
+    # ru_maxrss is in kilobytes on Linux, bytes on macOS.
+    scale = 1 if sys.platform == "darwin" else 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale / 1e6
+
+
+def predicted_claims(nlp: Language, texts: Sequence[str]) -> list[bool]:
+    return [len(doc.spans["claims"]) > 0 for doc in nlp.pipe(texts, batch_size=BATCH_SIZE)]
+
+
+def score(nlp: Language, rows: Sequence[train.Row]) -> train.Scores:
+    return train.prf(predicted_claims(nlp, [row.text for row in rows]), [row.label for row in rows])
+
+
+def sentences_per_second(nlp: Language, texts: Sequence[str]) -> float:
+    """Best of a few timed passes after a warm-up: the slowest passes measure the
+    machine's other tenants, not the pipeline."""
+    for _ in nlp.pipe(texts[:WARM_UP_SENTENCES], batch_size=BATCH_SIZE):
+        pass
+    best = float("inf")
+    for _ in range(SPEED_RUNS):
+        started = time.perf_counter()
+        for _ in nlp.pipe(texts, batch_size=BATCH_SIZE):
+            pass
+        best = min(best, time.perf_counter() - started)
+    return len(texts) / best
+
+
+def line(name: str, scores: train.Scores, rows: int) -> str:
+    return (
+        f"  {name:<28} P {scores.precision:.3f}  R {scores.recall:.3f}  F1 {scores.f1:.3f}"
+        f"   ({rows} sentences, {scores.positives} CFS, {scores.predicted} predicted)"
+    )
+
+
+def by_debate_model(path: Path, data: Path, retrain: bool) -> Path | None:
+    if retrain or not (path / "meta.json").is_file():
+        say(f"training the by-debate model into {path.relative_to(ROOT)} (not shipped) ...")
+        # A child process, so its training docs do not count in this process's peak RSS.
+        command = [sys.executable, "-m", "workers.nlp.training.train", "--split", "by-debate"]
+        command += ["--data", str(data), "--output", str(path)]
+        # Our own interpreter and module with paths from our own arguments: no shell.
+        if subprocess.run(command, cwd=ROOT, check=False).returncode != 0:  # noqa: S603
+            say("  by-debate training failed; skipping the by-debate figures")
+            return None
+    return path
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data", type=Path, default=train.DEFAULT_DATA)
+    parser.add_argument("--limit", type=int, help="score at most N sentences per split part")
+    parser.add_argument("--speed-sentences", type=int, default=SPEED_SENTENCES)
+    parser.add_argument("--no-by-debate", action="store_true", help="skip the by-debate check")
+    parser.add_argument("--retrain-by-debate", action="store_true")
+    parser.add_argument("--output", type=Path, default=OUTPUT)
+    args = parser.parse_args(argv)
+    if not args.data.is_file():
+        parser.error(f"no labelled data at {args.data} (it lives in ../shared/eval-data)")
+
+    core = pin_to_one_core()
+    rows = train.load_rows(args.data, "random")
+    dev = train.scoring_rows(rows, "dev")[: args.limit]
+    test = train.scoring_rows(rows, "test")[: args.limit]
+    model = classifier.load_model()
+    nlp = classifier.add_classifier(build_pipeline(train.ANNOTATOR))
+    say(f"claim pipeline: {' > '.join(nlp.pipe_names)}")
+    say(
+        f"classifier: {model.path.relative_to(ROOT)} (version {model.version}), "
+        f"score = {model.weight:g} x probability + {1 - model.weight:g} x rule score, "
+        f"claim iff score >= {model.threshold:g}"
+    )
+
+    say("\nClaimBuster, positive = CFS, each sentence its own doc:")
+    dev_scores = score(nlp, dev)
+    say(line("random split, dev (tuned)", dev_scores, len(dev)))
+    test_scores = score(nlp, test)
+    say(line("random split, test", test_scores, len(test)))
+
+    by_debate: dict[str, Any] = {}
+    if not args.no_by_debate:
+        path = by_debate_model(
+            train.BY_DEBATE_DIR / f"claims-by-debate-{classifier.MODEL_VERSION}",
+            args.data,
+            args.retrain_by_debate,
+        )
+        if path is not None:
+            debate_rows = train.load_rows(args.data, "by-debate")
+            debate_dev = train.scoring_rows(debate_rows, "dev")[: args.limit]
+            debate_test = train.scoring_rows(debate_rows, "test")[: args.limit]
+            debate_model = classifier.load_model(path)
+            nlp.remove_pipe(classifier.FACTORY_NAME)
+            classifier.add_classifier(nlp, model_path=str(path))
+            debate_dev_scores = score(nlp, debate_dev)
+            debate_test_scores = score(nlp, debate_test)
+            nlp.remove_pipe(classifier.FACTORY_NAME)
+            classifier.add_classifier(nlp)
+            say(
+                f"  by-debate model {path.relative_to(ROOT)} (trained on by-debate train, "
+                f"thresholded on by-debate dev; not shipped): weight {debate_model.weight:g}, "
+                f"threshold {debate_model.threshold:g}"
+            )
+            say(line("by-debate split, dev (tuned)", debate_dev_scores, len(debate_dev)))
+            say(line("by-debate split, test", debate_test_scores, len(debate_test)))
+            by_debate = {
+                "f1_dev_by_debate": round(debate_dev_scores.f1, 4),
+                "f1_test_by_debate": round(debate_test_scores.f1, 4),
+                "precision_test_by_debate": round(debate_test_scores.precision, 4),
+                "recall_test_by_debate": round(debate_test_scores.recall, 4),
+                "by_debate_model": str(path.relative_to(ROOT)),
+            }
+
+    texts = [row.text for row in train.scoring_rows(rows, "dev") + train.scoring_rows(rows, "test")]
+    texts = texts[: args.speed_sentences]
+    say(f"\nSpeed on core {core}, {len(texts)} sentences, nlp.pipe(batch_size={BATCH_SIZE}):")
+    rules_nlp = build_pipeline(train.ANNOTATOR)
+    bare = spacy.load(train.ANNOTATOR)
+    full_speed = sentences_per_second(nlp, texts)
+    rules_speed = sentences_per_second(rules_nlp, texts)
+    bare_speed = sentences_per_second(bare, texts)
+    ratio = bare_speed / full_speed
+    say(f"  whole claim pipeline   {full_speed:8.1f} sentences/s")
+    say(f"  without the classifier {rules_speed:8.1f} sentences/s")
+    say(f"  bare {train.ANNOTATOR} {bare_speed:8.1f} sentences/s ({', '.join(bare.pipe_names)})")
+    say(f"  time ratio, whole pipeline / bare: {ratio:.2f}x")
+    rss = peak_rss_mb()
+    say(f"\npeak RSS {rss:.0f} MB (both pipelines loaded)")
+
+    result: dict[str, Any] = {
+        "f1_dev": round(dev_scores.f1, 4),
+        "f1_test": round(test_scores.f1, 4),
+        "precision_test": round(test_scores.precision, 4),
+        "recall_test": round(test_scores.recall, 4),
+        "sentences_per_s": round(full_speed, 1),
+        "ratio_vs_bare": round(ratio, 3),
+        "rss_mb": round(rss, 1),
+        **by_debate,
+        "precision_dev": round(dev_scores.precision, 4),
+        "recall_dev": round(dev_scores.recall, 4),
+        "dev": asdict(dev_scores),
+        "test": asdict(test_scores),
+        "sentences_per_s_without_classifier": round(rules_speed, 1),
+        "sentences_per_s_bare": round(bare_speed, 1),
+        "speed_sentences": len(texts),
+        "limit": args.limit,
+        "model_version": model.version,
+        "threshold": model.threshold,
+        "weight": model.weight,
+        "pipeline": nlp.pipe_names,
+        "machine": {"python": platform.python_version(), "core": core, "cpus": os.cpu_count()},
+    }
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    say(f"wrote {args.output}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

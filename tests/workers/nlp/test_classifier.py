@@ -1,0 +1,282 @@
+"""The claim classifier component, on blank pipelines with a tiny model trained here, and
+a few checks of the shipped model and of the training helpers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import spacy
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+from tests.workers.nlp.helpers import make_blank_pipeline
+from workers.nlp import claim_scorer
+from workers.nlp.classifier import (
+    FACTORY_NAME,
+    MODEL_VERSION,
+    RESEMBLES_CLAIMS,
+    ClaimClassifier,
+    ClaimModel,
+    add_classifier,
+    claim_probability,
+    combined_score,
+    is_filtered,
+    load_model,
+    model_path,
+)
+from workers.nlp.training import train
+
+CHECK_WORTHY = [
+    "Unemployment rose to 8 percent in the last four years.",
+    "We have cut the federal deficit by 300 billion dollars since 1992.",
+    "The Soviet Union has built 400 new missiles in the last decade.",
+    "Inflation was 13 percent when the governor took office in 1980.",
+    "Our exports to Japan fell by 20 percent last year.",
+    "Forty million Americans have no health insurance today.",
+    "The state spent 2 billion dollars on new prisons last year.",
+    "Crime rates doubled in the cities during his second term.",
+]
+NOT_CHECK_WORTHY = [
+    "I think we have to look at the future of this great country.",
+    "Thank you very much, it is a pleasure to be here tonight with you.",
+    "I want to make it very clear what my position is on this issue.",
+    "We must never give up on the dreams of our young people.",
+    "Let me say something about my opponent and his ideas here.",
+    "I believe in the American people and what they can do together.",
+    "That is not what I said and it is not what I meant at all.",
+    "We need leadership that will bring this nation back together again.",
+]
+TEXT = (
+    "Unemployment rose to 9 percent in the last four years. "
+    "Thank you all for coming out to see us this evening. "
+    "Is that what you want? "
+    "Yes.\n"
+    "We have cut the federal deficit by 300 billion dollars since 1992."
+)
+THRESHOLD, WEIGHT = 0.5, 0.8
+
+
+@pytest.fixture(scope="module")
+def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A classifier trained in well under a second on the sentences above."""
+    blank = make_blank_pipeline()
+    texts = CHECK_WORTHY + NOT_CHECK_WORTHY
+    labels = [1] * len(CHECK_WORTHY) + [0] * len(NOT_CHECK_WORTHY)
+    nlp, _ = train.train_textcat(
+        train.load_training_config(),
+        [blank(text) for text in texts],
+        labels,
+        seed=1,
+        epochs=8,
+        log=lambda _: None,
+    )
+    path = tmp_path_factory.mktemp("models") / "claims-test"
+    train.save_model(nlp, path, {"version": "test", "threshold": THRESHOLD, "weight": WEIGHT})
+    return path
+
+
+@pytest.fixture(scope="module")
+def nlp(tiny_model: Path) -> Language:
+    return add_classifier(make_blank_pipeline(), model_path=str(tiny_model))
+
+
+def units_of(doc: Doc) -> list[Span]:
+    return list(doc.spans[claim_scorer.SENTENCES_KEY])
+
+
+def rule_scores(text: str) -> dict[tuple[int, int], float]:
+    doc = make_blank_pipeline()(text)
+    return {(u.start_char, u.end_char): claim_scorer.claim_score(u) for u in units_of(doc)}
+
+
+def test_add_classifier_puts_it_last_once(tiny_model: Path) -> None:
+    nlp = add_classifier(make_blank_pipeline(), model_path=str(tiny_model))
+    assert nlp.pipe_names[-1] == FACTORY_NAME
+    assert add_classifier(nlp, model_path=str(tiny_model)).pipe_names.count(FACTORY_NAME) == 1
+
+
+def test_add_classifier_needs_the_rule_scorer(tiny_model: Path) -> None:
+    with pytest.raises(ValueError, match=claim_scorer.FACTORY_NAME):
+        add_classifier(spacy.blank("en"), model_path=str(tiny_model))
+
+
+def test_component_refuses_docs_without_sentence_units(tiny_model: Path) -> None:
+    component = ClaimClassifier(model=load_model(tiny_model))
+    with pytest.raises(ValueError, match="sentences"):
+        component(spacy.blank("en")("Unemployment rose to 8 percent."))
+
+
+def test_model_is_loaded_once_per_process(tiny_model: Path) -> None:
+    assert load_model(tiny_model) is load_model(str(tiny_model))
+    model = load_model(tiny_model)
+    assert (model.version, model.threshold, model.weight) == ("test", THRESHOLD, WEIGHT)
+
+
+def test_missing_model_says_how_to_get_one(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError, match="make train-claims"):
+        load_model(tmp_path / "claims-nowhere")
+
+
+@pytest.mark.parametrize("field", ["threshold", "weight", "confident"])
+def test_settings_outside_unit_interval_are_refused(tiny_model: Path, field: str) -> None:
+    settings = {"threshold": 0.5, "weight": 0.5, "confident": 0.5, field: 1.5}
+    with pytest.raises(ValueError, match=field):
+        ClaimClassifier(
+            model=load_model(tiny_model),
+            threshold=settings["threshold"],
+            weight=settings["weight"],
+            confident=settings["confident"],
+        )
+
+
+def test_unfiltered_units_get_probability_and_mixed_score(nlp: Language) -> None:
+    before = rule_scores(TEXT)
+    unfiltered = [unit for unit in units_of(nlp(TEXT)) if not is_filtered(unit)]
+    assert len(unfiltered) == 3
+    for unit in unfiltered:
+        probability = claim_probability(unit)
+        assert probability is not None
+        assert 0.0 <= probability <= 1.0
+        rule = before[(unit.start_char, unit.end_char)]
+        assert claim_scorer.claim_score(unit) == combined_score(probability, rule, WEIGHT)
+
+
+def test_filtered_units_keep_zero_and_stay_out_of_claims(nlp: Language) -> None:
+    doc = nlp(TEXT)
+    filtered = [unit for unit in units_of(doc) if is_filtered(unit)]
+    assert [unit.text for unit in filtered] == ["Is that what you want?", "Yes."]
+    claims = {(c.start_char, c.end_char) for c in doc.spans[claim_scorer.CLAIMS_KEY]}
+    for unit in filtered:
+        assert claim_scorer.claim_score(unit) == 0.0
+        assert claim_probability(unit) is None
+        assert (unit.start_char, unit.end_char) not in claims
+
+
+def test_claims_are_the_unfiltered_units_at_or_above_threshold(nlp: Language) -> None:
+    doc = nlp(TEXT)
+    expected = [
+        unit.text
+        for unit in units_of(doc)
+        if not is_filtered(unit) and claim_scorer.claim_score(unit) >= THRESHOLD
+    ]
+    assert [span.text for span in doc.spans[claim_scorer.CLAIMS_KEY]] == expected
+    # The tiny model has learnt the obvious: figures in, pleasantries out.
+    assert expected[0].startswith("Unemployment rose")
+    assert all(not text.startswith("Thank you") for text in expected)
+
+
+def test_weight_and_threshold_can_be_overridden(tiny_model: Path) -> None:
+    everything = add_classifier(
+        make_blank_pipeline(), model_path=str(tiny_model), threshold=0.0, weight=1.0
+    )
+    doc = everything(TEXT)
+    unfiltered = [unit for unit in units_of(doc) if not is_filtered(unit)]
+    assert len(doc.spans[claim_scorer.CLAIMS_KEY]) == len(unfiltered)
+    for unit in unfiltered:
+        probability = claim_probability(unit)
+        assert probability is not None
+        assert claim_scorer.claim_score(unit) == round(probability, 3)
+
+    rules_only = add_classifier(make_blank_pipeline(), model_path=str(tiny_model), weight=0.0)
+    before = rule_scores(TEXT)
+    for unit in units_of(rules_only(TEXT)):
+        assert claim_scorer.claim_score(unit) == before[(unit.start_char, unit.end_char)]
+
+
+@pytest.mark.parametrize(("confident", "expected"), [(0.0, 3), (1.0, 0)])
+def test_reason_added_when_the_classifier_is_confident(
+    tiny_model: Path, confident: float, expected: int
+) -> None:
+    nlp = add_classifier(make_blank_pipeline(), model_path=str(tiny_model), confident=confident)
+    doc = nlp(TEXT)
+    with_reason = [u for u in units_of(doc) if RESEMBLES_CLAIMS in claim_scorer.claim_reasons(u)]
+    assert len(with_reason) == expected
+    assert not any(is_filtered(unit) for unit in with_reason)
+
+
+def test_pipe_in_batches_matches_one_doc_at_a_time(nlp: Language) -> None:
+    texts = [*CHECK_WORTHY[:3], TEXT, *NOT_CHECK_WORTHY[:3]]
+
+    def summary(doc: Doc) -> list[tuple[str, float, float | None, bool]]:
+        claims = {span.start_char for span in doc.spans[claim_scorer.CLAIMS_KEY]}
+        return [
+            (u.text, claim_scorer.claim_score(u), claim_probability(u), u.start_char in claims)
+            for u in units_of(doc)
+        ]
+
+    one_by_one = [summary(nlp(text)) for text in texts]
+    batched = [summary(doc) for doc in nlp.pipe(texts, batch_size=3)]
+    assert batched == one_by_one
+
+
+def test_training_is_reproducible() -> None:
+    blank = make_blank_pipeline()
+    docs = [blank(text) for text in CHECK_WORTHY[:4] + NOT_CHECK_WORTHY[:4]]
+    labels = [1, 1, 1, 1, 0, 0, 0, 0]
+    config = train.load_training_config()
+    runs = [
+        train.train_textcat(config, docs, labels, seed=7, epochs=2, log=lambda _: None)[0]
+        for _ in range(2)
+    ]
+    first, second = (train.probabilities(nlp, docs) for nlp in runs)
+    assert first == second
+
+
+def test_threshold_choice_and_scores() -> None:
+    sentences = [
+        train.UnitScores((0.9,), (0.4,)),
+        train.UnitScores((0.8, 0.1), (0.0, 0.6)),
+        train.UnitScores((0.3,), (0.0,)),
+        train.UnitScores((), ()),  # every unit filtered
+    ]
+    gold = [1, 1, 0, 1]
+    choice = train.choose_threshold(sentences, gold)
+    assert choice.scores.true_positives == 2
+    assert choice.scores.predicted == 2
+    assert choice.scores.f1 == pytest.approx(0.8)
+    assert train.prf([True, False], [0, 0]) == train.Scores(0.0, 0.0, 0.0, 0, 1, 0)
+
+
+def test_scoring_rows_leave_out_train_and_seen_texts(tmp_path: Path) -> None:
+    data = tmp_path / "splits.csv"
+    data.write_text(
+        "Sentence_id,Verdict,label_cfs,split_random,random_text_seen_in_train,"
+        "split_by_debate,debate_text_seen_in_train,Text\n"
+        "1,1,1,train,0,dev,0,We cut taxes by 10 percent.\n"
+        "2,-1,0,dev,0,train,0,I love this country.\n"
+        "3,1,1,dev,1,test,0,We cut taxes by 10 percent.\n"
+        "4,0,0,test,0,train,1,I was in Ohio.\n",
+        encoding="utf-8",
+    )
+    rows = train.load_rows(data, "random")
+    assert [row.sentence_id for row in train.training_rows(rows)] == ["1"]
+    assert [row.sentence_id for row in train.scoring_rows(rows, "dev")] == ["2"]
+    debate = train.load_rows(data, "by-debate")
+    assert [row.sentence_id for row in train.scoring_rows(debate, "test")] == ["3"]
+    with pytest.raises(ValueError, match="dev or test"):
+        train.scoring_rows(rows, "train")
+
+
+@pytest.fixture(scope="module")
+def shipped() -> ClaimModel:
+    return load_model()
+
+
+def test_shipped_model_is_the_named_version_and_small(shipped: ClaimModel) -> None:
+    assert shipped.path == model_path(MODEL_VERSION)
+    assert shipped.path.name == f"claims-{MODEL_VERSION}"
+    assert shipped.version == MODEL_VERSION
+    assert 0.0 < shipped.threshold < 1.0
+    assert 0.0 <= shipped.weight <= 1.0
+    size = sum(file.stat().st_size for file in shipped.path.rglob("*") if file.is_file())
+    assert size < 25_000_000
+
+
+def test_shipped_model_prefers_figures_to_pleasantries(shipped: ClaimModel) -> None:
+    doc = make_blank_pipeline()(
+        "Thank you very much, it is good to be here with all of you tonight.\n"
+        "The unemployment rate has risen to 7.5 percent since 1980."
+    )
+    pleasantry, figure = shipped.probabilities(units_of(doc))
+    assert figure > 0.5 > pleasantry

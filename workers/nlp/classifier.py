@@ -1,0 +1,283 @@
+"""spaCy component that rescores sentence units with a trained claim classifier.
+
+The rule scorer (``claim_scorer``) explains itself but tops out around F1 0.55 on
+ClaimBuster; a small text classifier trained on ClaimBuster's debate sentences
+(``workers.nlp.training.train``) reads far more cues. This component runs last, after
+the rule scorer, and for every unit that no filter removed:
+
+* stores the classifier's probability that the unit is a check-worthy factual claim
+  on ``span._.claim_probability``;
+* replaces ``span._.claim_score`` with ``weight * probability + (1 - weight) * rule
+  score``, the weight and threshold being those chosen on the dev split at training
+  time (recorded in the model's meta.json, overridable in the component config);
+* adds "resembles check-worthy claims" to the unit's reasons when the classifier is
+  confident, so Slack can say why a sentence without rule signals was picked;
+* rebuilds ``doc.spans["claims"]`` from the combined scores.
+
+Filtered units (questions, boilerplate, too short or long) keep score 0, get no
+probability and never become claims: the filters encode product decisions that the
+debate-trained classifier knows nothing about.
+
+The classifier is a separate, small spaCy pipeline shipped in
+``models/claims-<version>/``: one or more text classifiers whose probabilities are
+averaged (the shipped one pairs a small CNN with a bag of words). It reads the unit's
+words plus the tags, dependency labels and entity types that the main pipeline has
+already computed, so it is run on ``Span.as_doc()`` copies rather than re-tokenised
+text: nothing is parsed twice.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy
+import spacy
+from spacy.language import Language
+from spacy.pipeline import TextCategorizer
+from spacy.tokens import Doc, Span
+
+from workers.nlp import claim_scorer
+
+FACTORY_NAME = "factdesk_claim_classifier"
+PROBABILITY_EXTENSION = "claim_probability"
+RESEMBLES_CLAIMS = "resembles check-worthy claims"
+
+# The version this code loads. A retrained model gets a new version (and directory),
+# so a deployed worker never picks up a model its thresholds were not chosen for.
+MODEL_VERSION = "1.0.0"
+MODELS_DIR = Path(__file__).resolve().parent / "models"
+
+# The label every text classifier in the model predicts.
+LABEL = "CFS"
+# Key of the Factdesk section in the model's meta.json.
+META_KEY = "factdesk"
+
+DEFAULT_BATCH_SIZE = 256
+# Above even odds the classifier thinks the unit is more likely CFS than not: worth
+# telling the reader, whatever the mixed score's threshold.
+DEFAULT_CONFIDENT = 0.5
+_SCORE_DIGITS = 3
+
+
+def model_path(version: str = MODEL_VERSION) -> Path:
+    return MODELS_DIR / f"claims-{version}"
+
+
+@dataclass(frozen=True)
+class ClaimModel:
+    """A loaded claim classifier with the threshold and weight chosen for it on dev."""
+
+    nlp: Language
+    path: Path
+    version: str
+    threshold: float
+    weight: float
+
+    def probabilities(
+        self, units: Sequence[Span], *, batch_size: int = DEFAULT_BATCH_SIZE
+    ) -> list[float]:
+        """P(check-worthy factual claim) for each unit, in order."""
+        result: list[float] = []
+        for start in range(0, len(units), batch_size):
+            # as_doc keeps the main pipeline's tags, parse and entities, which the
+            # classifier reads as features, and costs far less than tokenising again.
+            docs = [unit.as_doc() for unit in units[start : start + batch_size]]
+            result.extend(predict(self.nlp, docs, batch_size=batch_size))
+        return result
+
+
+def textcats(nlp: Language) -> list[TextCategorizer]:
+    """The claim model's text classifiers: their mean probability is the model's."""
+    found = [component for _, component in nlp.pipeline if isinstance(component, TextCategorizer)]
+    if not found:
+        raise ValueError(f"{nlp.meta.get('name', 'the pipeline')} has no text classifier")
+    return found
+
+
+def predict(
+    nlp: Language, docs: Sequence[Doc], *, batch_size: int = DEFAULT_BATCH_SIZE
+) -> list[float]:
+    """P(CFS) for each doc: the mean over the model's text classifiers, which read
+    the docs without writing to them."""
+    components = textcats(nlp)
+    columns = [component.labels.index(LABEL) for component in components]
+    result: list[float] = []
+    for start in range(0, len(docs), batch_size):
+        batch = docs[start : start + batch_size]
+        total = numpy.zeros(len(batch))
+        for component, column in zip(components, columns, strict=True):
+            total += numpy.asarray(component.predict(batch))[:, column]
+        result.extend((total / len(components)).tolist())
+    return result
+
+
+def load_model(path: str | Path | None = None) -> ClaimModel:
+    """Load a claim model directory once per process (default: the shipped version)."""
+    return _load_model(Path(path).resolve() if path is not None else model_path())
+
+
+# Keyed by resolved path, so every pipeline in a worker shares one copy of the model.
+@functools.cache
+def _load_model(path: Path) -> ClaimModel:
+    if not (path / "meta.json").is_file():
+        raise FileNotFoundError(
+            f"no claim model at {path}: run `make train-claims` or check MODEL_VERSION"
+        )
+    nlp = spacy.load(path)
+    textcats(nlp)
+    info: dict[str, Any] = nlp.meta.get(META_KEY, {})
+    try:
+        # srsly's JSON parser can read 0.95 as 0.9500000000000001.
+        threshold = round(float(info["threshold"]), 6)
+        weight = round(float(info["weight"]), 6)
+    except KeyError as missing:
+        raise ValueError(f"{path}/meta.json lacks {META_KEY}.{missing.args[0]}") from None
+    return ClaimModel(
+        nlp=nlp,
+        path=path,
+        version=str(info.get("version", nlp.meta.get("version", ""))),
+        threshold=threshold,
+        weight=weight,
+    )
+
+
+def combined_score(probability: float, rule_score: float, weight: float) -> float:
+    """The score a unit ends up with; training chooses its threshold with this too."""
+    return round(weight * probability + (1.0 - weight) * rule_score, _SCORE_DIGITS)
+
+
+def is_filtered(span: Span) -> bool:
+    return any(reason.startswith("filtered:") for reason in claim_scorer.claim_reasons(span))
+
+
+def claim_probability(span: Span) -> float | None:
+    """Typed accessor for ``span._.claim_probability``: None when not classified."""
+    if not Span.has_extension(PROBABILITY_EXTENSION):
+        return None
+    value = span._.get(PROBABILITY_EXTENSION)
+    return None if value is None else float(value)
+
+
+def register_extensions() -> None:
+    claim_scorer.register_extensions()
+    if not Span.has_extension(PROBABILITY_EXTENSION):
+        Span.set_extension(PROBABILITY_EXTENSION, default=None)
+
+
+class ClaimClassifier:
+    """Mixes the classifier's probability into each unit's score and reselects claims."""
+
+    def __init__(
+        self,
+        name: str = FACTORY_NAME,
+        *,
+        model: ClaimModel,
+        threshold: float | None = None,
+        weight: float | None = None,
+        confident: float = DEFAULT_CONFIDENT,
+    ) -> None:
+        threshold = model.threshold if threshold is None else threshold
+        weight = model.weight if weight is None else weight
+        for label, value in (
+            ("threshold", threshold),
+            ("weight", weight),
+            ("confident", confident),
+        ):
+            if not 0.0 <= value <= 1.0:
+                raise ValueError(f"{label} must be within [0, 1], got {value}")
+        self.name = name
+        self.model = model
+        self.threshold = threshold
+        self.weight = weight
+        self.confident = confident
+        register_extensions()
+
+    def __call__(self, doc: Doc) -> Doc:
+        self._score([doc], DEFAULT_BATCH_SIZE)
+        return doc
+
+    def pipe(self, docs: Iterable[Doc], *, batch_size: int = DEFAULT_BATCH_SIZE) -> Iterator[Doc]:
+        # nlp.pipe hands over one sentence per doc in `factdesk claims --sentences`:
+        # classifying a whole batch of docs in one call keeps the model's per-call
+        # overhead off every sentence.
+        stream = iter(docs)
+        while batch := list(itertools.islice(stream, batch_size)):
+            self._score(batch, batch_size)
+            yield from batch
+
+    def _score(self, docs: Sequence[Doc], batch_size: int) -> None:
+        units_per_doc: list[list[Span]] = []
+        candidates: list[Span] = []
+        for doc in docs:
+            if claim_scorer.SENTENCES_KEY not in doc.spans:
+                raise ValueError(
+                    f"{self.name} needs doc.spans[{claim_scorer.SENTENCES_KEY!r}]: "
+                    f"add it after {claim_scorer.FACTORY_NAME} (see add_classifier)"
+                )
+            units = list(doc.spans[claim_scorer.SENTENCES_KEY])
+            units_per_doc.append(units)
+            candidates.extend(unit for unit in units if not is_filtered(unit))
+        probabilities = self.model.probabilities(candidates, batch_size=batch_size)
+        for unit, probability in zip(candidates, probabilities, strict=True):
+            score = combined_score(probability, claim_scorer.claim_score(unit), self.weight)
+            unit._.set(PROBABILITY_EXTENSION, probability)
+            unit._.set(claim_scorer.SCORE_EXTENSION, score)
+            if probability >= self.confident:
+                reasons = claim_scorer.claim_reasons(unit)
+                unit._.set(claim_scorer.REASONS_EXTENSION, [*reasons, RESEMBLES_CLAIMS])
+        for doc, units in zip(docs, units_per_doc, strict=True):
+            doc.spans[claim_scorer.CLAIMS_KEY] = [
+                unit
+                for unit in units
+                if claim_probability(unit) is not None
+                and not is_filtered(unit)
+                and claim_scorer.claim_score(unit) >= self.threshold
+            ]
+
+
+@Language.factory(
+    FACTORY_NAME,
+    default_config={
+        "model_path": None,
+        "threshold": None,
+        "weight": None,
+        "confident": DEFAULT_CONFIDENT,
+    },
+)
+def make_claim_classifier(
+    nlp: Language,
+    name: str,
+    model_path: str | None,
+    threshold: float | None,
+    weight: float | None,
+    confident: float,
+) -> ClaimClassifier:
+    """``model_path`` None loads the shipped ``MODEL_VERSION``; ``threshold`` and
+    ``weight`` None take the values chosen on dev, from the model's meta.json."""
+    return ClaimClassifier(
+        name,
+        model=load_model(model_path),
+        threshold=threshold,
+        weight=weight,
+        confident=confident,
+    )
+
+
+def add_classifier(nlp: Language, **config: Any) -> Language:
+    """Add the classifier last, unless the pipeline has it already.
+
+    ``config`` goes to the factory (model_path, threshold, weight, confident).
+    """
+    if FACTORY_NAME in nlp.pipe_names:
+        return nlp
+    if claim_scorer.FACTORY_NAME not in nlp.pipe_names:
+        raise ValueError(
+            f"pipeline lacks {claim_scorer.FACTORY_NAME}: build it with build_pipeline() first"
+        )
+    nlp.add_pipe(FACTORY_NAME, last=True, config=config)
+    return nlp
