@@ -30,6 +30,7 @@ EMOJI = {
     ":raising_hand:": "🙋",
     ":bust_in_silhouette:": "👤",
     ":warning:": "⚠️",
+    ":speaking_head_in_silhouette:": "🗣",
 }
 
 
@@ -104,7 +105,9 @@ def format_message(message: dict[str, Any]) -> str:
     for block in message.get("blocks") or [{"type": "section", "text": {"text": message["text"]}}]:
         kind = block["type"]
         if kind == "section":
-            lines.append(plain(block["text"]["text"]))
+            accessory = block.get("accessory") or {}
+            button = f"  [ {plain(accessory['text']['text'])} ]" if "text" in accessory else ""
+            lines.append(plain(block["text"]["text"]) + button)
         elif kind == "context":
             lines += ["   " + plain(e.get("text", "")) for e in block["elements"]]
         elif kind == "actions":
