@@ -73,3 +73,18 @@ class AlreadyClaimed(FactdeskError):
     def __init__(self, assignee: str) -> None:
         self.assignee = assignee
         super().__init__(f"This task is already claimed by <@{assignee}>.")
+
+
+class NotAllowed(FactdeskError):
+    code = "not_allowed"
+    user_message = "You can't do that on this task."
+
+
+class VerdictIncomplete(FactdeskError):
+    """A verdict that breaks the channel's rules; `problems` maps each field to a sentence."""
+
+    code = "verdict_incomplete"
+
+    def __init__(self, problems: dict[str, str]) -> None:
+        self.problems = problems
+        super().__init__(" ".join(problems.values()), detail=",".join(sorted(problems)))

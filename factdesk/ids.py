@@ -9,10 +9,17 @@ from factdesk.models import ClaimStatus
 
 class ActionId(enum.StrEnum):
     CLAIM_TASK = "claim_task"
+    RELEASE_TASK = "release_task"
+    REASSIGN_TASK = "reassign_task"
     MARK_CONFIRMED = "mark_confirmed"
     MARK_DISPUTED = "mark_disputed"
     MARK_UNVERIFIED = "mark_unverified"
+    REOPEN_TASK = "reopen_task"
+    NOT_A_CLAIM = "not_a_claim"
     POST_MORE_CLAIMS = "post_more_claims"
+    ADD_CLAIM = "add_claim"
+    # Link buttons (App Home "Open thread") still send an action that must be acked.
+    OPEN_THREAD = "open_thread"
 
     @property
     def status(self) -> ClaimStatus | None:
@@ -27,3 +34,12 @@ _STATUS_BY_ACTION = {
 }
 
 STATUS_ACTIONS = tuple(_STATUS_BY_ACTION)
+
+
+class CallbackId(enum.StrEnum):
+    """Modals, shortcuts and their input blocks."""
+
+    VERDICT_MODAL = "verdict_modal"
+    ADD_CLAIM_MODAL = "add_claim_modal"
+    SETTINGS_MODAL = "settings_modal"
+    FACTCHECK_MESSAGE = "factcheck_message"

@@ -45,6 +45,20 @@ def _has_host(url: str) -> bool:
         return False
 
 
+def is_web_url(text: str) -> bool:
+    """True for one absolute http(s) link with a host, as evidence links must be."""
+    try:
+        parts = urlsplit(text.strip())
+    except ValueError:
+        return False
+    return (
+        parts.scheme.lower() in {"http", "https"}
+        and bool(parts.hostname)
+        and "." in (parts.hostname or "")
+        and not any(char.isspace() for char in text.strip())
+    )
+
+
 def parse_link(text: str) -> str:
     """The single link in a command argument, unwrapped from Slack's <url|label> form."""
     links = find_links(text.strip())

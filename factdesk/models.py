@@ -73,6 +73,12 @@ class ArticleState(enum.StrEnum):
     PROCESSING = "processing"
     DONE = "done"
     FAILED = "failed"
+    DUPLICATE = "duplicate"
+
+
+class ArticleSource(enum.StrEnum):
+    LINK = "link"
+    MESSAGE = "message"
 
 
 class ClaimStatus(enum.StrEnum):
@@ -80,15 +86,34 @@ class ClaimStatus(enum.StrEnum):
     CONFIRMED = "confirmed"
     DISPUTED = "disputed"
     UNVERIFIED = "unverified"
+    DISMISSED = "dismissed"
 
     @property
     def is_verdict(self) -> bool:
-        return self is not ClaimStatus.OPEN
+        return self in VERDICTS
+
+
+VERDICTS = frozenset({ClaimStatus.CONFIRMED, ClaimStatus.DISPUTED, ClaimStatus.UNVERIFIED})
+
+
+class ClaimOrigin(enum.StrEnum):
+    FINDER = "finder"
+    PERSON = "person"
 
 
 class EventAction(enum.StrEnum):
     CLAIMED = "claimed"
+    RELEASED = "released"
+    REASSIGNED = "reassigned"
     STATUS_CHANGED = "status_changed"
+    REOPENED = "reopened"
+    DISMISSED = "dismissed"
+    ADDED = "added"
+
+
+class FeedbackLabel(enum.StrEnum):
+    CLAIM = "claim"
+    NOT_A_CLAIM = "not_a_claim"
 
 
 def _str_enum(enum_type: type[enum.StrEnum]) -> Enum:
@@ -123,6 +148,15 @@ class Article(Base):
     published_date: Mapped[date | None] = mapped_column(Date)
     language: Mapped[str | None] = mapped_column(String(16))
     canonical_url: Mapped[str | None] = mapped_column(Text)
+    canonical_key: Mapped[str | None] = mapped_column(
+        String(2048), index=True, comment="The canonical URL, normalized: finds re-shared links."
+    )
+    source: Mapped[ArticleSource] = mapped_column(
+        _str_enum(ArticleSource), default=ArticleSource.LINK, server_default=ArticleSource.LINK
+    )
+    duplicate_of_id: Mapped[int | None] = mapped_column(
+        ForeignKey("articles.id", ondelete="SET NULL")
+    )
     text: Mapped[str | None] = mapped_column(Text)
     text_hash: Mapped[str | None] = mapped_column(String(64))
     state: Mapped[ArticleState] = mapped_column(
@@ -164,6 +198,10 @@ class Claim(Base):
     rank: Mapped[int] = mapped_column(Integer)
     speaker: Mapped[str | None] = mapped_column(String(255))
     context: Mapped[str | None] = mapped_column(Text)
+    origin: Mapped[ClaimOrigin] = mapped_column(
+        _str_enum(ClaimOrigin), default=ClaimOrigin.FINDER, server_default=ClaimOrigin.FINDER
+    )
+    added_by: Mapped[str | None] = mapped_column(String(32))
     held_back: Mapped[bool] = mapped_column(
         default=False,
         server_default=false(),
@@ -177,6 +215,9 @@ class Claim(Base):
     claimed_at: Mapped[datetime | None]
     status_set_by: Mapped[str | None] = mapped_column(String(32))
     status_set_at: Mapped[datetime | None]
+    verdict_note: Mapped[str | None] = mapped_column(Text)
+    evidence_urls: Mapped[list[str]] = mapped_column(default=list)
+    rating_explanation: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -196,6 +237,19 @@ class ChannelSettings(Base):
     slack_team_id: Mapped[str] = mapped_column(String(32))
     slack_channel_id: Mapped[str] = mapped_column(String(32))
     claim_cap: Mapped[int | None] = mapped_column(Integer)
+    evidence_required_for: Mapped[list[str] | None] = mapped_column(
+        JSON, comment="Verdicts that need at least one evidence link."
+    )
+    editors: Mapped[list[str] | None] = mapped_column(
+        JSON, comment="User ids who may give or change any verdict in the channel."
+    )
+    auto_links: Mapped[bool | None] = mapped_column(
+        comment="Pick up links in messages; false means only /factcheck."
+    )
+    digest_enabled: Mapped[bool | None]
+    digest_weekday: Mapped[int | None] = mapped_column(Integer, comment="0 is Monday.")
+    digest_hour: Mapped[int | None] = mapped_column(Integer)
+    digest_timezone: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -213,9 +267,48 @@ class ClaimEvent(Base):
     to_value: Mapped[str | None] = mapped_column(String(64))
     note: Mapped[str | None] = mapped_column(Text)
     evidence_urls: Mapped[list[str]] = mapped_column(default=list)
+    rating_explanation: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     claim: Mapped[Claim] = relationship(back_populates="events")
+
+
+class ClaimFeedback(Base):
+    """A person's label on a sentence: a claim the finder missed, or a task that isn't one."""
+
+    __tablename__ = "claim_feedback"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slack_team_id: Mapped[str] = mapped_column(String(32))
+    slack_channel_id: Mapped[str] = mapped_column(String(32))
+    article_id: Mapped[int | None] = mapped_column(ForeignKey("articles.id", ondelete="SET NULL"))
+    claim_id: Mapped[int | None] = mapped_column(ForeignKey("claims.id", ondelete="SET NULL"))
+    text: Mapped[str] = mapped_column(Text)
+    label: Mapped[FeedbackLabel] = mapped_column(_str_enum(FeedbackLabel))
+    user_id: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SlackEventReceipt(Base):
+    """An Events API delivery already handled: Slack retries, and may deliver twice."""
+
+    __tablename__ = "slack_event_receipts"
+
+    event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    slack_team_id: Mapped[str | None] = mapped_column(String(32))
+    received_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class SlackPost(Base):
+    """A one-off message already posted under a stable key, so a re-run task posts it once."""
+
+    __tablename__ = "slack_posts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(191), unique=True)
+    channel_id: Mapped[str] = mapped_column(String(32))
+    ts: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 @event.listens_for(ClaimEvent, "before_update")

@@ -12,6 +12,9 @@ from factdesk.settings import Settings
 INGEST_ARTICLE = "workers.ingest_article"
 APPLY_CLAIM_ACTION = "workers.apply_claim_action"
 POST_HELD_BACK = "workers.post_held_back"
+SYNC_CLAIM = "workers.sync_claim"
+PUBLISH_HOME = "workers.publish_home"
+POST_NEW_CLAIMS = "workers.post_new_claims"
 
 
 def create_celery(settings: Settings) -> Celery:
@@ -54,3 +57,14 @@ class TaskQueue:
 
     def post_held_back(self, article_id: int) -> None:
         self.celery.send_task(POST_HELD_BACK, args=[article_id])
+
+    def sync_claim(self, claim_id: int, event_id: int | None) -> None:
+        """Redraw a claim's task and the summary after a change; announce the change."""
+        self.celery.send_task(SYNC_CLAIM, args=[claim_id, event_id])
+
+    def publish_home(self, team_id: str, user_id: str) -> None:
+        self.celery.send_task(PUBLISH_HOME, args=[team_id, user_id])
+
+    def post_new_claims(self, article_id: int) -> None:
+        """Post an article's claims that have no message yet (e.g. one a person added)."""
+        self.celery.send_task(POST_NEW_CLAIMS, args=[article_id])

@@ -223,3 +223,10 @@ def _load(session: Session, article_id: int) -> Article:
     article = articles.get(session=session, article_id=article_id)
     assert article is not None, f"article {article_id} vanished mid-ingest"
     return article
+
+
+def post_new_claims(article_id: int, ctx: WorkerContext) -> None:
+    """Post claims stored after the thread was (e.g. added by a person); redraw the summary."""
+    _post_unposted_claims(article_id, ctx)
+    with ctx.session() as session:
+        update_summary(session, _load(session, article_id), ctx)

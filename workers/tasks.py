@@ -6,8 +6,15 @@ import logging
 from functools import cache
 
 from factdesk.errors import FactdeskError
-from factdesk.queue import APPLY_CLAIM_ACTION, INGEST_ARTICLE, POST_HELD_BACK
-from workers import claim_actions, ingest
+from factdesk.queue import (
+    APPLY_CLAIM_ACTION,
+    INGEST_ARTICLE,
+    POST_HELD_BACK,
+    POST_NEW_CLAIMS,
+    PUBLISH_HOME,
+    SYNC_CLAIM,
+)
+from workers import claim_actions, claim_sync, home, ingest
 from workers.app import celery_app, settings
 from workers.context import WorkerContext
 
@@ -47,3 +54,18 @@ def apply_claim_action(claim_id: int, action: str, user_id: str, *, channel_id: 
 @celery_app.task(name=POST_HELD_BACK)
 def post_held_back(article_id: int) -> None:
     ingest.post_held_back(article_id, context())
+
+
+@celery_app.task(name=SYNC_CLAIM)
+def sync_claim(claim_id: int, event_id: int | None) -> None:
+    claim_sync.sync_claim(claim_id, event_id, context())
+
+
+@celery_app.task(name=PUBLISH_HOME)
+def publish_home(team_id: str, user_id: str) -> None:
+    home.publish_home(team_id, user_id, context())
+
+
+@celery_app.task(name=POST_NEW_CLAIMS)
+def post_new_claims(article_id: int) -> None:
+    ingest.post_new_claims(article_id, context())

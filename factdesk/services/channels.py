@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from factdesk.models import ChannelSettings
+from factdesk.models import ChannelSettings, ClaimStatus
 
 
 def get(*, session: Session, team_id: str, channel_id: str) -> ChannelSettings | None:
@@ -34,3 +34,26 @@ def set_claim_cap(*, session: Session, team_id: str, channel_id: str, cap: int |
         session.add(settings)
     settings.claim_cap = cap
     session.flush()
+
+
+DEFAULT_EVIDENCE_REQUIRED_FOR = frozenset({ClaimStatus.CONFIRMED, ClaimStatus.DISPUTED})
+
+
+def evidence_required_for(*, session: Session, team_id: str, channel_id: str) -> set[ClaimStatus]:
+    """The verdicts that need at least one evidence link in this channel."""
+    settings = get(session=session, team_id=team_id, channel_id=channel_id)
+    if settings is None or settings.evidence_required_for is None:
+        return set(DEFAULT_EVIDENCE_REQUIRED_FOR)
+    return {ClaimStatus(value) for value in settings.evidence_required_for}
+
+
+def editors(*, session: Session, team_id: str, channel_id: str) -> list[str]:
+    """User ids who may give or change any verdict in this channel."""
+    settings = get(session=session, team_id=team_id, channel_id=channel_id)
+    return list(settings.editors or []) if settings is not None else []
+
+
+def auto_links(*, session: Session, team_id: str, channel_id: str) -> bool:
+    """Whether links in ordinary messages start a fact-check (or only /factcheck does)."""
+    settings = get(session=session, team_id=team_id, channel_id=channel_id)
+    return settings is None or settings.auto_links is None or settings.auto_links
