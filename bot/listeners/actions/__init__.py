@@ -2,12 +2,28 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.listeners.actions.claim_button import handle_claim_button
+from bot.listeners.actions.add_claim import handle_add_claim
+from bot.listeners.actions.claim_task import handle_claim_task
+from bot.listeners.actions.factcheck_message import handle_factcheck_message
+from bot.listeners.actions.not_a_claim import handle_not_a_claim
+from bot.listeners.actions.open_thread import handle_open_thread
 from bot.listeners.actions.post_more import handle_post_more
-from factdesk.ids import STATUS_ACTIONS, ActionId
+from bot.listeners.actions.reassign_task import handle_reassign_task
+from bot.listeners.actions.release_task import handle_release_task
+from bot.listeners.actions.reopen_task import handle_reopen_task
+from bot.listeners.actions.verdict_button import handle_verdict_button
+from factdesk.ids import STATUS_ACTIONS, ActionId, CallbackId
 
 
 def register(app: App) -> None:
-    for action_id in (ActionId.CLAIM_TASK, *STATUS_ACTIONS):
-        app.action(action_id.value)(handle_claim_button)
+    app.action(ActionId.CLAIM_TASK.value)(handle_claim_task)
+    app.action(ActionId.RELEASE_TASK.value)(handle_release_task)
+    app.action(ActionId.REASSIGN_TASK.value)(handle_reassign_task)
+    for action_id in STATUS_ACTIONS:
+        app.action(action_id.value)(handle_verdict_button)
+    app.action(ActionId.REOPEN_TASK.value)(handle_reopen_task)
+    app.action(ActionId.NOT_A_CLAIM.value)(handle_not_a_claim)
     app.action(ActionId.POST_MORE_CLAIMS.value)(handle_post_more)
+    app.action(ActionId.ADD_CLAIM.value)(handle_add_claim)
+    app.action(ActionId.OPEN_THREAD.value)(handle_open_thread)
+    app.shortcut(CallbackId.FACTCHECK_MESSAGE.value)(handle_factcheck_message)

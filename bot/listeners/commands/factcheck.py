@@ -7,10 +7,9 @@ from typing import Any
 
 from slack_bolt import Ack, BoltContext
 
-from bot import deps
+from bot import link_requests
 from factdesk import render
 from factdesk.links import parse_link
-from factdesk.services import articles
 
 
 def handle_factcheck(
@@ -24,16 +23,4 @@ def handle_factcheck(
         ack(text=render.command_help())
         return
     url = parse_link(text)  # before the ack, so a bad link is answered in the ack itself
-    ack(text=render.command_accepted(url))
-    with deps.session(context) as session:
-        article, _ = articles.create(
-            session=session,
-            url=url,
-            team_id=command.get("team_id", ""),
-            channel_id=command["channel_id"],
-            thread_ts=None,  # the worker posts a message to hang the thread on
-            requested_by=command["user_id"],
-        )
-        article_id = article.id
-    deps.queue(context).ingest_article(article_id)
-    logger.info("command queued channel=%s article=%s", command["channel_id"], article_id)
+    link_requests.from_command(ack, context, command, url=url)
