@@ -20,6 +20,21 @@ class ActionId(enum.StrEnum):
     ADD_CLAIM = "add_claim"
     # Link buttons (App Home "Open thread") still send an action that must be acked.
     OPEN_THREAD = "open_thread"
+    # The verdict modal's inputs.
+    VERDICT_NOTE = "verdict_note"
+    VERDICT_EVIDENCE = "verdict_evidence"
+    VERDICT_EXPLANATION = "verdict_explanation"
+    # The channel settings modal's inputs.
+    SETTINGS_CLAIM_CAP = "settings_claim_cap"
+    SETTINGS_EVIDENCE_FOR = "settings_evidence_for"
+    SETTINGS_EDITORS = "settings_editors"
+    SETTINGS_AUTO_LINKS = "settings_auto_links"
+    SETTINGS_DIGEST_ENABLED = "settings_digest_enabled"
+    SETTINGS_DIGEST_WEEKDAY = "settings_digest_weekday"
+    SETTINGS_DIGEST_HOUR = "settings_digest_hour"
+    SETTINGS_DIGEST_TIMEZONE = "settings_digest_timezone"
+    # The add-a-claim modal's input.
+    ADD_CLAIM_TEXT = "add_claim_text"
 
     @property
     def status(self) -> ClaimStatus | None:

@@ -10,11 +10,11 @@ from celery import Celery
 from factdesk.settings import Settings
 
 INGEST_ARTICLE = "workers.ingest_article"
-APPLY_CLAIM_ACTION = "workers.apply_claim_action"
 POST_HELD_BACK = "workers.post_held_back"
 SYNC_CLAIM = "workers.sync_claim"
 PUBLISH_HOME = "workers.publish_home"
 POST_NEW_CLAIMS = "workers.post_new_claims"
+INGEST_ARTICLE_FRESH = "workers.ingest_article_fresh"
 
 
 def create_celery(settings: Settings) -> Celery:
@@ -48,13 +48,6 @@ class TaskQueue:
     def ingest_article(self, article_id: int) -> None:
         self.celery.send_task(INGEST_ARTICLE, args=[article_id])
 
-    def apply_claim_action(
-        self, claim_id: int, action: str, user_id: str, *, channel_id: str
-    ) -> None:
-        self.celery.send_task(
-            APPLY_CLAIM_ACTION, args=[claim_id, action, user_id], kwargs={"channel_id": channel_id}
-        )
-
     def post_held_back(self, article_id: int) -> None:
         self.celery.send_task(POST_HELD_BACK, args=[article_id])
 
@@ -68,3 +61,7 @@ class TaskQueue:
     def post_new_claims(self, article_id: int) -> None:
         """Post an article's claims that have no message yet (e.g. one a person added)."""
         self.celery.send_task(POST_NEW_CLAIMS, args=[article_id])
+
+    def ingest_article_fresh(self, article_id: int) -> None:
+        """Ingest even when the story is already checked elsewhere (`/factcheck <url> again`)."""
+        self.celery.send_task(INGEST_ARTICLE_FRESH, args=[article_id])

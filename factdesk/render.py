@@ -6,14 +6,16 @@ screen-reader fallback Slack shows where blocks cannot be.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from factdesk.errors import FactdeskError
-from factdesk.ids import ActionId
-from factdesk.models import Article, Claim, ClaimStatus
-from factdesk.services.claims import Tally
+from factdesk.ids import ActionId, CallbackId
+from factdesk.models import Article, Claim, ClaimEvent, ClaimStatus, EventAction
+from factdesk.services.claims import EVIDENCE, EXPLANATION, NOTE, Tally
 
 Block = dict[str, Any]
 
@@ -25,7 +27,11 @@ STATUS_LABEL = {
     ClaimStatus.CONFIRMED: ":white_check_mark: Confirmed",
     ClaimStatus.DISPUTED: ":x: Disputed",
     ClaimStatus.UNVERIFIED: ":grey_question: Unverified",
+    ClaimStatus.DISMISSED: ":no_entry_sign: Not a claim",
 }
+CLAIMED_LABEL = ":bust_in_silhouette: Claimed"
+NOTE_EXCERPT = 300
+EVIDENCE_SHOWN = 5
 
 BUTTONS: tuple[tuple[ActionId, str, str | None], ...] = (
     (ActionId.MARK_CONFIRMED, ":white_check_mark: Confirmed", "primary"),
@@ -95,7 +101,7 @@ def summary(article: Article, tally: Tally, *, held_back: int = 0) -> Message:
     link = article_link(article)
     if tally.total == 0 and held_back == 0:
         text = f"I read {link} but found no checkable claims in it."
-        return Message(text=text, blocks=[_section(f":mag: {text}")])
+        return Message(text=text, blocks=[_section(f":mag: {text}"), _add_claim(article)])
     noun = "claim" if tally.total == 1 else "claims"
     headline = f"{tally.total} {noun} to check in {link}"
     byline = " · ".join(
@@ -134,13 +140,29 @@ def summary(article: Article, tally: Tally, *, held_back: int = 0) -> Message:
                 ),
             }
         )
+    blocks.append(_add_claim(article))
     return Message(text=f"{headline} ({tally_line(tally)})", blocks=blocks)
+
+
+def _add_claim(article: Article) -> Block:
+    return {
+        "type": "actions",
+        "block_id": f"article-{article.id}",
+        "elements": [
+            _button(ActionId.ADD_CLAIM, ":heavy_plus_sign: Add a claim", article.id, None)
+        ],
+    }
 
 
 def claim_task(claim: Claim, *, number: int, total: int) -> Message:
     """One claim as a task: the sentence, why it was picked, where it stands, and buttons."""
+    text = f"Claim {number} of {total} ({claim.status.value}): {clip(claim.text, 300)}"
+    if claim.status is ClaimStatus.DISMISSED:
+        return Message(text=text, blocks=_dismissed_task(claim, number=number, total=total))
     status = STATUS_LABEL[claim.status]
-    quote = "\n".join(f">{line}" for line in escape(clip(claim.text, 2500)).splitlines())
+    if claim.status is ClaimStatus.OPEN and claim.assignee:
+        status = CLAIMED_LABEL
+    quote = _quote(claim.text, 2500)
     blocks: list[Block] = [_section(f"*Claim {number} of {total}* · {status}\n{quote}")]
     about = []
     if claim.speaker:
@@ -152,15 +174,61 @@ def claim_task(claim: Claim, *, number: int, total: int) -> Message:
     state = _state_line(claim)
     if state:
         blocks.append(_context(state))
-    buttons = []
-    if claim.assignee is None:
-        buttons.append(_button(ActionId.CLAIM_TASK, ":raising_hand: Claim", claim.id, None))
-    for action_id, label, style in BUTTONS:
-        if action_id.status != claim.status:
-            buttons.append(_button(action_id, label, claim.id, style))
-    blocks.append({"type": "actions", "block_id": f"claim-{claim.id}", "elements": buttons})
-    text = f"Claim {number} of {total} ({claim.status.value}): {clip(claim.text, 300)}"
+    verdict = _verdict_details(claim)
+    if verdict:
+        blocks.append(_context(*verdict))
+    blocks.append(
+        {"type": "actions", "block_id": f"claim-{claim.id}", "elements": _task_controls(claim)}
+    )
     return Message(text=text, blocks=blocks)
+
+
+def _quote(text: str, limit: int) -> str:
+    return "\n".join(f">{line}" for line in escape(clip(text, limit)).splitlines())
+
+
+def _dismissed_task(claim: Claim, *, number: int, total: int) -> list[Block]:
+    line = f"*Claim {number} of {total}* · {STATUS_LABEL[ClaimStatus.DISMISSED]}"
+    if claim.status_set_by:
+        line += f" — dismissed by <@{claim.status_set_by}>"
+    return [
+        _section(f"{line}\n{_quote(claim.text, NOTE_EXCERPT)}"),
+        {
+            "type": "actions",
+            "block_id": f"claim-{claim.id}",
+            "elements": [_reopen_button(claim)],
+        },
+    ]
+
+
+def _task_controls(claim: Claim) -> list[Block]:
+    """The buttons that make sense in the task's state, most likely next step first."""
+    verdicts = [
+        _button(action_id, label, claim.id, style)
+        for action_id, label, style in BUTTONS
+        if action_id.status != claim.status
+    ]
+    if claim.status.is_verdict:
+        return [_reopen_button(claim), *verdicts]
+    not_a_claim = _button(ActionId.NOT_A_CLAIM, ":no_entry_sign: Not a claim", claim.id, None)
+    if claim.assignee is None:
+        claim_button = _button(ActionId.CLAIM_TASK, ":raising_hand: Claim", claim.id, None)
+        return [claim_button, *verdicts, not_a_claim, _user_picker("Assign to…")]
+    release = _button(ActionId.RELEASE_TASK, ":leftwards_arrow_with_hook: Release", claim.id, None)
+    return [*verdicts, release, _user_picker("Reassign to…"), not_a_claim]
+
+
+def _reopen_button(claim: Claim) -> Block:
+    return _button(ActionId.REOPEN_TASK, ":arrows_counterclockwise: Reopen", claim.id, None)
+
+
+def _user_picker(placeholder: str) -> Block:
+    # A users_select has no value of its own: the claim id travels in the block_id.
+    return {
+        "type": "users_select",
+        "action_id": ActionId.REASSIGN_TASK.value,
+        "placeholder": {"type": "plain_text", "text": placeholder, "emoji": True},
+    }
 
 
 def _state_line(claim: Claim) -> str:
@@ -170,11 +238,192 @@ def _state_line(claim: Claim) -> str:
             f"{STATUS_LABEL[claim.status]} by <@{claim.status_set_by}> "
             f"{slack_date(claim.status_set_at)}"
         )
-    if claim.assignee and claim.claimed_at:
-        parts.append(
-            f":bust_in_silhouette: Claimed by <@{claim.assignee}> {slack_date(claim.claimed_at)}"
-        )
+    if claim.assignee:
+        since = f" {slack_date(claim.claimed_at)}" if claim.claimed_at else ""
+        parts.append(f":bust_in_silhouette: Claimed by <@{claim.assignee}>{since}")
     return " · ".join(parts)
+
+
+def _verdict_details(claim: Claim) -> list[str]:
+    details = []
+    if claim.verdict_note:
+        details.append(
+            f":memo: _{escape(clip(' '.join(claim.verdict_note.split()), NOTE_EXCERPT))}_"
+        )
+    if claim.evidence_urls:
+        details.append(f":link: Evidence: {evidence_links(claim.evidence_urls)}")
+    if claim.rating_explanation:
+        explanation = escape(clip(" ".join(claim.rating_explanation.split()), NOTE_EXCERPT))
+        details.append(f":scales: Rating: {explanation}")
+    return details
+
+
+def evidence_links(urls: list[str], *, shown: int = EVIDENCE_SHOWN) -> str:
+    """Links as `<url|host>`, the first few only, then how many more there are."""
+    links = ", ".join(f"<{_link_target(url)}|{escape(_host(url))}>" for url in urls[:shown])
+    if len(urls) > shown:
+        links += f" +{len(urls) - shown} more"
+    return links
+
+
+def _link_target(url: str) -> str:
+    # `|` and `>` would end Slack's <url|label> early; & < > are escaped as Slack asks.
+    return escape(url).replace("|", "%7C")
+
+
+def _host(url: str) -> str:
+    try:
+        host = urlsplit(url).hostname or url
+    except ValueError:
+        host = url
+    return clip(host.removeprefix("www."), 80)
+
+
+VERDICT_NAME = {
+    ClaimStatus.CONFIRMED: "Confirmed",
+    ClaimStatus.DISPUTED: "Disputed",
+    ClaimStatus.UNVERIFIED: "Unverified",
+}
+
+
+def verdict_modal(
+    claim: Claim,
+    status: ClaimStatus,
+    *,
+    number: int,
+    total: int,
+    channel_id: str,
+    evidence_required: bool,
+) -> Block:
+    """The dialog a verdict button opens: note, evidence links, rating explanation."""
+    name = VERDICT_NAME[status]
+    metadata = json.dumps(
+        {"claim_id": claim.id, "status": status.value, "channel_id": channel_id},
+        separators=(",", ":"),
+    )
+    # Changing a verdict starts from the current one rather than from blank fields.
+    keep = claim.status.is_verdict
+    note_hint = (
+        "Required for Disputed: say what is wrong with the claim."
+        if status is ClaimStatus.DISPUTED
+        else "Optional: what you checked and what you found."
+    )
+    evidence_hint = "One full link (https://…) per line. " + (
+        f"This channel needs at least one for {name}."
+        if evidence_required
+        else f"Optional for {name} in this channel."
+    )
+    return {
+        "type": "modal",
+        "callback_id": CallbackId.VERDICT_MODAL.value,
+        "private_metadata": metadata,
+        "title": {"type": "plain_text", "text": f"Mark as {name}"},
+        "submit": {"type": "plain_text", "text": "Save verdict"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": [
+            _section(f"*Claim {number} of {total}*\n{_quote(claim.text, 2500)}"),
+            _text_input(
+                NOTE,
+                ActionId.VERDICT_NOTE,
+                "Note",
+                note_hint,
+                initial=claim.verdict_note if keep else None,
+                optional=status is not ClaimStatus.DISPUTED,
+                max_length=3000,
+            ),
+            _text_input(
+                EVIDENCE,
+                ActionId.VERDICT_EVIDENCE,
+                "Evidence links",
+                evidence_hint,
+                initial="\n".join(claim.evidence_urls) if keep and claim.evidence_urls else None,
+                optional=not evidence_required,
+                max_length=3000,
+            ),
+            _text_input(
+                EXPLANATION,
+                ActionId.VERDICT_EXPLANATION,
+                "Rating explanation",
+                "Optional: why this rating, in a sentence readers will see.",
+                initial=claim.rating_explanation if keep else None,
+                optional=True,
+                max_length=1000,
+            ),
+        ],
+    }
+
+
+def _text_input(
+    block_id: str,
+    action_id: ActionId,
+    label: str,
+    hint: str,
+    *,
+    initial: str | None,
+    optional: bool,
+    max_length: int,
+) -> Block:
+    element: Block = {
+        "type": "plain_text_input",
+        "action_id": action_id.value,
+        "multiline": True,
+        "max_length": max_length,
+    }
+    if initial:
+        element["initial_value"] = clip(initial, max_length)
+    return {
+        "type": "input",
+        "block_id": block_id,
+        "optional": optional,
+        "label": {"type": "plain_text", "text": label},
+        "hint": {"type": "plain_text", "text": hint},
+        "element": element,
+    }
+
+
+def event_line(event: ClaimEvent, claim: Claim, *, number: int) -> Message | None:
+    """The short thread reply that announces a change; None when the task says it all."""
+    who = f"<@{event.actor}>"
+    task = f"claim {number}"
+    if event.action is EventAction.STATUS_CHANGED:
+        status = ClaimStatus(event.to_value or claim.status)
+        name = VERDICT_NAME.get(status, status.value)
+        previous = ClaimStatus(event.from_value) if event.from_value else None
+        if previous is not None and previous.is_verdict:
+            text = f"{who} changed {task} from {VERDICT_NAME[previous]} to *{name}*"
+        else:
+            text = f"{who} marked {task} *{name}*"
+        if event.note:
+            text += f": {escape(clip(' '.join(event.note.split()), NOTE_EXCERPT))}"
+        count = len(event.evidence_urls)
+        if count:
+            text += f" ({count} evidence {'link' if count == 1 else 'links'})"
+        emoji = STATUS_LABEL[status].split(" ", 1)[0]
+        return Message(text=f"{emoji} {text}")
+    if event.action is EventAction.REOPENED:
+        was = ClaimStatus(event.from_value) if event.from_value else None
+        if was is ClaimStatus.DISMISSED:
+            label = "not a claim"
+        else:
+            label = VERDICT_NAME.get(was, "closed") if was else "closed"
+        return Message(text=f":arrows_counterclockwise: {who} reopened {task} (was {label}).")
+    if event.action is EventAction.REASSIGNED:
+        if event.from_value and event.from_value != event.actor:
+            text = f"{who} reassigned {task} from <@{event.from_value}> to <@{event.to_value}>."
+        elif event.to_value == event.actor:
+            text = f"{who} took {task}."
+        else:
+            text = f"{who} assigned {task} to <@{event.to_value}>."
+        return Message(text=f":bust_in_silhouette: {text}")
+    if event.action is EventAction.DISMISSED:
+        return Message(text=f":no_entry_sign: {who} marked {task} as not a claim.")
+    if event.action is EventAction.RELEASED:
+        if event.from_value and event.from_value != event.actor:
+            text = f"{who} released {task} from <@{event.from_value}>; anyone can claim it."
+        else:
+            text = f"{who} released {task}; anyone can claim it."
+        return Message(text=f":leftwards_arrow_with_hook: {text}")
+    return None  # a plain claim or an added claim shows in the task itself
 
 
 def _button(action_id: ActionId, label: str, row_id: int, style: str | None) -> Block:
@@ -200,14 +449,63 @@ def failure(article: Article, error: FactdeskError) -> Message:
     return Message(text=f":warning: {error.user_message}\n<{article.url}>")
 
 
-def command_help() -> str:
-    """What `/factcheck` with no argument answers."""
-    return (
-        "Use `/factcheck <link>` to turn an article into fact-check tasks, for example "
-        "`/factcheck https://example.com/story`. I also pick up links posted in channels I'm in."
-    )
-
-
 def command_accepted(url: str) -> str:
     """The ephemeral answer to a /factcheck request."""
     return f":mag: On it: I'm reading {url} and will post its claims in a thread here."
+
+
+ADD_CLAIM_BLOCK = "claim"
+ADD_CLAIM_LIMIT = 1000
+MESSAGE_TITLE = "this message"
+
+
+def already_checked(original: Article, tally: Tally, permalink: str | None) -> Message:
+    """The answer to a link shared again: where its thread is and how far it has come."""
+    where = f"<#{original.slack_channel_id}>"
+    if tally.total and tally.checked == tally.total:
+        status = f"Already checked in {where}: {tally_line(tally)}"
+    elif tally.total:
+        status = f"Already being checked in {where}: {tally_line(tally)}"
+    else:
+        status = f"Already being checked in {where}"
+    link = f" <{permalink}|Open the thread>." if permalink else ""
+    again = "To start over from scratch, use `/factcheck <link> again`."
+    return Message(text=f":recycle: {status}.{link} {again}")
+
+
+def add_claim_modal(article: Article) -> Block:
+    """The dialog "Add a claim" opens: one sentence the finder missed."""
+    return {
+        "type": "modal",
+        "callback_id": CallbackId.ADD_CLAIM_MODAL.value,
+        "private_metadata": str(article.id),
+        "title": {"type": "plain_text", "text": "Add a claim"},
+        "submit": {"type": "plain_text", "text": "Add"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": [
+            _context(f"A claim from {article_link(article)} that should be checked."),
+            {
+                "type": "input",
+                "block_id": ADD_CLAIM_BLOCK,
+                "label": {"type": "plain_text", "text": "Claim"},
+                "hint": {
+                    "type": "plain_text",
+                    "text": "Quote the sentence as it appears, so it can be found again.",
+                },
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": ActionId.ADD_CLAIM_TEXT.value,
+                    "multiline": True,
+                    "max_length": ADD_CLAIM_LIMIT,
+                },
+            },
+        ],
+    }
+
+
+def message_accepted(links: int, *, reads_text: bool) -> str:
+    """The ephemeral answer to "Fact-check this message"."""
+    parts = ["the claims in its text"] if reads_text else []
+    if links:
+        parts.append("the link" if links == 1 else f"its {links} links")
+    return f":mag: On it: I'm checking {' and '.join(parts)} and will post the tasks in its thread."

@@ -2,7 +2,8 @@
 
 A person shares the seed article's link; the bot (over HTTP), a Celery worker (on the
 embedded Redis) and spaCy turn it into a thread of claim tasks in the Slack stand-in;
-then a fact-checker claims one task and marks it Disputed.
+then a fact-checker claims one task and marks it Disputed, with a note and an evidence link
+in the verdict dialog.
 """
 
 from __future__ import annotations
@@ -12,10 +13,10 @@ import sys
 import time
 from typing import Any
 
-from factdesk.ids import ActionId
+from factdesk.ids import ActionId, CallbackId
 from factdesk.settings import Settings
 from launcher.stack import SIGNING_SECRET, LocalStack, local_stack
-from standin.signing import click
+from standin.signing import click, submit_view
 from standin.slack_api import SlackStandIn
 
 SEED_PAGE = "north-korean-troops-russia.html"
@@ -31,7 +32,16 @@ EMOJI = {
     ":bust_in_silhouette:": "👤",
     ":warning:": "⚠️",
     ":speaking_head_in_silhouette:": "🗣",
+    ":no_entry_sign:": "🚫",
+    ":leftwards_arrow_with_hook:": "↩️",
+    ":arrows_counterclockwise:": "🔄",
+    ":memo:": "📝",
+    ":link:": "🔗",
+    ":scales:": "⚖️",
+    ":heavy_plus_sign:": "\N{HEAVY PLUS SIGN}",
 }
+NOTE = "The Pentagon said North Korean troops were sent for training; combat is not confirmed."
+EVIDENCE = "https://www.defense.gov/News/Transcripts/"
 
 
 def run(settings: Settings, *, out: Any = sys.stdout) -> int:
@@ -60,10 +70,29 @@ def run(settings: Settings, *, out: Any = sys.stdout) -> int:
             lambda s: _button(s.message(CHANNEL, task["ts"]), ActionId.CLAIM_TASK) is None
         )
         _click(stack, slack.message(CHANNEL, task["ts"]), ActionId.MARK_DISPUTED)
+        slack.wait_for(lambda s: _verdict_dialog(s) is not None)
+        modal = _verdict_dialog(slack)
+        assert modal is not None
+        say(out, f"A dialog opens: “{modal['title']['text']}”. @ben fills it in:")
+        say(out, f"   Note: {NOTE}\n   Evidence links: {EVIDENCE}\n")
+        status, answer = submit_view(
+            stack.events_url,
+            SIGNING_SECRET,
+            view=modal,
+            user=CHECKER,
+            answers={"note": NOTE, "evidence": EVIDENCE},
+        )
+        if status != 200 or answer.strip():
+            say(out, f"The dialog refused the verdict: {status} {answer}")
+            return 1
         slack.wait_for(lambda s: "(disputed)" in s.message(CHANNEL, task["ts"])["text"])
         slack.wait_for(lambda s: "(1 of " in s.message(CHANNEL, summary_ts)["text"])
+        slack.wait_for(lambda s: len(s.thread(CHANNEL, ts)) > len(thread))
 
+        say(out, "The task updates in place:\n")
         say(out, format_message(slack.message(CHANNEL, task["ts"])))
+        say(out, "and a line goes in the thread:\n")
+        say(out, format_message(slack.thread(CHANNEL, ts)[-1]))
         say(out, "The summary's tally now reads:\n")
         say(out, format_message(slack.message(CHANNEL, summary_ts)))
     say(out, f"Demo finished in {time.monotonic() - started:.1f} s.")
@@ -77,6 +106,11 @@ def say(out: Any, text: str) -> None:
 def _finished(slack: SlackStandIn, ts: str) -> bool:
     reactions = {r["name"] for r in slack.message(CHANNEL, ts).get("reactions", [])}
     return bool(reactions & {"white_check_mark", "warning"})
+
+
+def _verdict_dialog(slack: SlackStandIn) -> dict[str, Any] | None:
+    dialogs = [v for v in slack.views() if v["callback_id"] == CallbackId.VERDICT_MODAL]
+    return dialogs[-1] if dialogs else None
 
 
 def _button(message: dict[str, Any], action_id: ActionId) -> dict[str, Any] | None:
@@ -111,9 +145,15 @@ def format_message(message: dict[str, Any]) -> str:
         elif kind == "context":
             lines += ["   " + plain(e.get("text", "")) for e in block["elements"]]
         elif kind == "actions":
-            labels = [plain(e["text"]["text"]) for e in block["elements"] if e["type"] == "button"]
+            labels = [_control(element) for element in block["elements"]]
             lines.append("   " + "  ".join(f"[ {label} ]" for label in labels))
     return "\n".join(lines) + "\n"
+
+
+def _control(element: dict[str, Any]) -> str:
+    if element["type"] == "button":
+        return plain(element["text"]["text"])
+    return plain(element.get("placeholder", {}).get("text", element["type"])) + " ▾"
 
 
 def plain(mrkdwn: str) -> str:
@@ -123,6 +163,7 @@ def plain(mrkdwn: str) -> str:
     text = re.sub(r"<(https?://[^|>]+)\|([^>]+)>", r"\2 (\1)", text)
     text = re.sub(r"<(https?://[^>]+)>", r"\1", text)
     text = re.sub(r"\*([^*\n]+)\*", r"\1", text)
+    text = re.sub(r"(?<!\w)_([^_\n]+)_(?!\w)", r"\1", text)
     text = re.sub(r"^>", "  │ ", text, flags=re.MULTILINE)
     for code, symbol in EMOJI.items():
         text = text.replace(code, symbol)

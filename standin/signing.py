@@ -362,3 +362,247 @@ def _post(url: str, body: bytes, headers: dict[str, str], timeout: float) -> tup
         # Non-2xx answers are results to assert on, not failures of the helper.
         with exc:
             return int(exc.code), exc.read().decode("utf-8", "replace")
+
+
+def view_submission(
+    *,
+    view: Mapping[str, Any],
+    user: str,
+    answers: Mapping[str, str | None],
+    team_id: str = "T0FACTDESK",
+    api_app_id: str = DEFAULT_APP_ID,
+    team_domain: str = DEFAULT_TEAM_DOMAIN,
+) -> dict[str, Any]:
+    """A ``view_submission`` payload: ``user`` fills in ``view``'s inputs and presses Submit.
+
+    ``view`` is the modal as the stand-in stored it (``SlackStandIn.view(view_id)``);
+    ``answers`` maps an input block's ``block_id`` to the text typed in it (None for a
+    field left empty). Each answer lands under the input element's ``action_id`` in
+    ``view.state.values``, the way Slack reports it.
+    """
+    values: dict[str, dict[str, Any]] = {}
+    for block in view.get("blocks") or []:
+        if not isinstance(block, dict) or block.get("type") != "input":
+            continue
+        element = block.get("element") or {}
+        block_id = str(block.get("block_id") or "")
+        if block_id not in answers:
+            continue
+        values[block_id] = {
+            str(element.get("action_id")): {
+                "type": element.get("type", "plain_text_input"),
+                "value": answers[block_id],
+            }
+        }
+    unknown = set(answers) - set(values)
+    if unknown:
+        raise LookupError(f"no input blocks {sorted(unknown)} in view {view.get('id')}")
+    user_name = _user_name(user)
+    submitted = {
+        **dict(view),
+        "state": {"values": values},
+        "hash": view.get("hash") or f"{int(time.time())}.{uuid.uuid4().hex[:8]}",
+    }
+    return {
+        "type": "view_submission",
+        "team": {"id": team_id, "domain": team_domain},
+        "user": {"id": user, "username": user_name, "name": user_name, "team_id": team_id},
+        "api_app_id": api_app_id,
+        "token": VERIFICATION_TOKEN,
+        "trigger_id": _trigger_id(),
+        "view": submitted,
+        "response_urls": [],
+        "is_enterprise_install": False,
+        "enterprise": None,
+    }
+
+
+def submit_view(
+    url: str,
+    secret: str,
+    *,
+    view: Mapping[str, Any],
+    user: str,
+    answers: Mapping[str, str | None],
+) -> tuple[int, str]:
+    """Submit a stored modal with ``answers`` as ``user``; returns (status, body text).
+
+    The body is what the app acked with: empty to close the modal, or Slack's
+    ``{"response_action": "errors", "errors": {...}}`` to keep it open.
+    """
+    return post_interaction(url, view_submission(view=view, user=user, answers=answers), secret)
+
+
+def pick_user(
+    url: str,
+    secret: str,
+    *,
+    message: dict[str, Any],
+    action_id: str,
+    selected_user: str,
+    user: str,
+    channel: str,
+    response_url: str = "",
+) -> tuple[int, str]:
+    """Choose ``selected_user`` in the ``users_select`` menu ``action_id`` on a stored message."""
+    block_id, menu = _find_action(message, action_id)
+    if menu is None or menu.get("type") != "users_select":
+        raise LookupError(f"no {action_id!r} users_select on message {message.get('ts')}")
+    payload = block_actions(
+        action_id=action_id,
+        value="",
+        user=user,
+        channel=channel,
+        message=message,
+        response_url=response_url,
+    )
+    action = payload["actions"][0]
+    del action["value"], action["text"]
+    action.update(
+        {
+            "block_id": block_id,
+            "type": "users_select",
+            "selected_user": selected_user,
+            "initial_user": menu.get("initial_user"),
+        }
+    )
+    if action["initial_user"] is None:
+        del action["initial_user"]
+    return post_interaction(url, payload, secret)
+
+
+def view_state(
+    view: Mapping[str, Any], answers: Mapping[str, str | list[str] | None]
+) -> dict[str, dict[str, Any]]:
+    """``view.state.values`` for ``answers``, shaped by each input element's type.
+
+    ``answers`` maps an input block's ``block_id`` to what the person chose: text for text
+    and number inputs, an option ``value`` for radio buttons and static selects, a list of
+    option values for checkboxes, a list of user ids for a users multi-select, and None
+    for a field left empty. Options are copied from the view, as Slack reports them.
+    """
+    values: dict[str, dict[str, Any]] = {}
+    for block in view.get("blocks") or []:
+        if not isinstance(block, dict) or block.get("type") != "input":
+            continue
+        block_id = str(block.get("block_id") or "")
+        if block_id not in answers:
+            continue
+        element = block.get("element") or {}
+        kind = str(element.get("type", "plain_text_input"))
+        answer = answers[block_id]
+        options = {str(o.get("value")): o for o in element.get("options") or []}
+        state: dict[str, Any] = {"type": kind}
+        if kind in ("checkboxes", "multi_static_select"):
+            chosen = [answer] if isinstance(answer, str) else list(answer or [])
+            state["selected_options"] = [options[value] for value in chosen]
+        elif kind in ("radio_buttons", "static_select"):
+            state["selected_option"] = options[str(answer)] if answer is not None else None
+        elif kind == "multi_users_select":
+            state["selected_users"] = [answer] if isinstance(answer, str) else list(answer or [])
+        elif kind == "users_select":
+            state["selected_user"] = answer
+        else:
+            state["value"] = answer
+        values[block_id] = {str(element.get("action_id")): state}
+    unknown = set(answers) - set(values)
+    if unknown:
+        raise LookupError(f"no input blocks {sorted(unknown)} in view {view.get('id')}")
+    return values
+
+
+def submit_view_state(
+    url: str,
+    secret: str,
+    *,
+    view: Mapping[str, Any],
+    user: str,
+    answers: Mapping[str, str | list[str] | None],
+) -> tuple[int, str]:
+    """Like :func:`submit_view`, for forms with checkboxes, selects and user pickers."""
+    payload = view_submission(view=view, user=user, answers={})
+    payload["view"]["state"] = {"values": view_state(view, answers)}
+    return post_interaction(url, payload, secret)
+
+
+def app_home_opened(
+    *,
+    user: str,
+    tab: str = "home",
+    team_id: str = "T0FACTDESK",
+    api_app_id: str = DEFAULT_APP_ID,
+    view: Mapping[str, Any] | None = None,
+    event_id: str | None = None,
+    bot_user_id: str = DEFAULT_BOT_USER_ID,
+) -> dict[str, Any]:
+    """An ``event_callback`` envelope around ``app_home_opened``, as the Events API sends it.
+
+    ``view`` is the Home view already published for the user, if any (Slack includes it).
+    """
+    now = time.time()
+    event: dict[str, Any] = {
+        "type": "app_home_opened",
+        "user": user,
+        "channel": f"D{uuid.uuid4().hex[:10].upper()}",
+        "tab": tab,
+        "event_ts": f"{now:.6f}",
+    }
+    if view is not None:
+        event["view"] = dict(view)
+    return {
+        "token": VERIFICATION_TOKEN,
+        "team_id": team_id,
+        "context_team_id": team_id,
+        "context_enterprise_id": None,
+        "api_app_id": api_app_id,
+        "event": event,
+        "type": "event_callback",
+        "event_id": event_id if event_id is not None else f"Ev{uuid.uuid4().hex[:10].upper()}",
+        "event_time": int(now),
+        "authorizations": [
+            {
+                "enterprise_id": None,
+                "team_id": team_id,
+                "user_id": bot_user_id,
+                "is_bot": True,
+                "is_enterprise_install": False,
+            }
+        ],
+        "is_ext_shared_channel": False,
+    }
+
+
+def message_action(
+    *,
+    callback_id: str,
+    message: Mapping[str, Any],
+    user: str,
+    channel: str,
+    team_id: str = "T0FACTDESK",
+    response_url: str = "",
+    trigger_id: str | None = None,
+    api_app_id: str = DEFAULT_APP_ID,
+    team_domain: str = DEFAULT_TEAM_DOMAIN,
+) -> dict[str, Any]:
+    """A ``message_action`` payload: ``user`` runs the message shortcut on ``message``.
+
+    ``message`` is the message as the stand-in stored it (``SlackStandIn.message``); Slack
+    sends it whole, ``thread_ts`` included when it is a reply.
+    """
+    user_name = _user_name(user)
+    return {
+        "type": "message_action",
+        "token": VERIFICATION_TOKEN,
+        "action_ts": f"{time.time():.6f}",
+        "team": {"id": team_id, "domain": team_domain},
+        "user": {"id": user, "username": user_name, "name": user_name, "team_id": team_id},
+        "channel": {"id": channel, "name": _channel_name(channel)},
+        "is_enterprise_install": False,
+        "enterprise": None,
+        "api_app_id": api_app_id,
+        "callback_id": callback_id,
+        "trigger_id": trigger_id if trigger_id is not None else _trigger_id(),
+        "response_url": response_url,
+        "message_ts": message.get("ts", ""),
+        "message": dict(message),
+    }

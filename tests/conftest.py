@@ -273,3 +273,80 @@ def _wait_for_worker(celery: Celery, worker: subprocess.Popen[bytes], log_path: 
         if celery.control.ping(timeout=0.5):
             return
     pytest.fail(f"the worker did not answer a ping:\n{log_path.read_text()[-4000:]}")
+
+
+@pytest.fixture
+def postgres_schema_url() -> Iterator[str]:
+    """A migrated PostgreSQL schema of its own, for tests whose sessions must commit.
+
+    Concurrency tests need several connections that see each other's commits, which the
+    rolled-back `session` fixture cannot give; the schema is dropped afterwards.
+    """
+    if not POSTGRES_URL:
+        pytest.skip("TEST_DATABASE_URL not set: the PostgreSQL concurrency tests need it")
+    import uuid
+
+    from sqlalchemy import text
+    from sqlalchemy.engine import make_url
+
+    schema = f"race_{uuid.uuid4().hex[:12]}"
+    admin = make_engine(POSTGRES_URL)
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    base = make_url(POSTGRES_URL)
+    options = " ".join(
+        filter(None, [str(base.query.get("options") or ""), f"-csearch_path={schema}"])
+    )
+    url = base.update_query_dict({"options": options}).render_as_string(hide_password=False)
+    try:
+        migrate(url)
+        yield url
+    finally:
+        from factdesk.db import engine_for
+
+        engine_for(url).dispose()
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+RETIRED_TEAM = "T0EARLIERMODULE"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _scenario_module_starts_a_fresh_workspace(request: pytest.FixtureRequest) -> None:
+    """Scenario modules share one bot, one database and the same seed articles.
+
+    The bot answers a link already checked in the workspace with a pointer to that
+    thread instead of a new one, so articles from earlier modules move to a workspace of
+    their own: each module shares its links as if for the first time.
+    """
+    if request.node.get_closest_marker("scenario") is None:
+        return
+    from sqlalchemy import update
+
+    from factdesk.models import Article
+
+    system: System = request.getfixturevalue("system")
+    with system.session() as session:
+        session.execute(
+            update(Article)
+            .where(Article.slack_team_id != RETIRED_TEAM)
+            .values(slack_team_id=RETIRED_TEAM)
+        )
+
+
+def share_in(
+    system: System, text: str, *, team: str, channel: str = "C0NEWSDESK", user: str = "U0ANA"
+) -> str:
+    """Like `System.share`, from another workspace: its links are new to that workspace."""
+    from standin.signing import message_event, post_event
+
+    ts = system.slack.add_message(channel, text, user=user)
+    status, body = post_event(
+        system.events_url,
+        message_event(text=text, channel=channel, user=user, ts=ts, team_id=team),
+        SIGNING_SECRET,
+    )
+    assert status == 200, body
+    return ts

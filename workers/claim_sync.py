@@ -2,9 +2,133 @@
 
 from __future__ import annotations
 
+import logging
+from dataclasses import dataclass
+
+from kombu.exceptions import OperationalError
+from slack_sdk.errors import SlackApiError
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from factdesk import render
+from factdesk.models import Claim, EventAction, SlackPost
+from factdesk.queue import TaskQueue, create_celery
+from factdesk.services import claims
+from factdesk.settings import Settings
 from workers.context import WorkerContext
+from workers.ingest import update_summary
+from workers.locks import article_lock
+
+log = logging.getLogger(__name__)
+
+# Actions whose from/to values are user ids rather than statuses.
+_PEOPLE_ACTIONS = frozenset({EventAction.CLAIMED, EventAction.RELEASED, EventAction.REASSIGNED})
+
+
+@dataclass(frozen=True)
+class _Plan:
+    channel: str
+    team_id: str
+    thread_ts: str | None
+    task_ts: str | None
+    task: render.Message
+    line_key: str | None
+    line: render.Message | None
+    people: frozenset[str]
 
 
 def sync_claim(claim_id: int, event_id: int | None, ctx: WorkerContext) -> None:
     """Bring Slack in line with the database for one claim. Safe to run twice."""
-    raise NotImplementedError
+    with ctx.session() as session:
+        claim = session.get(Claim, claim_id)
+        if claim is None:
+            log.warning("sync skipped: claim_id=%s not found", claim_id)
+            return
+        article_id = claim.article_id
+    # One article's changes are drawn one at a time: each redraw reads the tally after the
+    # previous one is on screen, so two changes landing together end with the right counts.
+    with article_lock(ctx.settings, article_id) as locked:
+        if not locked:
+            log.warning("article lock wait timed out article_id=%s; redrawing anyway", article_id)
+        plan = _plan(claim_id, event_id, ctx)
+        _update(ctx, plan.channel, plan.task_ts, plan.task)
+        _announce(ctx, plan)
+        with ctx.session() as session:
+            article = claims.get(session=session, claim_id=claim_id).article
+            update_summary(session, article, ctx)
+    for user_id in sorted(plan.people):
+        _refresh_home(ctx.settings, plan.team_id, user_id)
+
+
+def _plan(claim_id: int, event_id: int | None, ctx: WorkerContext) -> _Plan:
+    with ctx.session() as session:
+        claim = claims.get(session=session, claim_id=claim_id)
+        number, total = claims.position(session=session, claim=claim)
+        article = claim.article
+        event = claims.get_event(session=session, event_id=event_id) if event_id else None
+        if event is not None and event.claim_id != claim_id:
+            log.warning("sync: event_id=%s is not about claim_id=%s", event_id, claim_id)
+            event = None
+        line = render.event_line(event, claim, number=number) if event else None
+        key = f"event:{event.id}" if event is not None and line is not None else None
+        if key and session.scalar(select(SlackPost.id).where(SlackPost.key == key)):
+            line = None  # announced by an earlier run of this task
+        people = {claim.assignee} if claim.assignee else set()
+        if event is not None:
+            people.add(event.actor)
+            if event.action in _PEOPLE_ACTIONS:
+                people.update(value for value in (event.from_value, event.to_value) if value)
+        return _Plan(
+            channel=article.slack_channel_id,
+            team_id=article.slack_team_id,
+            thread_ts=article.slack_thread_ts,
+            task_ts=claim.slack_ts,
+            task=render.claim_task(claim, number=number, total=total),
+            line_key=key,
+            line=line,
+            people=frozenset(people),
+        )
+
+
+def _update(ctx: WorkerContext, channel: str, ts: str | None, message: render.Message) -> None:
+    if ts is None:
+        return  # not posted yet: the post itself will show the current state
+    try:
+        ctx.slack.chat_update(channel=channel, ts=ts, text=message.text, blocks=message.blocks)
+    except SlackApiError as exc:
+        log.warning("task not updated ts=%s error=%s", ts, exc.response.get("error"))
+
+
+def _announce(ctx: WorkerContext, plan: _Plan) -> None:
+    if plan.line is None or plan.line_key is None or plan.thread_ts is None:
+        return
+    try:
+        response = ctx.slack.chat_postMessage(
+            channel=plan.channel,
+            thread_ts=plan.thread_ts,
+            text=plan.line.text,
+            unfurl_links=False,
+            unfurl_media=False,
+        )
+    except SlackApiError as exc:
+        log.warning(
+            "thread line not posted key=%s error=%s", plan.line_key, exc.response.get("error")
+        )
+        return
+    try:
+        with ctx.session() as session:
+            session.add(SlackPost(key=plan.line_key, channel_id=plan.channel, ts=response["ts"]))
+    except IntegrityError:
+        log.warning("thread line posted twice key=%s", plan.line_key)
+
+
+_queues: dict[str, TaskQueue] = {}
+
+
+def _refresh_home(settings: Settings, team_id: str, user_id: str) -> None:
+    url = settings.resolved_redis_url
+    queue = _queues.get(url) or _queues.setdefault(url, TaskQueue(create_celery(settings)))
+    try:
+        queue.publish_home(team_id, user_id)
+    except OperationalError as exc:  # the Home tab is a courtesy; the change is done and shown
+        log.warning("home refresh not queued user=%s error=%s", user_id, exc)

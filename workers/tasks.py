@@ -7,14 +7,14 @@ from functools import cache
 
 from factdesk.errors import FactdeskError
 from factdesk.queue import (
-    APPLY_CLAIM_ACTION,
     INGEST_ARTICLE,
+    INGEST_ARTICLE_FRESH,
     POST_HELD_BACK,
     POST_NEW_CLAIMS,
     PUBLISH_HOME,
     SYNC_CLAIM,
 )
-from workers import claim_actions, claim_sync, home, ingest
+from workers import claim_sync, home, ingest
 from workers.app import celery_app, settings
 from workers.context import WorkerContext
 
@@ -44,13 +44,6 @@ def ingest_article(article_id: int) -> None:
         ingest.fail(article_id, InternalError(detail=repr(exc)), context())
 
 
-@celery_app.task(name=APPLY_CLAIM_ACTION)
-def apply_claim_action(claim_id: int, action: str, user_id: str, *, channel_id: str) -> None:
-    claim_actions.apply_claim_action(
-        claim_id, action, user_id, channel_id=channel_id, ctx=context()
-    )
-
-
 @celery_app.task(name=POST_HELD_BACK)
 def post_held_back(article_id: int) -> None:
     ingest.post_held_back(article_id, context())
@@ -69,3 +62,12 @@ def publish_home(team_id: str, user_id: str) -> None:
 @celery_app.task(name=POST_NEW_CLAIMS)
 def post_new_claims(article_id: int) -> None:
     ingest.post_new_claims(article_id, context())
+
+
+@celery_app.task(name=INGEST_ARTICLE_FRESH)
+def ingest_article_fresh(article_id: int) -> None:
+    try:
+        ingest.ingest_article(article_id, context(), fresh=True)
+    except Exception as exc:  # the person who asked still gets an answer
+        log.exception("ingest crashed article_id=%s", article_id)
+        ingest.fail(article_id, InternalError(detail=repr(exc)), context())

@@ -167,7 +167,7 @@ def position(*, session: Session, claim: Claim) -> tuple[int, int]:
     return posted.index(claim) + 1, len(posted)
 
 
-def claim_task(*, session: Session, claim_id: int, user_id: str) -> Claim:
+def claim_task(*, session: Session, claim_id: int, user_id: str) -> Change:
     """Make `user_id` the assignee, atomically: of two simultaneous claims exactly one wins."""
     now = utcnow()
     won = session.execute(
@@ -186,11 +186,11 @@ def claim_task(*, session: Session, claim_id: int, user_id: str) -> Claim:
         if claim.status is ClaimStatus.DISMISSED:
             raise InvalidRequest("This was marked as not a claim. Reopen it to work on it.")
         if claim.assignee == user_id:
-            return claim  # a double click: nothing changes, nothing to audit
+            return Change(claim, None)  # a double click: nothing changes, nothing to audit
         assert claim.assignee is not None
         raise AlreadyClaimed(claim.assignee)
-    _record(session, claim, user_id, EventAction.CLAIMED, None, user_id)
-    return claim
+    event = _record(session, claim, user_id, EventAction.CLAIMED, None, user_id)
+    return Change(claim, event)
 
 
 def set_status(
@@ -241,6 +241,13 @@ def check_verdict(
     return problems
 
 
+def check_may_give_verdict(claim: Claim, actor: Actor) -> None:
+    """NotAllowed or InvalidRequest unless a verdict can be given on this task by the actor."""
+    if claim.status is ClaimStatus.DISMISSED:
+        raise InvalidRequest("This was marked as not a claim. Reopen it to give it a verdict.")
+    check_may_judge(claim, actor)
+
+
 def check_may_judge(claim: Claim, actor: Actor) -> None:
     """NotAllowed unless the actor may give or change this task's verdict."""
     if claim.assignee in (None, actor.user_id) or actor.oversees:
@@ -267,7 +274,7 @@ def set_verdict(
     if status not in VERDICTS:
         raise InvalidRequest(detail=f"{status} is not a verdict")
     claim = get(session=session, claim_id=claim_id)
-    check_may_judge(claim, actor)
+    check_may_give_verdict(claim, actor)
     evidence = [url.strip() for url in evidence_urls if url.strip()]
     problems = check_verdict(
         status=status,
@@ -362,6 +369,8 @@ def reassign(*, session: Session, claim_id: int, actor: Actor, to_user: str) -> 
     claim = get(session=session, claim_id=claim_id)
     if claim.assignee == to_user:
         return Change(claim, None)
+    if claim.status is ClaimStatus.DISMISSED:
+        raise InvalidRequest("This was marked as not a claim. Reopen it to assign it.")
     if claim.assignee is not None and claim.assignee != actor.user_id and not actor.oversees:
         raise NotAllowed(
             f"This task is claimed by <@{claim.assignee}>. Only they, this channel's editors "

@@ -1,4 +1,4 @@
-"""Claim and verdict buttons: signed interaction requests, DB changes, messages updated."""
+"""Claim, Release and Reassign: signed interaction requests, DB changes, messages updated."""
 
 from __future__ import annotations
 
@@ -8,7 +8,16 @@ import pytest
 from sqlalchemy import select
 
 from factdesk.ids import ActionId
-from factdesk.models import Claim, ClaimEvent, ClaimStatus
+from factdesk.models import ClaimEvent, ClaimStatus, EventAction
+from tests.bot.interactions import (
+    answers,
+    click_as,
+    pick_as,
+    stored_claim,
+    thread_lines,
+    wait_for_text,
+    wait_told,
+)
 from tests.conftest import System
 
 pytestmark = pytest.mark.scenario
@@ -17,98 +26,125 @@ CHANNEL = "C0NEWSDESK"
 
 
 @pytest.fixture(scope="module")
-def thread(system: System) -> tuple[str, list[dict[str, Any]]]:
+def thread(system: System) -> tuple[str, str, list[dict[str, Any]]]:
     ts = system.share(f"<{system.pages.article_url('north-korean-troops-russia.html')}>")
     system.wait_until_done(ts)
     messages = system.slack.thread(CHANNEL, ts)
-    return messages[0]["ts"], messages[1:]
+    return ts, messages[0]["ts"], messages[1:]
 
 
-def _claim(system: System, slack_ts: str) -> Claim:
-    with system.session() as session:
-        claim = session.scalars(select(Claim).where(Claim.slack_ts == slack_ts)).one()
-        claim.events  # noqa: B018  # load the audit trail before the session closes
-        return claim
-
-
-def _updated(system: System, ts: str, needle: str) -> dict[str, Any]:
-    system.slack.wait_for(lambda s: needle in s.message(CHANNEL, ts)["text"], timeout=20)
-    return system.slack.message(CHANNEL, ts)
-
-
-def test_claim_then_dispute(system: System, thread: tuple[str, list[dict[str, Any]]]) -> None:
-    summary_ts, tasks = thread
+def test_claim_shows_on_the_task_and_in_the_tally(
+    system: System, thread: tuple[str, str, list[dict[str, Any]]]
+) -> None:
+    root, summary_ts, tasks = thread
     task = tasks[0]
 
-    system.click(task, ActionId.CLAIM_TASK, user="U0BEN")
-    system.slack.wait_for(
-        lambda s: "Claimed by <@U0BEN>" in str(s.message(CHANNEL, task["ts"])["blocks"])
-    )
-    claim = _claim(system, task["ts"])
-    assert claim.assignee == "U0BEN"
-    assert claim.status is ClaimStatus.OPEN
+    key = click_as(system, task, ActionId.CLAIM_TASK, user="U0BEN", channel=CHANNEL)
 
-    system.click(system.slack.message(CHANNEL, task["ts"]), ActionId.MARK_DISPUTED, user="U0BEN")
-    updated = _updated(system, task["ts"], "(disputed)")
-
-    claim = _claim(system, task["ts"])
-    assert claim.status is ClaimStatus.DISPUTED
-    assert claim.status_set_by == "U0BEN"
-    assert [(e.action, e.from_value, e.to_value) for e in claim.events] == [
-        ("claimed", None, "U0BEN"),
-        ("status_changed", "open", "disputed"),
+    updated = wait_for_text(system, CHANNEL, task["ts"], "Claimed by <@U0BEN>")
+    claim = stored_claim(system, task["ts"])
+    assert (claim.assignee, claim.status) == ("U0BEN", ClaimStatus.OPEN)
+    assert [(e.action, e.actor, e.to_value) for e in claim.events] == [
+        (EventAction.CLAIMED, "U0BEN", "U0BEN")
     ]
-    blocks = str(updated["blocks"])
-    assert "Disputed* by <@U0BEN>" in blocks or ":x: Disputed by <@U0BEN>" in blocks
-    assert ActionId.CLAIM_TASK.value not in blocks, "a claimed task offers no Claim button"
-    summary = _updated(system, summary_ts, f"1 of {len(tasks)} checked")
-    assert "1 disputed" in str(summary["blocks"])
-    updates = [c for c in system.slack.calls_to("chat.update") if c.args["ts"] == task["ts"]]
-    assert len(updates) == 2
+    actions = str(updated["blocks"])
+    assert ActionId.CLAIM_TASK.value not in actions, "a claimed task offers no Claim button"
+    assert ActionId.RELEASE_TASK.value in actions
+    assert "Reassign to…" in actions
+    wait_for_text(system, CHANNEL, summary_ts, "1 claimed")
+    assert answers(system.slack, key) == [], "a successful claim needs no ephemeral"
+    assert not any("claim 1" in line for line in thread_lines(system, CHANNEL, root)), (
+        "a plain claim is shown on the task, not announced"
+    )
 
 
 def test_someone_else_cannot_take_a_claimed_task(
-    system: System, thread: tuple[str, list[dict[str, Any]]]
+    system: System, thread: tuple[str, str, list[dict[str, Any]]]
 ) -> None:
-    _, tasks = thread
+    _, _, tasks = thread
     task = tasks[1]
-    system.click(task, ActionId.CLAIM_TASK, user="U0BEN")
+    click_as(system, task, ActionId.CLAIM_TASK, user="U0BEN", channel=CHANNEL)
+    wait_for_text(system, CHANNEL, task["ts"], "Claimed by <@U0BEN>")
+
+    # A stale copy of the message still shows the Claim button.
+    key = click_as(system, task, ActionId.CLAIM_TASK, user="U0ANA", channel=CHANNEL)
+
+    wait_told(system, key, "already claimed by <@U0BEN>")
+    claim = stored_claim(system, task["ts"])
+    assert claim.assignee == "U0BEN"
+    assert [e.action for e in claim.events] == [EventAction.CLAIMED]
+
+
+def test_release_then_reassign_with_the_user_menu(
+    system: System, thread: tuple[str, str, list[dict[str, Any]]]
+) -> None:
+    root, _, tasks = thread
+    task = tasks[2]
+    click_as(system, task, ActionId.CLAIM_TASK, user="U0BEN", channel=CHANNEL)
+    claimed = wait_for_text(system, CHANNEL, task["ts"], "Claimed by <@U0BEN>")
+
+    click_as(system, claimed, ActionId.RELEASE_TASK, user="U0BEN", channel=CHANNEL)
+
+    released = wait_for_text(system, CHANNEL, task["ts"], "Assign to…")
+    assert stored_claim(system, task["ts"]).assignee is None
     system.slack.wait_for(
-        lambda s: "Claimed by <@U0BEN>" in str(s.message(CHANNEL, task["ts"])["blocks"])
+        lambda s: any(
+            "<@U0BEN> released claim 3" in line for line in thread_lines(system, CHANNEL, root)
+        )
     )
 
-    system.click(task, ActionId.CLAIM_TASK, user="U0ANA")  # a stale copy still shows the button
+    pick_as(
+        system,
+        released,
+        ActionId.REASSIGN_TASK,
+        selected="U0ANA",
+        user="U0BEN",
+        channel=CHANNEL,
+    )
 
-    def told(slack) -> bool:  # type: ignore[no-untyped-def]
-        return any(
-            c.args.get("user") == "U0ANA"
-            and "already claimed by <@U0BEN>" in c.args.get("text", "")
-            for c in slack.calls_to("chat.postEphemeral")
+    wait_for_text(system, CHANNEL, task["ts"], "Claimed by <@U0ANA>")
+    claim = stored_claim(system, task["ts"])
+    assert claim.assignee == "U0ANA"
+    assert [(e.action, e.from_value, e.to_value) for e in claim.events] == [
+        (EventAction.CLAIMED, None, "U0BEN"),
+        (EventAction.RELEASED, "U0BEN", None),
+        (EventAction.REASSIGNED, None, "U0ANA"),
+    ]
+    system.slack.wait_for(
+        lambda s: (
+            "<@U0BEN> assigned claim 3 to <@U0ANA>." in str(thread_lines(system, CHANNEL, root))
         )
-
-    system.slack.wait_for(told, timeout=20)
-    assert _claim(system, task["ts"]).assignee == "U0BEN"
+    )
 
 
-def test_confirm_without_claiming_first(
-    system: System, thread: tuple[str, list[dict[str, Any]]]
+def test_only_the_assignee_or_an_editor_may_hand_a_task_on(
+    system: System, thread: tuple[str, str, list[dict[str, Any]]]
 ) -> None:
-    _, tasks = thread
-    task = tasks[2]
+    _, _, tasks = thread
+    task = tasks[3]
+    click_as(system, task, ActionId.CLAIM_TASK, user="U0BEN", channel=CHANNEL)
+    claimed = wait_for_text(system, CHANNEL, task["ts"], "Claimed by <@U0BEN>")
 
-    system.click(task, ActionId.MARK_CONFIRMED, user="U0ANA")
+    key = pick_as(
+        system,
+        claimed,
+        ActionId.REASSIGN_TASK,
+        selected="U0ANA",
+        user="U0ANA",
+        channel=CHANNEL,
+    )
 
-    _updated(system, task["ts"], "(confirmed)")
-    claim = _claim(system, task["ts"])
-    assert (claim.status, claim.assignee) == (ClaimStatus.CONFIRMED, "U0ANA")
+    told = wait_told(system, key, "claimed by <@U0BEN>")
+    assert "editors" in told
+    assert stored_claim(system, task["ts"]).assignee == "U0BEN"
 
 
 def test_a_button_for_a_deleted_claim_is_explained(
-    system: System, thread: tuple[str, list[dict[str, Any]]]
+    system: System, thread: tuple[str, str, list[dict[str, Any]]]
 ) -> None:
-    _, tasks = thread
+    _, _, tasks = thread
     stale = {
-        **tasks[3],
+        **tasks[4],
         "blocks": [
             {
                 "type": "actions",
@@ -124,13 +160,8 @@ def test_a_button_for_a_deleted_claim_is_explained(
         ],
     }
 
-    system.click(stale, ActionId.CLAIM_TASK, user="U0ANA")
+    key = click_as(system, stale, ActionId.CLAIM_TASK, user="U0ANA", channel=CHANNEL)
 
-    system.slack.wait_for(
-        lambda s: any(
-            "no longer exists" in c.args.get("text", "") for c in s.calls_to("chat.postEphemeral")
-        ),
-        timeout=20,
-    )
+    wait_told(system, key, "no longer exists")
     with system.session() as session:
         assert session.scalars(select(ClaimEvent).where(ClaimEvent.claim_id == 999999)).all() == []

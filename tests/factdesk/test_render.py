@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime
+from typing import Any
 
 from factdesk import render
-from factdesk.ids import ActionId
-from factdesk.models import Article, Claim, ClaimStatus
+from factdesk.ids import ActionId, CallbackId
+from factdesk.models import Article, Claim, ClaimEvent, ClaimStatus, EventAction
 from factdesk.services.claims import Tally
-from standin.blockkit import validate_blocks
+from standin.blockkit import validate_blocks, validate_view
 
 
 def _article(**overrides: object) -> Article:
@@ -65,7 +67,13 @@ def test_open_task_offers_claim_and_every_verdict() -> None:
         ActionId.MARK_CONFIRMED,
         ActionId.MARK_DISPUTED,
         ActionId.MARK_UNVERIFIED,
+        ActionId.NOT_A_CLAIM,
+        ActionId.REASSIGN_TASK,
     ]
+    picker = message.blocks[-1]["elements"][-1]
+    assert picker["type"] == "users_select"
+    assert picker["placeholder"]["text"] == "Assign to…"
+    assert message.blocks[-1]["block_id"] == "claim-7", "the menu finds its claim by block"
     assert validate_blocks(message.blocks, surface="message") == []
 
 
@@ -84,7 +92,11 @@ def test_disputed_task_shows_who_and_when() -> None:
     context = str(message.blocks)
     assert "Disputed by <@U0BEN> <!date^1795512600^" in context
     assert "Claimed by <@U0BEN>" in context
-    assert _actions(message) == [ActionId.MARK_CONFIRMED, ActionId.MARK_UNVERIFIED]
+    assert _actions(message) == [
+        ActionId.REOPEN_TASK,
+        ActionId.MARK_CONFIRMED,
+        ActionId.MARK_UNVERIFIED,
+    ]
 
 
 def test_hostile_text_is_escaped_and_clipped() -> None:
@@ -103,3 +115,172 @@ def test_hostile_text_is_escaped_and_clipped() -> None:
 def test_progress_bar() -> None:
     assert render.progress_bar(3, 12) == "▰▰▰▱▱▱▱▱▱▱▱▱ 25%"
     assert render.progress_bar(0, 0) == ""
+
+
+def test_summary_offers_to_add_a_claim_beside_the_post_more_offer() -> None:
+    tally = Tally(total=3, open=3, claimed=0, confirmed=0, disputed=0, unverified=0)
+
+    message = render.summary(_article(), tally, held_back=4)
+
+    assert _actions(message) == [ActionId.ADD_CLAIM]
+    assert message.blocks[-1]["elements"][0]["value"] == "1"
+    assert "Post 4 more" in str(message.blocks), "the post-more offer stays"
+    assert validate_blocks(message.blocks, surface="message") == []
+    empty = render.summary(_article(), Tally(0, 0, 0, 0, 0, 0))
+    assert _actions(empty) == [ActionId.ADD_CLAIM], "a missed claim can be added to any thread"
+
+
+def test_claimed_task_offers_release_reassign_and_verdicts() -> None:
+    claim = _claim(assignee="U0BEN", claimed_at=datetime(2026, 11, 24, tzinfo=UTC))
+
+    message = render.claim_task(claim, number=1, total=2)
+
+    assert _actions(message) == [
+        ActionId.MARK_CONFIRMED,
+        ActionId.MARK_DISPUTED,
+        ActionId.MARK_UNVERIFIED,
+        ActionId.RELEASE_TASK,
+        ActionId.REASSIGN_TASK,
+        ActionId.NOT_A_CLAIM,
+    ]
+    assert ":bust_in_silhouette: Claimed" in message.blocks[0]["text"]["text"]
+    assert "Reassign to…" in str(message.blocks[-1])
+    assert all(
+        e.get("value") == "7" for e in message.blocks[-1]["elements"] if e["type"] == "button"
+    )
+    assert validate_blocks(message.blocks, surface="message") == []
+
+
+def test_verdict_shows_note_excerpt_evidence_and_explanation() -> None:
+    when = datetime(2026, 11, 24, 9, 30, tzinfo=UTC)
+    urls = [f"https://www.source{n}.example/report?a=1&b=<2>" for n in range(7)]
+    claim = _claim(
+        status=ClaimStatus.DISPUTED,
+        assignee="U0ANA",
+        claimed_at=when,
+        status_set_by="U0ANA",
+        status_set_at=when,
+        verdict_note="The ministry says 1,500. " + "More detail. " * 60,
+        evidence_urls=urls,
+        rating_explanation="Off by an order of <magnitude>.",
+    )
+
+    message = render.claim_task(claim, number=2, total=9)
+
+    details = str(message.blocks)
+    assert ":memo: _The ministry says 1,500." in details
+    assert "More detail. " * 30 not in details, "only an excerpt of a long note"
+    assert "<https://www.source0.example/report?a=1&amp;b=&lt;2&gt;|source0.example>" in details
+    assert "source4.example" in details
+    assert "source5.example" not in details
+    assert "+2 more" in details
+    assert "Off by an order of &lt;magnitude&gt;." in details
+    assert validate_blocks(message.blocks, surface="message") == []
+
+
+def test_dismissed_task_is_one_line_and_can_be_reopened() -> None:
+    claim = _claim(status=ClaimStatus.DISMISSED, status_set_by="U0ED")
+
+    message = render.claim_task(claim, number=4, total=9)
+
+    assert ":no_entry_sign: Not a claim — dismissed by <@U0ED>" in message.blocks[0]["text"]["text"]
+    assert _actions(message) == [ActionId.REOPEN_TASK]
+    assert message.text.startswith("Claim 4 of 9 (dismissed):")
+    assert validate_blocks(message.blocks, surface="message") == []
+
+
+def _inputs(view: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {b["block_id"]: b for b in view["blocks"] if b["type"] == "input"}
+
+
+def test_verdict_modal_asks_for_what_the_channel_requires() -> None:
+    view = render.verdict_modal(
+        _claim(), ClaimStatus.DISPUTED, number=3, total=12, channel_id="C1", evidence_required=True
+    )
+
+    assert validate_view(view) == []
+    assert view["callback_id"] == CallbackId.VERDICT_MODAL
+    assert view["title"]["text"] == "Mark as Disputed"
+    assert view["submit"]["text"] == "Save verdict"
+    assert json.loads(view["private_metadata"]) == {
+        "claim_id": 7,
+        "status": "disputed",
+        "channel_id": "C1",
+    }
+    inputs = _inputs(view)
+    assert list(inputs) == ["note", "evidence", "explanation"]
+    assert inputs["note"]["optional"] is False
+    assert inputs["evidence"]["optional"] is False
+    assert "needs at least one for Disputed" in str(inputs["evidence"]["hint"])
+    assert inputs["explanation"]["optional"] is True
+    assert all(b["element"]["multiline"] for b in inputs.values())
+
+
+def test_changing_a_verdict_starts_from_the_current_one() -> None:
+    claim = _claim(
+        status=ClaimStatus.CONFIRMED,
+        verdict_note="Matches the report.",
+        evidence_urls=["https://a.example/1", "https://b.example/2"],
+        rating_explanation="Exact figure.",
+    )
+
+    view = render.verdict_modal(
+        claim, ClaimStatus.UNVERIFIED, number=1, total=1, channel_id="C1", evidence_required=False
+    )
+
+    inputs = _inputs(view)
+    assert inputs["note"]["optional"] is True
+    assert inputs["evidence"]["optional"] is True
+    assert "Optional for Unverified" in str(inputs["evidence"]["hint"])
+    assert inputs["note"]["element"]["initial_value"] == "Matches the report."
+    assert inputs["evidence"]["element"]["initial_value"] == (
+        "https://a.example/1\nhttps://b.example/2"
+    )
+    assert inputs["explanation"]["element"]["initial_value"] == "Exact figure."
+    assert validate_view(view) == []
+
+
+def _event(
+    action: EventAction, from_value: str | None, to_value: str | None, **extra: object
+) -> ClaimEvent:
+    return ClaimEvent(
+        claim_id=7, actor="U0ANA", action=action, from_value=from_value, to_value=to_value, **extra
+    )
+
+
+def test_thread_lines_announce_each_change() -> None:
+    claim = _claim()
+
+    def line(event: ClaimEvent) -> str | None:
+        message = render.event_line(event, claim, number=3)
+        return message.text if message else None
+
+    assert (
+        line(
+            _event(
+                EventAction.STATUS_CHANGED,
+                "open",
+                "disputed",
+                note="The ministry says 1,500.",
+                evidence_urls=["https://a.example", "https://b.example"],
+            )
+        )
+        == ":x: <@U0ANA> marked claim 3 *Disputed*: The ministry says 1,500. (2 evidence links)"
+    )
+    assert line(_event(EventAction.STATUS_CHANGED, "disputed", "confirmed", evidence_urls=[])) == (
+        ":white_check_mark: <@U0ANA> changed claim 3 from Disputed to *Confirmed*"
+    )
+    assert line(_event(EventAction.REOPENED, "disputed", "open")) == (
+        ":arrows_counterclockwise: <@U0ANA> reopened claim 3 (was Disputed)."
+    )
+    assert line(_event(EventAction.REASSIGNED, None, "U0BEN")) == (
+        ":bust_in_silhouette: <@U0ANA> assigned claim 3 to <@U0BEN>."
+    )
+    assert line(_event(EventAction.REASSIGNED, "U0ED", "U0BEN")) == (
+        ":bust_in_silhouette: <@U0ANA> reassigned claim 3 from <@U0ED> to <@U0BEN>."
+    )
+    assert line(_event(EventAction.DISMISSED, "open", "dismissed")) == (
+        ":no_entry_sign: <@U0ANA> marked claim 3 as not a claim."
+    )
+    assert "released claim 3" in (line(_event(EventAction.RELEASED, "U0ANA", None)) or "")
+    assert line(_event(EventAction.CLAIMED, None, "U0ANA")) is None

@@ -22,8 +22,19 @@ def test_demo_prints_the_thread_and_the_clicks(tmp_path: Path) -> None:
     printed = out.getvalue()
     assert status == 0, printed
     assert "15 claims to check in USA: North Korean troops are in Russia" in printed
-    assert printed.count("[ 🙋 Claim ]  [ ✅ Confirmed ]  [ ❌ Disputed ]  [ ❔ Unverified ]") == 15
+    open_task = (
+        "[ 🙋 Claim ]  [ ✅ Confirmed ]  [ ❌ Disputed ]  [ ❔ Unverified ]  [ 🚫 Not a claim ]  "
+        "[ Assign to… ▾ ]"
+    )
+    assert printed.count(open_task) == 15
+    assert "[ \N{HEAVY PLUS SIGN} Add a claim ]" in printed
+    assert "A dialog opens: “Mark as Disputed”" in printed
     assert "❌ Disputed by @ben" in printed
+    assert "📝 The Pentagon said North Korean troops were sent for training" in printed
+    assert "🔗 Evidence: defense.gov (https://www.defense.gov/News/Transcripts/)" in printed
+    assert "[ 🔄 Reopen ]  [ ✅ Confirmed ]  [ ❔ Unverified ]" in printed
+    assert "❌ @ben marked claim 1 Disputed: The Pentagon said" in printed
+    assert "(1 evidence link)" in printed
     assert "1 of 15 checked" in printed
     leftovers = subprocess.run(
         ["pgrep", "-f", f"redis-server.*{tmp_path}"], capture_output=True, check=False
@@ -32,6 +43,7 @@ def test_demo_prints_the_thread_and_the_clicks(tmp_path: Path) -> None:
 
 
 def test_plain_reads_like_slack() -> None:
+    assert plain("_a note_ on snake_case_name") == "a note on snake_case_name"
     assert plain("*Claim 1* by <@U0BEN> <!date^1^{date}|2026-11-24> <https://a.example|A> :x:") == (
         "Claim 1 by @ben 2026-11-24 A (https://a.example) ❌"
     )
