@@ -188,6 +188,8 @@ class SlackStandIn:
         self._rate_limit = rate_limit
         self._rate_per_second = rate_per_second
         self._rate_burst = rate_burst
+        # channel id -> member user ids; a channel missing here has every user as a member.
+        self._members: dict[str, set[str]] = {}
 
         self._server: _HTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -205,6 +207,7 @@ class SlackStandIn:
             "views.publish": self._views_publish,
             "users.info": self._users_info,
             "conversations.info": self._conversations_info,
+            "users.conversations": self._users_conversations,
         }
 
         for channel_id, name in DEFAULT_CHANNELS.items():
@@ -929,6 +932,52 @@ class SlackStandIn:
                 "topic": {"value": "", "creator": "", "last_set": 0},
                 "purpose": {"value": "", "creator": "", "last_set": 0},
             }
+        }
+
+    # -- channel membership (users.conversations) ----------------------------------
+
+    def set_members(self, channel_id: str, user_ids: Iterable[str]) -> None:
+        """Make exactly ``user_ids`` the people in ``channel_id``, for users.conversations.
+
+        Until a channel's members are set, every user counts as one of them.
+        """
+        with self._lock:
+            if channel_id not in self._channels:
+                raise ValueError(f"unknown channel {channel_id!r}; add_channel() it first")
+            self._members[channel_id] = set(user_ids)
+
+    def _is_member(self, channel_id: str, user_id: str) -> bool:
+        members = self._members.get(channel_id)
+        return members is None or user_id in members
+
+    def _users_conversations(self, args: dict[str, Any]) -> dict[str, Any]:
+        user_id = str(args.get("user") or self.bot_user_id)
+        if user_id not in self._users:
+            raise _ApiError("user_not_found")
+        types = {t.strip() for t in str(args.get("types") or "public_channel").split(",")}
+        if not types <= {"public_channel", "private_channel", "mpim", "im"}:
+            raise _ApiError("invalid_types")
+        try:
+            limit = int(args.get("limit") or 100)
+            offset = int(str(args.get("cursor") or "0").removeprefix("offset:") or 0)
+        except ValueError:
+            raise _ApiError("invalid_cursor") from None
+        if not 1 <= limit <= 1000:
+            raise _ApiError("invalid_limit")
+        # Every stand-in channel is public; the bot's own membership is is_member.
+        if "public_channel" in types:
+            found = [
+                c
+                for c in self._channels.values()
+                if (c.is_member if user_id == self.bot_user_id else self._is_member(c.id, user_id))
+            ]
+        else:
+            found = []
+        page = found[offset : offset + limit]
+        more = offset + limit < len(found)
+        return {
+            "channels": [self._conversations_info({"channel": c.id})["channel"] for c in page],
+            "response_metadata": {"next_cursor": f"offset:{offset + limit}" if more else ""},
         }
 
 

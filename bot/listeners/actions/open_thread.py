@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from slack_bolt import Ack, BoltContext
+from slack_bolt import Ack
 
 
-def handle_open_thread(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
-    raise NotImplementedError
+def handle_open_thread(ack: Ack) -> None:
+    ack()

@@ -1,4 +1,4 @@
-"""`/factcheck <url>`: fact-check a link without posting it in the channel first."""
+"""`/factcheck`: fact-check a link, or one of the desk's subcommands (`/factcheck help`)."""
 
 from __future__ import annotations
 
@@ -6,21 +6,54 @@ import logging
 from typing import Any
 
 from slack_bolt import Ack, BoltContext
+from slack_sdk import WebClient
 
-from bot import link_requests
-from factdesk import render
-from factdesk.links import parse_link
+from bot import deps, link_requests, permissions
+from bot.subcommands import Word, answer, parse
+from factdesk import render_desk
+from factdesk.errors import NotAllowed
+from factdesk.services import channels
 
 
 def handle_factcheck(
     ack: Ack,
     command: dict[str, Any],
     context: BoltContext,
+    client: WebClient,
     logger: logging.Logger,
 ) -> None:
-    text = (command.get("text") or "").strip()
-    if text.lower() in {"", "help"}:
-        ack(text=render.command_help())
-        return
-    url = parse_link(text)  # before the ack, so a bad link is answered in the ack itself
-    link_requests.from_command(ack, context, command, url=url)
+    # Parsed before the ack, so a bad argument is answered in the ack itself.
+    request = parse(command.get("text") or "")
+    if request.word is Word.LINK:
+        assert request.url is not None
+        link_requests.from_command(ack, context, command, url=request.url, again=request.again)
+    elif request.word is Word.HELP:
+        ack(text=render_desk.command_help(), response_type="ephemeral")
+    elif request.word is Word.UNKNOWN:
+        logger.info("unknown subcommand %r", request.text[:40])
+        ack(text=render_desk.unknown_subcommand(request.text), response_type="ephemeral")
+    elif request.word is Word.SETTINGS:
+        _open_settings(ack, command, context, client)
+    else:
+        ack(text=answer(request, command, context, client), response_type="ephemeral")
+
+
+def _open_settings(
+    ack: Ack, command: dict[str, Any], context: BoltContext, client: WebClient
+) -> None:
+    team_id = command.get("team_id") or context.team_id or ""
+    channel_id, user_id = command["channel_id"], command["user_id"]
+    with deps.session(context) as session:
+        config = channels.config(
+            session=session,
+            team_id=team_id,
+            channel_id=channel_id,
+            default_cap=deps.settings(context).max_claims_per_article,
+        )
+    editors = config.editors
+    if editors and user_id not in editors and not permissions.is_workspace_admin(client, user_id):
+        raise NotAllowed(render_desk.settings_refused(editors))
+    ack()
+    client.views_open(
+        trigger_id=command["trigger_id"], view=render_desk.settings_modal(channel_id, config)
+    )

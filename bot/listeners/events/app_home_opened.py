@@ -1,11 +1,20 @@
-"""The Home tab opened: publish it as it stands."""
+"""The Home tab opened: a worker publishes it as the database has it now."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
-from slack_bolt import Ack, BoltContext
+from slack_bolt import BoltContext
+
+from bot import deps
 
 
-def handle_app_home_opened(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
-    raise NotImplementedError
+def handle_app_home_opened(
+    event: dict[str, Any], body: dict[str, Any], context: BoltContext, logger: logging.Logger
+) -> None:
+    if event.get("tab") != "home":
+        return  # the Messages and About tabs are Slack's own
+    team_id = context.team_id or body.get("team_id") or ""
+    deps.queue(context).publish_home(team_id, event["user"])
+    logger.info("home requested user=%s", event["user"])

@@ -1,0 +1,249 @@
+"""The desk's Slack surfaces pass Block Kit's rules, whatever the content."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import pytest
+
+from factdesk import render_desk, slack
+from factdesk.ids import ActionId, CallbackId
+from factdesk.models import Article, ArticleState, Claim, ClaimEvent, ClaimStatus, EventAction
+from factdesk.services.channels import Config
+from factdesk.services.claims import Tally
+from factdesk.services.desk import Checked, Listing
+from standin.blockkit import validate_view
+from standin.signing import view_state
+
+WORKSPACE = "https://factdesk-demo.slack.com/"
+WHEN = datetime(2024, 11, 24, 22, 11, tzinfo=UTC)
+DEFAULTS = Config(
+    claim_cap=15,
+    evidence_required_for=frozenset({ClaimStatus.CONFIRMED, ClaimStatus.DISPUTED}),
+    editors=(),
+    auto_links=True,
+    digest_enabled=True,
+    digest_weekday=0,
+    digest_hour=9,
+    digest_timezone=None,
+)
+
+
+def _article(**overrides: object) -> Article:
+    fields: dict[str, object] = {
+        "id": 1,
+        "url": "https://news.example/story",
+        "title": "Troops | <sent> & counted",
+        "slack_channel_id": "C0DESK",
+        "slack_thread_ts": "1732480000.000100",
+        "slack_summary_ts": "1732480001.000200",
+        "state": ArticleState.DONE,
+    }
+    return Article(**{**fields, **overrides})
+
+
+def _claim(number: int, **overrides: object) -> Claim:
+    fields: dict[str, object] = {
+        "id": number,
+        "article": _article(),
+        "text": f"Officials said {number} * 1,000 troops were sent. " * 20,
+        "slack_ts": f"1732480002.{number:06d}",
+        "status": ClaimStatus.OPEN,
+        "claimed_at": WHEN,
+        "created_at": WHEN,
+    }
+    return Claim(**{**fields, **overrides})
+
+
+def _verdict(number: int) -> ClaimEvent:
+    return ClaimEvent(
+        id=number,
+        claim=_claim(number),
+        actor="U0ANA",
+        action=EventAction.STATUS_CHANGED,
+        from_value="open",
+        to_value="disputed",
+        note="The ministry says 1,500. " * 30,
+        created_at=WHEN,
+    )
+
+
+def test_permalinks_match_slacks() -> None:
+    assert (
+        slack.permalink(WORKSPACE, "C0DESK", "1732480000.000100")
+        == "https://factdesk-demo.slack.com/archives/C0DESK/p1732480000000100"
+    )
+    assert slack.permalink(WORKSPACE, "C0DESK", "1732480002.000003", "1732480000.000100") == (
+        "https://factdesk-demo.slack.com/archives/C0DESK/p1732480002000003"
+        "?thread_ts=1732480000.000100&cid=C0DESK"
+    )
+
+
+def test_task_links_point_at_the_task_or_its_thread() -> None:
+    assert render_desk.task_link(WORKSPACE, _claim(3)) == slack.permalink(
+        WORKSPACE, "C0DESK", "1732480002.000003", "1732480000.000100"
+    )
+    unposted = _claim(4, slack_ts=None)
+    assert render_desk.task_link(WORKSPACE, unposted) == slack.permalink(
+        WORKSPACE, "C0DESK", "1732480001.000200", "1732480000.000100"
+    )
+    assert render_desk.task_link(None, _claim(3)) is None
+
+
+def test_home_with_long_lists_stays_within_slacks_limits() -> None:
+    mine = Listing([_claim(n, assignee="U0ANA") for n in range(1, 16)], 40)
+    unclaimed = Listing([_claim(n) for n in range(16, 31)], 90)
+    verdicts = [_verdict(n) for n in range(31, 41)]
+
+    view = render_desk.home(
+        mine=mine, unclaimed=unclaimed, verdicts=verdicts, workspace_url=WORKSPACE
+    )
+
+    assert validate_view(view) == []
+    assert len(view["blocks"]) <= render_desk.HOME_BLOCK_LIMIT
+    text = json.dumps(view, ensure_ascii=False)
+    assert "+25 more" in text
+    assert "+75 more" in text
+    buttons = [b["accessory"] for b in view["blocks"] if "accessory" in b]
+    assert len(buttons) == 40
+    assert {b["action_id"] for b in buttons} == {ActionId.OPEN_THREAD.value}
+    assert buttons[0]["url"].startswith(f"{WORKSPACE}archives/C0DESK/p")
+    assert "Troops ¦ &lt;sent&gt; &amp; counted" in text
+    assert ":x: Disputed" in text
+
+
+def test_home_empty_states_say_what_to_do() -> None:
+    view = render_desk.home(
+        mine=Listing([], 0), unclaimed=Listing([], 0), verdicts=[], workspace_url=None
+    )
+
+    assert validate_view(view) == []
+    headers = [b["text"]["text"] for b in view["blocks"] if b["type"] == "header"]
+    assert headers == [
+        "Your open tasks",
+        "Unclaimed tasks in your channels",
+        "Your recent verdicts",
+    ]
+    text = json.dumps(view)
+    assert "Nothing assigned to you. Claim a task in any fact-check thread." in text
+    assert "No unclaimed tasks in your channels" in text
+    assert "No verdicts yet" in text
+
+
+def test_settings_modal_is_prefilled_and_reads_back() -> None:
+    current = Config(
+        claim_cap=7,
+        evidence_required_for=frozenset({ClaimStatus.DISPUTED}),
+        editors=("U0ANA",),
+        auto_links=False,
+        digest_enabled=False,
+        digest_weekday=4,
+        digest_hour=17,
+        digest_timezone="Europe/Berlin",
+    )
+
+    view = render_desk.settings_modal("C0DESK", current)
+
+    assert validate_view(view) == []
+    assert view["callback_id"] == CallbackId.SETTINGS_MODAL.value
+    assert render_desk.settings_channel(view) == "C0DESK"
+    assert "Only this channel's editors" in json.dumps(view)
+    values = view_state(
+        view,
+        {
+            "claim_cap": "7",
+            "evidence_required_for": ["disputed"],
+            "editors": ["U0ANA"],
+            "auto_links": "command",
+            "digest_enabled": "off",
+            "digest_weekday": "4",
+            "digest_hour": "17",
+            "digest_timezone": "Europe/Berlin",
+        },
+    )
+    assert render_desk.read_settings(values) == current
+    inputs = {b["block_id"]: b["element"] for b in view["blocks"] if b["type"] == "input"}
+    assert inputs["claim_cap"]["initial_value"] == "7"
+    assert inputs["editors"]["initial_users"] == ["U0ANA"]
+    assert inputs["digest_weekday"]["initial_option"]["value"] == "4"
+
+
+def test_settings_modal_defaults_say_anyone_may_change_them() -> None:
+    view = render_desk.settings_modal("C0DESK", DEFAULTS)
+
+    assert validate_view(view) == []
+    assert "Anyone in the channel can change these settings" in json.dumps(view)
+    inputs = {b["block_id"]: b["element"] for b in view["blocks"] if b["type"] == "input"}
+    assert [o["value"] for o in inputs["evidence_required_for"]["initial_options"]] == [
+        "confirmed",
+        "disputed",
+    ]
+    assert "initial_users" not in inputs["editors"]
+    assert inputs["digest_hour"]["initial_option"]["text"]["text"] == "09:00"
+
+
+@pytest.mark.parametrize(
+    ("answers", "expected"),
+    [
+        ({"claim_cap": "twelve"}, -1),
+        ({"claim_cap": None}, -1),
+        ({"claim_cap": " 12 "}, 12),
+    ],
+)
+def test_unreadable_numbers_fail_the_check(answers: dict[str, str | None], expected: int) -> None:
+    view = render_desk.settings_modal("C0DESK", DEFAULTS)
+
+    config = render_desk.read_settings(view_state(view, answers))
+
+    assert config.claim_cap == expected
+    assert config.digest_timezone is None
+
+
+def test_help_and_unknown_words() -> None:
+    help_text = render_desk.command_help()
+    for word in ("mine", "open [#channel]", "status &lt;link&gt;", "settings", "help"):
+        assert f"/factcheck {word}" in help_text
+    unknown = render_desk.unknown_subcommand("<foo>")
+    assert unknown.startswith(":warning: I don't know `&lt;foo&gt;`.")
+    assert help_text in unknown
+
+
+def test_my_tasks_and_open_tasks() -> None:
+    mine = render_desk.my_tasks(Listing([_claim(1, assignee="U0ANA")], 3), WORKSPACE)
+    assert "*Your open tasks (3)*" in mine
+    assert f"<{WORKSPACE}archives/C0DESK/p1732480002000001?thread_ts=" in mine
+    assert "…and 2 more." in mine
+    assert render_desk.my_tasks(Listing([], 0), WORKSPACE).startswith("Nothing assigned to you.")
+    waiting = render_desk.open_tasks("C0DESK", Listing([_claim(2)], 1), WORKSPACE)
+    assert "*Unclaimed tasks in <#C0DESK> (1)*" in waiting
+    assert "Nothing unclaimed in <#C0DESK>" in render_desk.open_tasks(
+        "C0DESK", Listing([], 0), None
+    )
+
+
+def test_link_status() -> None:
+    tally = Tally(total=4, open=1, claimed=1, confirmed=1, disputed=1, unverified=0)
+    done = render_desk.link_status(
+        "https://news.example/story", [Checked(_article(), tally)], WORKSPACE
+    )
+    assert "*2 of 4 checked*" in done
+    assert ":x: 1 disputed" in done
+    assert f"<{WORKSPACE}archives/C0DESK/p1732480001000200?thread_ts=" in done
+    failed = _article(state=ArticleState.FAILED, error_message="I couldn't fetch that page.")
+    assert "I couldn't fetch that page." in render_desk.link_status(
+        "https://news.example/story", [Checked(failed, tally)], WORKSPACE
+    )
+    never = render_desk.link_status("https://news.example/new", [], WORKSPACE)
+    assert never == (
+        "https://news.example/new hasn't been checked yet. "
+        "Run `/factcheck https://news.example/new` to check it."
+    )
+
+
+def test_settings_saved_describes_the_choice() -> None:
+    text = render_desk.settings_saved("C0DESK", DEFAULTS)
+
+    assert text.startswith(":gear: Saved the Factdesk settings for <#C0DESK>: up to 15 claims")
+    assert "evidence links needed for Confirmed and Disputed" in text
+    assert "weekly digest on Mondays at 09:00 (the workspace's timezone)" in text
