@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
-from slack_bolt import App, BoltContext
+from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
 from slack_sdk import WebClient
 
 from bot import errors
 from bot.listeners import register_listeners
+from factdesk.db import session_scope
 from factdesk.queue import TaskQueue, create_celery
+from factdesk.services import receipts
 from factdesk.settings import Settings, secret
 from factdesk.slack import web_client
 
@@ -36,6 +39,25 @@ def create_app(
         context["settings"] = settings
         context["queue"] = task_queue
         next()
+
+    @app.middleware
+    def skip_redelivered_events(
+        req: BoltRequest, body: dict[str, Any], logger: logging.Logger, next: Any
+    ) -> BoltResponse | None:
+        # Slack redelivers an event when our answer was slow or lost (X-Slack-Retry-Num),
+        # and occasionally delivers one twice; the event_id is the same every time.
+        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
+        if event_id:
+            with session_scope(settings.resolved_database_url) as session:
+                first = receipts.record(
+                    session=session, event_id=str(event_id), team_id=body.get("team_id")
+                )
+            if not first:
+                retry = (req.headers.get("x-slack-retry-num") or ["-"])[0]
+                logger.info("event skipped, already handled event_id=%s retry=%s", event_id, retry)
+                return BoltResponse(status=200, body="")
+        next()
+        return None
 
     app.error(errors.handle_error)
     register_listeners(app)

@@ -3,31 +3,139 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt import Ack, BoltContext
+from sqlalchemy.orm import Session
 
 from bot import deps
 from factdesk import render
-from factdesk.services import articles
+from factdesk.models import Article, ArticleSource
+from factdesk.services import articles, claims
+from factdesk.slack import permalink, workspace_url
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Queued:
+    """An article stored by a listener, and whether the worker must read it from scratch."""
+
+    article_id: int
+    fresh: bool = False
 
 
 def from_command(
     ack: Ack, context: BoltContext, command: dict[str, Any], *, url: str, again: bool = False
 ) -> None:
-    """`/factcheck <url> [again]`: ack with what happens next, store, then enqueue."""
-    ack(text=render.command_accepted(url))
+    """`/factcheck <url> [again]`: point at the thread already checking it, or store and enqueue."""
+    team_id = command.get("team_id") or context.team_id or ""
     with deps.session(context) as session:
-        article, _ = articles.create(
+        original = (
+            None if again else articles.find_checking(session=session, team_id=team_id, url=url)
+        )
+        if original is not None:
+            answer = already_checked(session, context, original).text
+            article_id = None
+        else:
+            article, _ = articles.create(
+                session=session,
+                url=url,
+                team_id=team_id,
+                channel_id=command["channel_id"],
+                thread_ts=None,  # the worker posts a message to hang the thread on
+                requested_by=command["user_id"],
+            )
+            article_id = article.id
+            answer = render.command_accepted(url)
+    ack(text=answer, response_type="ephemeral")
+    if article_id is None:
+        log.info("command answered: already checking channel=%s", command["channel_id"])
+        return
+    enqueue(context, [Queued(article_id, fresh=again)])
+    log.info(
+        "command queued channel=%s article=%s again=%s", command["channel_id"], article_id, again
+    )
+
+
+def store_links(
+    session: Session,
+    *,
+    urls: Sequence[str],
+    team_id: str,
+    channel_id: str,
+    thread_ts: str,
+    message_ts: str,
+    user_id: str,
+) -> list[Queued]:
+    """An article per link in the message's thread; a link already being checked elsewhere
+    in the workspace is stored as a duplicate, so the worker answers with that thread."""
+    queued = []
+    for url in urls:
+        original = articles.find_checking(session=session, team_id=team_id, url=url)
+        article, is_new = articles.create(
             session=session,
             url=url,
-            team_id=command.get("team_id", ""),
-            channel_id=command["channel_id"],
-            thread_ts=None,  # the worker posts a message to hang the thread on
-            requested_by=command["user_id"],
+            team_id=team_id,
+            channel_id=channel_id,
+            thread_ts=thread_ts,
+            message_ts=message_ts,
+            requested_by=user_id,
+            duplicate_of=original,
         )
-        article_id = article.id
-    deps.queue(context).ingest_article(article_id)
-    log.info("command queued channel=%s article=%s", command["channel_id"], article_id)
+        if is_new:
+            queued.append(Queued(article.id))
+    return queued
+
+
+def store_message(
+    session: Session,
+    *,
+    text: str,
+    permalink: str,
+    team_id: str,
+    channel_id: str,
+    thread_ts: str,
+    message_ts: str,
+    user_id: str,
+) -> Queued | None:
+    """The message's own text as an article, its permalink standing in for a link."""
+    article, is_new = articles.create(
+        session=session,
+        url=permalink,
+        team_id=team_id,
+        channel_id=channel_id,
+        thread_ts=thread_ts,
+        message_ts=message_ts,
+        requested_by=user_id,
+        source=ArticleSource.MESSAGE,
+        text=text,
+        title=render.MESSAGE_TITLE,
+    )
+    return Queued(article.id) if is_new else None
+
+
+def enqueue(context: BoltContext, queued: Sequence[Queued]) -> None:
+    """Hand stored articles to the workers; call after the session has committed."""
+    queue = deps.queue(context)
+    for item in queued:
+        if item.fresh:
+            queue.ingest_article_fresh(item.article_id)
+        else:
+            queue.ingest_article(item.article_id)
+
+
+def already_checked(session: Session, context: BoltContext, original: Article) -> render.Message:
+    """The "already being checked" answer, with a link to the original thread."""
+    tally = claims.tally(session=session, article_id=original.id)
+    return render.already_checked(original, tally, thread_link(context, original))
+
+
+def thread_link(context: BoltContext, article: Article) -> str | None:
+    """A permalink to the article's thread, when it has one yet."""
+    url = workspace_url(context.client)
+    if url is None or article.slack_thread_ts is None:
+        return None
+    return permalink(url, article.slack_channel_id, article.slack_thread_ts)

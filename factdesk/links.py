@@ -14,9 +14,52 @@ _SLACK_LINK = re.compile(r"<(https?://[^>|\s]+)(?:\|[^>]*)?>", re.IGNORECASE)
 _RAW_LINK = re.compile(r"(?<![<|\w])(https?://[^\s<>|\"']+)", re.IGNORECASE)
 _TRAILING_PUNCTUATION = ".,;:!?)]}'\""
 
+# Query parameters that say how a reader arrived, not what they read. `ref` is in the
+# list because news sites use it for referrers; ids like `id`, `p` or `story` are kept.
 TRACKING_PARAMS = frozenset(
-    {"fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid", "igshid", "ref_src", "cmpid"}
+    {
+        "fbclid",
+        "gclid",
+        "dclid",
+        "gbraid",
+        "wbraid",
+        "msclkid",
+        "yclid",
+        "twclid",
+        "ttclid",
+        "li_fat_id",
+        "mc_cid",
+        "mc_eid",
+        "igshid",
+        "igsh",
+        "si",
+        "ref",
+        "ref_src",
+        "ref_url",
+        "referrer",
+        "cmpid",
+        "cmp",
+        "smid",
+        "smtyp",
+        "ocid",
+        "ncid",
+        "icid",
+        "s_cid",
+        "_ga",
+        "_gl",
+        "_hsenc",
+        "_hsmi",
+        "mkt_tok",
+        "trk",
+        "sr_share",
+        "spm",
+        "amp",
+    }
 )
+TRACKING_PREFIXES = ("utm_", "at_", "pk_", "mtm_", "hsa_")
+# Host prefixes that serve the same story to phones or as AMP; `www.` is the same site.
+_ALIAS_HOST_PREFIXES = ("www.", "amp.", "m.", "mobile.")
+_DEFAULT_PORTS = {("http", 80), ("https", 443)}
 
 
 def find_links(text: str) -> list[str]:
@@ -68,18 +111,81 @@ def parse_link(text: str) -> str:
 
 
 def normalize_url(url: str) -> str:
-    """A canonical form for deduplication: lower-case host, no fragment, no tracking."""
+    """One key for every address of the same story.
+
+    Lower-case scheme and host, no default port, no fragment, no tracking parameters,
+    the rest sorted; AMP and mobile variants, `www.` and a trailing slash folded away.
+    """
     parts = urlsplit(url.strip())
-    host = (parts.hostname or "").lower()
-    port = parts.port
     scheme = parts.scheme.lower()
-    if port and (scheme, port) not in {("http", 80), ("https", 443)}:
+    host = _fold_host((parts.hostname or "").lower().rstrip("."))
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    if port and (scheme, port) not in _DEFAULT_PORTS:
         host = f"{host}:{port}"
     query = urlencode(
-        [
+        sorted(
             (key, value)
             for key, value in parse_qsl(parts.query, keep_blank_values=True)
-            if not key.lower().startswith("utm_") and key.lower() not in TRACKING_PARAMS
-        ]
+            if not _is_tracking(key, value)
+        )
     )
-    return urlunsplit((scheme, host, parts.path or "/", query, ""))
+    return urlunsplit((scheme, host, _fold_path(parts.path), query, ""))
+
+
+def _fold_host(host: str) -> str:
+    changed = True
+    while changed:
+        changed = False
+        for prefix in _ALIAS_HOST_PREFIXES:
+            rest = host.removeprefix(prefix)
+            # Only a subdomain folds: `m.example` is a site of its own, not a mobile alias.
+            if rest != host and "." in rest:
+                host, changed = rest, True
+    return host
+
+
+def _fold_path(path: str) -> str:
+    segments = [segment for segment in path.split("/") if segment.lower() != "amp"]
+    last = segments[-1] if segments else ""
+    lowered = last.lower()
+    if lowered.endswith(".amp.html"):
+        segments[-1] = last[: -len(".amp.html")] + ".html"
+    elif lowered.endswith(".amp"):
+        segments[-1] = last[: -len(".amp")]
+    folded = "/".join(segments).rstrip("/")
+    if not folded.startswith("/"):
+        folded = "/" + folded
+    return folded
+
+
+def _is_tracking(key: str, value: str) -> bool:
+    key = key.lower()
+    if key == "outputtype":
+        return value.lower() == "amp"
+    return key in TRACKING_PARAMS or key.startswith(TRACKING_PREFIXES)
+
+
+# Slack's message formatting: <url|label>, <@U123|name>, <#C123|name>, <!here>, <!date^…|text>.
+_SLACK_MARKUP = re.compile(r"<([^<>]+)>")
+
+
+def slack_plain_text(text: str) -> str:
+    """A Slack message's text as a reader sees it: labels for links, names for mentions."""
+
+    def unwrap(match: re.Match[str]) -> str:
+        inner = match.group(1)
+        target, _, label = inner.partition("|")
+        if target.startswith("@"):
+            return f"@{label or target[1:]}"
+        if target.startswith("#"):
+            return f"#{label or target[1:]}"
+        if target.startswith("!"):
+            if label:
+                return label
+            return "@" + target[1:].split("^")[0]
+        return label or target
+
+    return html.unescape(_SLACK_MARKUP.sub(unwrap, text))

@@ -5,11 +5,12 @@ from __future__ import annotations
 import logging
 
 from slack_sdk.errors import SlackApiError
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from factdesk import render
 from factdesk.errors import FactdeskError
-from factdesk.models import Article, ArticleState
+from factdesk.models import Article, ArticleSource, ArticleState, SlackPost
 from factdesk.services import articles, channels, claims
 from workers.context import WorkerContext
 from workers.extract import canonical_url, extract
@@ -26,8 +27,11 @@ class SlackPostFailed(FactdeskError):
     user_message = "I couldn't post the claims in Slack."
 
 
-def ingest_article(article_id: int, ctx: WorkerContext) -> None:
-    """Take an article from its link to posted claim tasks. Safe to run again."""
+def ingest_article(article_id: int, ctx: WorkerContext, *, fresh: bool = False) -> None:
+    """Take an article from its link to posted claim tasks. Safe to run again.
+
+    `fresh` reads it even when the same story already has a thread in the workspace.
+    """
     with ctx.session() as session:
         article = articles.get(session=session, article_id=article_id)
         if article is None:
@@ -35,14 +39,19 @@ def ingest_article(article_id: int, ctx: WorkerContext) -> None:
             return
         if article.state is ArticleState.DONE:
             return
-        articles.start(session=session, article=article)
+        duplicate = article.state is ArticleState.DUPLICATE
+        if not duplicate:
+            articles.start(session=session, article=article)
     try:
-        _run(article_id, ctx)
+        if duplicate or not _run(article_id, ctx, fresh=fresh):
+            _answer_duplicate(article_id, ctx)
     except FactdeskError as error:
         fail(article_id, error, ctx)
 
 
-def _run(article_id: int, ctx: WorkerContext) -> None:
+def _run(article_id: int, ctx: WorkerContext, *, fresh: bool) -> bool:
+    """Read, store and post the article; False when it turned out to be a story
+    already checked in the workspace (found by its canonical link)."""
     with ctx.session() as session:
         article = _load(session, article_id)
         if article.slack_thread_ts is None:
@@ -52,13 +61,30 @@ def _run(article_id: int, ctx: WorkerContext) -> None:
     with ctx.session() as session:
         article = _load(session, article_id)
         if article.text_hash is None:
-            page = fetch(article.url, ctx.settings)
-            articles.store_extraction(
-                session=session,
-                article=article,
-                extracted=extract(page),
-                canonical_url=canonical_url(page),
-            )
+            if article.source is ArticleSource.MESSAGE:
+                # The shortcut stored the message's own text: there is nothing to fetch.
+                extracted = articles.Extracted(text=article.text or "", title=article.title)
+                articles.store_extraction(session=session, article=article, extracted=extracted)
+            else:
+                page = fetch(article.url, ctx.settings)
+                articles.store_extraction(
+                    session=session,
+                    article=article,
+                    extracted=extract(page),
+                    canonical_url=canonical_url(page),
+                    final_url=page.url,
+                )
+                original = (
+                    None if fresh else articles.find_original(session=session, article=article)
+                )
+                if original is not None:
+                    articles.mark_duplicate(session=session, article=article, original=original)
+                    log.info(
+                        "ingest found a re-share article_id=%s duplicate_of=%s",
+                        article_id,
+                        original.id,
+                    )
+                    return False
             found = find_claims(ctx, article.text or "")
             cap = channels.claim_cap(
                 session=session,
@@ -76,6 +102,54 @@ def _run(article_id: int, ctx: WorkerContext) -> None:
         log.info("ingest done article_id=%s claims=%s", article_id, len(article.claims))
     if message_ts:
         _swap_reaction(ctx, channel, message_ts, DONE_REACTION)
+    return True
+
+
+def _answer_duplicate(article_id: int, ctx: WorkerContext) -> None:
+    """Reply in the thread with a link to the thread already checking this story."""
+    key = f"already-checked:{article_id}"
+    with ctx.session() as session:
+        article = _load(session, article_id)
+        channel, thread_ts, message_ts = (
+            article.slack_channel_id,
+            article.slack_thread_ts,
+            article.slack_message_ts,
+        )
+        original = (
+            articles.get(session=session, article_id=article.duplicate_of_id)
+            if article.duplicate_of_id is not None
+            else None
+        )
+        if original is None:
+            log.warning("duplicate without an original article_id=%s", article_id)
+            return
+        posted = session.scalar(select(SlackPost.id).where(SlackPost.key == key)) is not None
+        tally = claims.tally(session=session, article_id=original.id)
+        original_id, original_channel, original_thread = (
+            original.id,
+            original.slack_channel_id,
+            original.slack_thread_ts,
+        )
+    if not posted:
+        permalink = _permalink(ctx, original_channel, original_thread)
+        with ctx.session() as session:
+            reply = render.already_checked(_load(session, original_id), tally, permalink)
+        ts = _post(ctx, channel, thread_ts, reply)
+        with ctx.session() as session:
+            session.add(SlackPost(key=key, channel_id=channel, ts=ts))
+        log.info("already-checked reply posted article_id=%s", article_id)
+    if message_ts:
+        _swap_reaction(ctx, channel, message_ts, DONE_REACTION)
+
+
+def _permalink(ctx: WorkerContext, channel: str, ts: str | None) -> str | None:
+    if ts is None:
+        return None
+    try:
+        return str(ctx.slack.chat_getPermalink(channel=channel, message_ts=ts)["permalink"])
+    except SlackApiError as exc:
+        log.info("permalink skipped channel=%s: %s", channel, exc.response.get("error"))
+        return None
 
 
 def find_claims(ctx: WorkerContext, text: str) -> list[claims.NewClaim]:

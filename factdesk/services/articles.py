@@ -6,13 +6,16 @@ import hashlib
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from factdesk.errors import FactdeskError
 from factdesk.links import normalize_url
-from factdesk.models import Article, ArticleState
+from factdesk.models import Article, ArticleSource, ArticleState
+
+# States in which an article is (or will be) a thread worth pointing a re-share at.
+_CHECKING = (ArticleState.QUEUED, ArticleState.PROCESSING, ArticleState.DONE)
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,10 @@ def create(
     thread_ts: str | None,
     message_ts: str | None = None,
     requested_by: str | None = None,
+    source: ArticleSource = ArticleSource.LINK,
+    text: str | None = None,
+    title: str | None = None,
+    duplicate_of: Article | None = None,
 ) -> tuple[Article, bool]:
     """The article for this link in this thread, and whether it was created just now."""
     normalized = normalize_url(url)
@@ -62,7 +69,13 @@ def create(
         slack_thread_ts=thread_ts,
         slack_message_ts=message_ts,
         requested_by=requested_by,
+        source=source,
+        text=text,
+        title=title,
     )
+    if duplicate_of is not None:
+        article.state = ArticleState.DUPLICATE
+        article.duplicate_of_id = duplicate_of.id
     try:
         # A savepoint, so losing the race to a redelivered event rolls back only this insert.
         with session.begin_nested():
@@ -76,8 +89,45 @@ def create(
             thread_ts=thread_ts,
             message_ts=message_ts,
             requested_by=requested_by,
+            source=source,
+            text=text,
+            title=title,
+            duplicate_of=duplicate_of,
         )
     return article, True
+
+
+def find_checking(
+    *, session: Session, team_id: str, url: str, before_id: int | None = None
+) -> Article | None:
+    """The workspace's latest live article for this link (by address or canonical link)."""
+    key = normalize_url(url)
+    query = select(Article).where(
+        Article.slack_team_id == team_id,
+        Article.state.in_(_CHECKING),
+        or_(Article.normalized_url == key, Article.canonical_key == key),
+    )
+    if before_id is not None:
+        query = query.where(Article.id < before_id)
+    return session.scalars(query.order_by(Article.id.desc()).limit(1)).first()
+
+
+def find_original(*, session: Session, article: Article) -> Article | None:
+    """An earlier live article in the workspace with this one's address or canonical link."""
+    for key in dict.fromkeys(k for k in (article.canonical_key, article.normalized_url) if k):
+        original = find_checking(
+            session=session, team_id=article.slack_team_id, url=key, before_id=article.id
+        )
+        if original is not None:
+            return original
+    return None
+
+
+def mark_duplicate(*, session: Session, article: Article, original: Article) -> None:
+    """Point the article at the thread already checking the same story."""
+    article.state = ArticleState.DUPLICATE
+    article.duplicate_of_id = original.id
+    session.flush()
 
 
 def start(*, session: Session, article: Article) -> None:
@@ -89,9 +139,14 @@ def start(*, session: Session, article: Article) -> None:
 
 
 def store_extraction(
-    *, session: Session, article: Article, extracted: Extracted, canonical_url: str | None = None
+    *,
+    session: Session,
+    article: Article,
+    extracted: Extracted,
+    canonical_url: str | None = None,
+    final_url: str | None = None,
 ) -> None:
-    """Record the page's text and metadata."""
+    """Record the page's text and metadata, and the key that finds the story re-shared."""
     article.text = extracted.text
     article.text_hash = hashlib.sha256(extracted.text.encode()).hexdigest()
     article.title = extracted.title
@@ -100,6 +155,8 @@ def store_extraction(
     article.published_date = extracted.published_date
     article.language = extracted.language
     article.canonical_url = canonical_url
+    if article.source is ArticleSource.LINK:
+        article.canonical_key = normalize_url(canonical_url or final_url or article.url)
     session.flush()
 
 

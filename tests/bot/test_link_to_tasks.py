@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from factdesk.ids import STATUS_ACTIONS, ActionId
 from factdesk.models import Article, ArticleState
-from tests.conftest import System
+from tests.conftest import System, share_in
 
 pytestmark = pytest.mark.scenario
 
@@ -95,7 +95,8 @@ def test_message_without_a_link_is_left_alone(system: System) -> None:
 def test_two_links_give_two_summaries_in_the_same_thread(system: System) -> None:
     seed = system.pages.article_url(SEED)
     release = system.pages.article_url("press-release.txt")
-    ts = system.share(f"Two to check: <{seed}> and <{release}|the release>")
+    # Another workspace: in this one the seed article already has a thread.
+    ts = share_in(system, f"Two to check: <{seed}> and <{release}|the release>", team="T0LINKS2")
 
     system.slack.wait_for(
         lambda s: [a.state for a in _articles(system, ts)] == [ArticleState.DONE] * 2, timeout=90
@@ -115,7 +116,9 @@ def test_redelivered_event_does_no_duplicate_work(system: System) -> None:
 
     link = system.pages.article_url("press-release.txt") + "?utm_source=slack"
     ts = system.slack.add_message("C0GENERAL", f"<{link}>", user="U0BEN")
-    event = message_event(text=f"<{link}>", channel="C0GENERAL", user="U0BEN", ts=ts)
+    event = message_event(
+        text=f"<{link}>", channel="C0GENERAL", user="U0BEN", ts=ts, team_id="T0LINKS3"
+    )
     for retry in (None, 1):
         status, _ = post_event(system.events_url, event, SIGNING_SECRET, retry_num=retry)
         assert status == 200

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from factdesk.errors import InvalidLink
-from factdesk.links import find_links, normalize_url, parse_link
+from factdesk.links import find_links, normalize_url, parse_link, slack_plain_text
 
 
 @pytest.mark.parametrize(
@@ -43,3 +43,69 @@ def test_parse_link_refuses_text() -> None:
     with pytest.raises(InvalidLink) as refused:
         parse_link("the mayor's speech")
     assert "doesn't look like a web link" in refused.value.user_message
+
+
+@pytest.mark.parametrize(
+    ("variant", "canonical"),
+    [
+        # Tracking parameters go, meaningful ones stay, sorted.
+        (
+            "https://news.example/a?utm_medium=social&gclid=1&mc_cid=2&igshid=3&ref=tw",
+            "https://news.example/a",
+        ),
+        (
+            "https://news.example/a?smid=nytcore&ocid=x&cmpid=y&_ga=2.1&ref_src=twsrc",
+            "https://news.example/a",
+        ),
+        (
+            "https://news.example/read?story=9&id=7&p=2",
+            "https://news.example/read?id=7&p=2&story=9",
+        ),
+        (
+            "https://news.example/read?p=2&id=7&story=9&utm_source=x",
+            "https://news.example/read?id=7&p=2&story=9",
+        ),
+        # Fragment, case, default ports, trailing slash, www.
+        ("HTTPS://WWW.News.Example:443/A/#comments", "https://news.example/A"),
+        ("https://news.example/a/", "https://news.example/a"),
+        # AMP variants.
+        ("https://amp.news.example/a", "https://news.example/a"),
+        ("https://news.example/amp/a", "https://news.example/a"),
+        ("https://news.example/a/amp", "https://news.example/a"),
+        ("https://news.example/a/amp/", "https://news.example/a"),
+        ("https://news.example/a.amp", "https://news.example/a"),
+        ("https://news.example/story.amp.html", "https://news.example/story.html"),
+        ("https://news.example/a?amp=1", "https://news.example/a"),
+        ("https://news.example/a?outputType=amp", "https://news.example/a"),
+        # Mobile hosts.
+        ("https://m.news.example/a", "https://news.example/a"),
+        ("https://mobile.news.example/a", "https://news.example/a"),
+        ("https://www.m.news.example/a?utm_source=x#top", "https://news.example/a"),
+    ],
+)
+def test_normalize_folds_variants_of_one_story(variant: str, canonical: str) -> None:
+    assert normalize_url(variant) == canonical
+
+
+def test_normalize_keeps_what_identifies_a_page() -> None:
+    # A site called m.example is not the mobile version of `example`.
+    assert normalize_url("https://m.example/a") == "https://m.example/a"
+    assert normalize_url("http://127.0.0.1:8080/articles/x.html") == (
+        "http://127.0.0.1:8080/articles/x.html"
+    )
+    assert normalize_url("https://news.example/") == "https://news.example/"
+    assert normalize_url("https://news.example/amplify") == "https://news.example/amplify"
+    assert normalize_url("https://news.example/a?outputType=print") == (
+        "https://news.example/a?outputType=print"
+    )
+    assert normalize_url("http://news.example/a") != normalize_url("https://news.example/a")
+
+
+def test_slack_plain_text_unwraps_formatting() -> None:
+    text = (
+        "<@U0ANA|ana> says <https://news.example/a|the mayor> said 40% &amp; more in "
+        "<#C0NEWSDESK|newsdesk> <!here> on <!date^1729641600^{date}|23 Oct> <https://b.example>"
+    )
+    assert slack_plain_text(text) == (
+        "@ana says the mayor said 40% & more in #newsdesk @here on 23 Oct https://b.example"
+    )

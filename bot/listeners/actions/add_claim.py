@@ -5,7 +5,25 @@ from __future__ import annotations
 from typing import Any
 
 from slack_bolt import Ack, BoltContext
+from slack_sdk import WebClient
+
+from bot import deps
+from factdesk import render
+from factdesk.errors import InvalidRequest
+from factdesk.services import articles
 
 
-def handle_add_claim(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
-    raise NotImplementedError
+def handle_add_claim(
+    ack: Ack, action: dict[str, Any], body: dict[str, Any], context: BoltContext, client: WebClient
+) -> None:
+    value = str(action.get("value", ""))
+    if not value.isdigit():
+        raise InvalidRequest(detail=f"add-claim value {value!r}")
+    with deps.session(context) as session:
+        article = articles.get(session=session, article_id=int(value))
+        if article is None:
+            raise InvalidRequest(detail=f"article {value}")
+        view = render.add_claim_modal(article)
+    ack()
+    # The trigger expires three seconds after the click, so the dialog opens right away.
+    client.views_open(trigger_id=body["trigger_id"], view=view)

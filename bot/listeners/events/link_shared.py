@@ -9,9 +9,9 @@ from slack_bolt import BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot import deps
+from bot import deps, link_requests
 from factdesk.links import find_links
-from factdesk.services import articles
+from factdesk.services import channels
 
 # Subtypes that are still a person posting; edits, joins, bot posts and the rest are not.
 PERSON_SUBTYPES = {None, "file_share", "thread_broadcast"}
@@ -29,34 +29,29 @@ def handle_message(
         return
     settings = deps.settings(context)
     channel, ts = event["channel"], event["ts"]
+    team_id = context.team_id or event.get("team", "")
     taken = links[: settings.max_links_per_message]
     with deps.session(context) as session:
-        created = [
-            article.id
-            for article, is_new in (
-                articles.create(
-                    session=session,
-                    url=url,
-                    team_id=context.team_id or event.get("team", ""),
-                    channel_id=channel,
-                    thread_ts=event.get("thread_ts") or ts,
-                    message_ts=ts,
-                    requested_by=event["user"],
-                )
-                for url in taken
-            )
-            if is_new
-        ]
-    if not created:
+        if not channels.auto_links(session=session, team_id=team_id, channel_id=channel):
+            logger.info("links ignored channel=%s: auto_links is off", channel)
+            return
+        queued = link_requests.store_links(
+            session,
+            urls=taken,
+            team_id=team_id,
+            channel_id=channel,
+            thread_ts=event.get("thread_ts") or ts,
+            message_ts=ts,
+            user_id=event["user"],
+        )
+    if not queued:
         return  # a redelivered event: the first delivery did the work
     try:
         client.reactions_add(channel=channel, timestamp=ts, name=settings.working_reaction)
     except SlackApiError as exc:
         logger.info("working reaction skipped: %s", exc.response.get("error"))
-    queue = deps.queue(context)
-    for article_id in created:
-        queue.ingest_article(article_id)
-    logger.info("links queued channel=%s articles=%s", channel, created)
+    link_requests.enqueue(context, queued)
+    logger.info("links queued channel=%s articles=%s", channel, [q.article_id for q in queued])
     if len(links) > len(taken):
         client.chat_postEphemeral(
             channel=channel,
