@@ -3,7 +3,8 @@
 A person shares the seed article's link; the bot (over HTTP), a Celery worker (on the
 embedded Redis) and spaCy turn it into a thread of claim tasks in the Slack stand-in;
 then a fact-checker claims one task and marks it Disputed, with a note and an evidence link
-in the verdict dialog.
+in the verdict dialog, hands it to a colleague, who reopens it for a second look; last,
+the colleague's App Home tab lists what is waiting for her.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Any
 from factdesk.ids import ActionId, CallbackId
 from factdesk.settings import Settings
 from launcher.stack import SIGNING_SECRET, LocalStack, local_stack
-from standin.signing import click, submit_view
+from standin.signing import app_home_opened, click, pick_user, post_event, submit_view
 from standin.slack_api import SlackStandIn
 
 SEED_PAGE = "north-korean-troops-russia.html"
@@ -64,22 +65,39 @@ def run(settings: Settings, *, out: Any = sys.stdout) -> int:
         task = tasks[0]
         summary_ts = thread[0]["ts"]
 
-        say(out, "@ben clicks Claim on the first task, then Disputed.\n")
+        say(out, "@ben clicks Claim on the first task, then hands it to @ana, who covers")
+        say(out, "the Pentagon, with the Reassign menu. The thread says:\n")
         _click(stack, task, ActionId.CLAIM_TASK)
         slack.wait_for(
             lambda s: _button(s.message(CHANNEL, task["ts"]), ActionId.CLAIM_TASK) is None
         )
-        _click(stack, slack.message(CHANNEL, task["ts"]), ActionId.MARK_DISPUTED)
+        lines = len(slack.thread(CHANNEL, ts))
+        pick_user(
+            stack.events_url,
+            SIGNING_SECRET,
+            message=slack.message(CHANNEL, task["ts"]),
+            action_id=ActionId.REASSIGN_TASK,
+            selected_user=REPORTER,
+            user=CHECKER,
+            channel=CHANNEL,
+            response_url=slack.response_url("demo-reassign"),
+        )
+        slack.wait_for(lambda s: len(s.thread(CHANNEL, ts)) > lines)
+        say(out, format_message(slack.thread(CHANNEL, ts)[-1]))
+
+        say(out, "@ana clicks Disputed.")
+        _click(stack, slack.message(CHANNEL, task["ts"]), ActionId.MARK_DISPUTED, user=REPORTER)
         slack.wait_for(lambda s: _verdict_dialog(s) is not None)
         modal = _verdict_dialog(slack)
         assert modal is not None
-        say(out, f"A dialog opens: “{modal['title']['text']}”. @ben fills it in:")
+        say(out, f"A dialog opens: “{modal['title']['text']}”. @ana fills it in:")
         say(out, f"   Note: {NOTE}\n   Evidence links: {EVIDENCE}\n")
+        lines = len(slack.thread(CHANNEL, ts))
         status, answer = submit_view(
             stack.events_url,
             SIGNING_SECRET,
             view=modal,
-            user=CHECKER,
+            user=REPORTER,
             answers={"note": NOTE, "evidence": EVIDENCE},
         )
         if status != 200 or answer.strip():
@@ -87,14 +105,29 @@ def run(settings: Settings, *, out: Any = sys.stdout) -> int:
             return 1
         slack.wait_for(lambda s: "(disputed)" in s.message(CHANNEL, task["ts"])["text"])
         slack.wait_for(lambda s: "(1 of " in s.message(CHANNEL, summary_ts)["text"])
-        slack.wait_for(lambda s: len(s.thread(CHANNEL, ts)) > len(thread))
+        slack.wait_for(lambda s: len(s.thread(CHANNEL, ts)) > lines)
 
         say(out, "The task updates in place:\n")
         say(out, format_message(slack.message(CHANNEL, task["ts"])))
-        say(out, "and a line goes in the thread:\n")
+        say(out, "a line goes in the thread:\n")
         say(out, format_message(slack.thread(CHANNEL, ts)[-1]))
-        say(out, "The summary's tally now reads:\n")
+        say(out, "and the summary's tally now reads:\n")
         say(out, format_message(slack.message(CHANNEL, summary_ts)))
+
+        say(out, "New evidence comes in; @ana clicks Reopen. The task, the thread and the tally:\n")
+        lines = len(slack.thread(CHANNEL, ts))
+        _click(stack, slack.message(CHANNEL, task["ts"]), ActionId.REOPEN_TASK, user=REPORTER)
+        slack.wait_for(lambda s: "(open)" in s.message(CHANNEL, task["ts"])["text"])
+        slack.wait_for(lambda s: "(0 of " in s.message(CHANNEL, summary_ts)["text"])
+        slack.wait_for(lambda s: len(s.thread(CHANNEL, ts)) > lines)
+        say(out, format_message(slack.message(CHANNEL, task["ts"])))
+        say(out, format_message(slack.thread(CHANNEL, ts)[-1]))
+        say(out, format_message(slack.message(CHANNEL, summary_ts)))
+
+        say(out, "@ana opens Factdesk's Home tab in Slack:")
+        post_event(stack.events_url, app_home_opened(user=REPORTER), SIGNING_SECRET)
+        slack.wait_for(lambda s: "Claim 1" in str(s.home_view(REPORTER)) or _home_done(s))
+        say(out, format_message(slack.home_view(REPORTER)))
     say(out, f"Demo finished in {time.monotonic() - started:.1f} s.")
     return 0
 
@@ -121,13 +154,19 @@ def _button(message: dict[str, Any], action_id: ActionId) -> dict[str, Any] | No
     return None
 
 
-def _click(stack: LocalStack, message: dict[str, Any], action: ActionId) -> None:
+def _home_done(slack: SlackStandIn) -> bool:
+    return any(c.args.get("user_id") == REPORTER for c in slack.calls_to("views.publish"))
+
+
+def _click(
+    stack: LocalStack, message: dict[str, Any], action: ActionId, *, user: str = CHECKER
+) -> None:
     click(
         stack.events_url,
         SIGNING_SECRET,
         message=message,
         action_id=action,
-        user=CHECKER,
+        user=user,
         channel=CHANNEL,
         response_url=stack.slack.response_url(f"demo-{action}"),
     )
@@ -144,6 +183,10 @@ def format_message(message: dict[str, Any]) -> str:
             lines.append(plain(block["text"]["text"]) + button)
         elif kind == "context":
             lines += ["   " + plain(e.get("text", "")) for e in block["elements"]]
+        elif kind == "header":
+            lines.append("\n" + plain(block["text"]["text"]).upper())
+        elif kind == "divider":
+            lines.append("   ────────")
         elif kind == "actions":
             labels = [_control(element) for element in block["elements"]]
             lines.append("   " + "  ".join(f"[ {label} ]" for label in labels))
@@ -160,6 +203,7 @@ def plain(mrkdwn: str) -> str:
     """Slack mrkdwn made readable in a terminal: names, links, dates and emoji."""
     text = re.sub(r"<!date\^\d+\^[^|>]*\|([^>]*)>", r"\1", mrkdwn)
     text = re.sub(r"<@U0?([A-Z0-9]+)>", lambda m: "@" + m.group(1).lower(), text)
+    text = re.sub(r"<#C0?([A-Z0-9]+)(?:\|([^>]*))?>", lambda m: "#" + (m[2] or m[1].lower()), text)
     text = re.sub(r"<(https?://[^|>]+)\|([^>]+)>", r"\2 (\1)", text)
     text = re.sub(r"<(https?://[^>]+)>", r"\1", text)
     text = re.sub(r"\*([^*\n]+)\*", r"\1", text)

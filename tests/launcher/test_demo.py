@@ -29,13 +29,18 @@ def test_demo_prints_the_thread_and_the_clicks(tmp_path: Path) -> None:
     assert printed.count(open_task) == 15
     assert "[ \N{HEAVY PLUS SIGN} Add a claim ]" in printed
     assert "A dialog opens: “Mark as Disputed”" in printed
-    assert "❌ Disputed by @ben" in printed
+    assert "👤 @ben assigned claim 1 to @ana." in printed
+    assert "❌ Disputed by @ana" in printed
     assert "📝 The Pentagon said North Korean troops were sent for training" in printed
     assert "🔗 Evidence: defense.gov (https://www.defense.gov/News/Transcripts/)" in printed
     assert "[ 🔄 Reopen ]  [ ✅ Confirmed ]  [ ❔ Unverified ]" in printed
-    assert "❌ @ben marked claim 1 Disputed: The Pentagon said" in printed
+    assert "❌ @ana marked claim 1 Disputed: The Pentagon said" in printed
     assert "(1 evidence link)" in printed
     assert "1 of 15 checked" in printed
+    assert "🔄 @ana reopened claim 1 (was Disputed)." in printed
+    assert "0 of 15 checked" in printed
+    assert "YOUR OPEN TASKS" in printed
+    assert "YOUR RECENT VERDICTS" in printed
     leftovers = subprocess.run(
         ["pgrep", "-f", f"redis-server.*{tmp_path}"], capture_output=True, check=False
     )
