@@ -208,6 +208,8 @@ class SlackStandIn:
             "users.info": self._users_info,
             "conversations.info": self._conversations_info,
             "users.conversations": self._users_conversations,
+            "conversations.history": self._conversations_history,
+            "conversations.replies": self._conversations_replies,
         }
 
         for channel_id, name in DEFAULT_CHANNELS.items():
@@ -977,6 +979,64 @@ class SlackStandIn:
         more = offset + limit < len(found)
         return {
             "channels": [self._conversations_info({"channel": c.id})["channel"] for c in page],
+            "response_metadata": {"next_cursor": f"offset:{offset + limit}" if more else ""},
+        }
+
+    def _conversations_history(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = self._channel(args)
+        # Newest first, top-level messages and thread parents only, as Slack returns them.
+        found = [
+            m
+            for m in reversed(self._messages.get(channel.id, []))
+            if m.get("thread_ts") in (None, m["ts"]) and self._in_window(m, args)
+        ]
+        return self._history_page(found, args)
+
+    def _conversations_replies(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = self._channel(args)
+        self._required(args, "ts")
+        parent = self._message(channel, str(args["ts"]))
+        root = self._thread_root(parent)
+        # Oldest first, the parent included, as Slack returns a thread.
+        found = [
+            m
+            for m in self._messages.get(channel.id, [])
+            if (m["ts"] == root or m.get("thread_ts") == root) and self._in_window(m, args)
+        ]
+        return self._history_page(found, args)
+
+    @staticmethod
+    def _in_window(message: dict[str, Any], args: dict[str, Any]) -> bool:
+        micros = _ts_to_micros(message["ts"])
+        try:
+            oldest, latest = (
+                None if args.get(key) is None else _ts_to_micros(f"{float(args[key]):.6f}")
+                for key in ("oldest", "latest")
+            )
+        except ValueError:
+            raise _ApiError("invalid_ts_oldest") from None
+        return (oldest is None or micros >= oldest) and (latest is None or micros <= latest)
+
+    def _history_page(self, found: list[dict[str, Any]], args: dict[str, Any]) -> dict[str, Any]:
+        try:
+            limit = int(args.get("limit") or 100)
+            offset = int(str(args.get("cursor") or "0").removeprefix("offset:") or 0)
+        except ValueError:
+            raise _ApiError("invalid_cursor") from None
+        if not 1 <= limit <= 1000:
+            raise _ApiError("invalid_limit")
+        include_metadata = str(args.get("include_all_metadata", "")).lower() in {"1", "true"}
+        page = []
+        for message in found[offset : offset + limit]:
+            copied = copy.deepcopy(message)
+            if not include_metadata:
+                copied.pop("metadata", None)
+            copied.pop("channel", None)
+            page.append(copied)
+        more = offset + limit < len(found)
+        return {
+            "messages": page,
+            "has_more": more,
             "response_metadata": {"next_cursor": f"offset:{offset + limit}" if more else ""},
         }
 

@@ -565,3 +565,30 @@ def test_cli_prints_base_url_and_serves() -> None:
     finally:
         process.terminate()
         assert process.wait(timeout=10) == 0
+
+
+def test_history_and_replies_return_metadata_only_when_asked(slack: SlackStandIn) -> None:
+    from slack_sdk import WebClient
+
+    client = WebClient(token="xoxb-test", base_url=slack.base_url)
+    parent = client.chat_postMessage(
+        channel="C0NEWSDESK",
+        text="parent",
+        metadata={"event_type": "factdesk_post", "event_payload": {"key": "p"}},
+    )["ts"]
+    client.chat_postMessage(
+        channel="C0NEWSDESK",
+        thread_ts=parent,
+        text="reply",
+        metadata={"event_type": "factdesk_post", "event_payload": {"key": "r"}},
+    )
+
+    replies = client.conversations_replies(
+        channel="C0NEWSDESK", ts=parent, include_all_metadata=True
+    )["messages"]
+    assert [m["text"] for m in replies] == ["parent", "reply"]
+    assert replies[1]["metadata"]["event_payload"] == {"key": "r"}
+
+    history = client.conversations_history(channel="C0NEWSDESK", oldest=parent)["messages"]
+    assert [m["text"] for m in history] == ["parent"], "history leaves thread replies out"
+    assert "metadata" not in history[0]
