@@ -1,19 +1,27 @@
 """`make bench-claims`: how well and how fast the claim pipeline picks check-worthy claims.
 
 Accuracy: ClaimBuster sentences (``../shared/eval-data``), each run through the whole
-pipeline (``build_pipeline`` + ``add_classifier``) as its own doc, as ``factdesk claims
---sentences`` does; a sentence counts as a predicted claim iff it ends up in
-``doc.spans["claims"]``. Positive = CFS. Printed for the random split's dev (where the
-threshold was chosen, so optimistic) and test (held out) parts, and for the by-debate
-split's test part with a model trained and thresholded on that split's own train and dev
-parts (``train --split by-debate``, kept under var/, never shipped). Rows whose text
-also sits in the split's train part are left out.
+pipeline the workers run (``classifier.claim_pipeline(settings.spacy_model)``) as its
+own doc, as ``factdesk claims --sentences`` does; a sentence counts as a predicted
+claim iff it ends up in ``doc.spans["claims"]``. Positive = CFS. Printed for the
+random split's dev (where the threshold was chosen, so optimistic) and test (held out)
+parts, and for the by-debate split's test part with a model trained and thresholded on
+that split's own train and dev parts (``train --split by-debate``, kept under var/,
+never shipped). Rows whose text also sits in the split's train part are left out.
 
 Speed: sentences per second on one core, through the whole claim pipeline and through a
 bare ``spacy.load`` of the same model, both with ``nlp.pipe`` over the same sentences
-after a warm-up; and the process's peak resident memory.
+after a warm-up, taking turns; and peak resident memory, of a worker-like process
+(``rss_mb``) and of this one.
 
 Writes ``var/bench-claims.json``. A benchmark, not a test: it reports and asserts nothing.
+
+``--feedback`` scores the finder on what fact-checkers told it instead (the
+``claim_feedback`` table: "claim" for a claim a person added that the finder missed,
+"not_a_claim" for a task a person dismissed), each text as one sentence through the
+same path as ``factdesk claims --sentences``; positive = "claim". Run it as
+``make bench-claims ARGS=--feedback``; ``--database-url`` defaults to the configured
+database.
 """
 
 from __future__ import annotations
@@ -29,20 +37,24 @@ import time
 from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import spacy
 from spacy.language import Language
 
+from factdesk.settings import Settings
 from workers.nlp import build_pipeline, classifier
 from workers.nlp.training import train
+
+if TYPE_CHECKING:
+    from factdesk.models import FeedbackLabel
 
 ROOT = Path(__file__).resolve().parent.parent
 OUTPUT = ROOT / "var" / "bench-claims.json"
 BATCH_SIZE = 256
 SPEED_SENTENCES = 2000
 WARM_UP_SENTENCES = 256
-SPEED_RUNS = 3
+SPEED_RUNS = 5
 
 
 def say(text: str = "") -> None:
@@ -64,6 +76,39 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale / 1e6
 
 
+# A worker's memory: a fresh process that loads the pipeline the workers load and finds
+# the claims of the seed article, then of a text 20 times its length (chunked, see
+# finder.LARGE_TEXT_CHARS). Its peak RSS, in kilobytes, is printed: VmHWM where there is
+# a /proc, since Linux carries ru_maxrss over from the parent through fork and exec.
+SEED_ARTICLE = ROOT / "seeds" / "000_e55cb495c0a959b5.txt"
+_WORKER_PROBE = """
+import resource, sys
+from pathlib import Path
+from workers.context import pipeline
+from workers.nlp import find_claims
+nlp = pipeline(sys.argv[1])
+text = Path(sys.argv[2]).read_text(encoding="utf-8")
+for copies in (1, 20):
+    find_claims(nlp, (text + "\\n") * copies)
+status = Path("/proc/self/status")
+if status.is_file():
+    print(next(l.split()[1] for l in status.read_text().splitlines() if l.startswith("VmHWM:")))
+else:
+    kilobytes = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(kilobytes // 1024 if sys.platform == "darwin" else kilobytes)
+"""
+
+
+def worker_rss_mb(model: str) -> float | None:
+    """Peak memory of a worker-like process (see _WORKER_PROBE), None if it failed."""
+    command = [sys.executable, "-c", _WORKER_PROBE, model, str(SEED_ARTICLE)]
+    # Our own interpreter, a fixed script and our own arguments: no shell.
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)  # noqa: S603
+    if done.returncode != 0:
+        return None
+    return int(done.stdout.split()[-1]) * 1024 / 1e6
+
+
 def predicted_claims(nlp: Language, texts: Sequence[str]) -> list[bool]:
     return [len(doc.spans["claims"]) > 0 for doc in nlp.pipe(texts, batch_size=BATCH_SIZE)]
 
@@ -72,18 +117,22 @@ def score(nlp: Language, rows: Sequence[train.Row]) -> train.Scores:
     return train.prf(predicted_claims(nlp, [row.text for row in rows]), [row.label for row in rows])
 
 
-def sentences_per_second(nlp: Language, texts: Sequence[str]) -> float:
-    """Best of a few timed passes after a warm-up: the slowest passes measure the
-    machine's other tenants, not the pipeline."""
-    for _ in nlp.pipe(texts[:WARM_UP_SENTENCES], batch_size=BATCH_SIZE):
-        pass
-    best = float("inf")
-    for _ in range(SPEED_RUNS):
-        started = time.perf_counter()
-        for _ in nlp.pipe(texts, batch_size=BATCH_SIZE):
+def sentences_per_second(pipelines: Sequence[Language], texts: Sequence[str]) -> list[float]:
+    """For each pipeline, the best of a few timed passes after a warm-up. The passes
+    take turns, pipeline after pipeline, so that a busy spell on the machine slows one
+    pass of each rather than every pass of one, and the best passes measure the
+    pipelines, not the machine's other tenants."""
+    for nlp in pipelines:
+        for _ in nlp.pipe(texts[:WARM_UP_SENTENCES], batch_size=BATCH_SIZE):
             pass
-        best = min(best, time.perf_counter() - started)
-    return len(texts) / best
+    best = [float("inf")] * len(pipelines)
+    for _ in range(SPEED_RUNS):
+        for i, nlp in enumerate(pipelines):
+            started = time.perf_counter()
+            for _ in nlp.pipe(texts, batch_size=BATCH_SIZE):
+                pass
+            best[i] = min(best[i], time.perf_counter() - started)
+    return [len(texts) / seconds for seconds in best]
 
 
 def line(name: str, scores: train.Scores, rows: int) -> str:
@@ -106,6 +155,72 @@ def by_debate_model(path: Path, data: Path, retrain: bool) -> Path | None:
     return path
 
 
+def load_feedback(database_url: str) -> list[tuple[str, FeedbackLabel]]:
+    """(text, label) of every feedback row, oldest first."""
+    from sqlalchemy import select
+
+    from factdesk.db import session_scope
+    from factdesk.models import ClaimFeedback
+
+    with session_scope(database_url) as session:
+        rows = session.execute(
+            select(ClaimFeedback.text, ClaimFeedback.label).order_by(ClaimFeedback.id)
+        ).all()
+    return [(text, label) for text, label in rows]
+
+
+def one_line(text: str) -> str:
+    # `factdesk claims --sentences` reads one sentence per line: a text a person typed
+    # over several lines is still one sentence.
+    return " ".join(text.split())
+
+
+def feedback_scores(
+    nlp: Language, feedback: Sequence[tuple[str, FeedbackLabel]]
+) -> tuple[train.Scores, int]:
+    """P/R/F1 on the feedback (positive = "claim"), and how many texts the finder
+    gets right."""
+    from factdesk.models import FeedbackLabel
+    from workers.nlp.sentences import score_sentences
+
+    predicted = [
+        scored.claim for scored in score_sentences(nlp, [one_line(text) for text, _ in feedback])
+    ]
+    gold = [int(label == FeedbackLabel.CLAIM) for _, label in feedback]
+    right = sum(1 for guess, label in zip(predicted, gold, strict=True) if guess == bool(label))
+    return train.prf(predicted, gold), right
+
+
+def feedback_main(database_url: str, model: str) -> int:
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        feedback = load_feedback(database_url)
+    except SQLAlchemyError as error:
+        where = make_url(database_url).render_as_string(hide_password=True)
+        say(f"can't read claim_feedback from {where}: {str(error).splitlines()[0]}")
+        say("(run `factdesk migrate` to create the table)")
+        return 2
+    if not feedback:
+        say("no fact-checker feedback yet: the claim_feedback table is empty; nothing to score")
+        return 0
+    from workers.context import pipeline
+
+    scores, right = feedback_scores(pipeline(model), feedback)
+    say(f"Fact-checkers' feedback, {len(feedback)} sentences, positive = claim ({model}):")
+    say(
+        f"  P {scores.precision:.3f}  R {scores.recall:.3f}  F1 {scores.f1:.3f}"
+        f"   ({scores.positives} claims people added, "
+        f"{len(feedback) - scores.positives} tasks people dismissed)"
+    )
+    say(
+        f"  finder: {scores.predicted} predicted claims, {scores.true_positives} of them right; "
+        f"{right} of {len(feedback)} sentences judged as people did"
+    )
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path, default=train.DEFAULT_DATA)
@@ -114,7 +229,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--no-by-debate", action="store_true", help="skip the by-debate check")
     parser.add_argument("--retrain-by-debate", action="store_true")
     parser.add_argument("--output", type=Path, default=OUTPUT)
+    parser.add_argument(
+        "--feedback", action="store_true", help="score on the claim_feedback table instead"
+    )
+    parser.add_argument("--database-url", help="with --feedback (default: the configured one)")
     args = parser.parse_args(argv)
+    settings = Settings()
+    if args.feedback:
+        return feedback_main(
+            args.database_url or settings.resolved_database_url, settings.spacy_model
+        )
+    if args.database_url:
+        parser.error("--database-url goes with --feedback")
     if not args.data.is_file():
         parser.error(f"no labelled data at {args.data} (it lives in ../shared/eval-data)")
 
@@ -123,12 +249,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     dev = train.scoring_rows(rows, "dev")[: args.limit]
     test = train.scoring_rows(rows, "test")[: args.limit]
     model = classifier.load_model()
-    nlp = classifier.add_classifier(build_pipeline(train.ANNOTATOR))
+    # What the workers run (workers.context.pipeline), built afresh: the by-debate check
+    # below swaps its classifier.
+    nlp = classifier.claim_pipeline(settings.spacy_model)
     say(f"claim pipeline: {' > '.join(nlp.pipe_names)}")
     say(
         f"classifier: {model.path.relative_to(ROOT)} (version {model.version}), "
         f"score = {model.weight:g} x probability + {1 - model.weight:g} x rule score, "
-        f"claim iff score >= {model.threshold:g}"
+        f"claim iff score >= {model.threshold:g} or rule score >= {model.rule_floor:g}"
     )
 
     say("\nClaimBuster, positive = CFS, each sentence its own doc:")
@@ -173,18 +301,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     texts = [row.text for row in train.scoring_rows(rows, "dev") + train.scoring_rows(rows, "test")]
     texts = texts[: args.speed_sentences]
     say(f"\nSpeed on core {core}, {len(texts)} sentences, nlp.pipe(batch_size={BATCH_SIZE}):")
-    rules_nlp = build_pipeline(train.ANNOTATOR)
-    bare = spacy.load(train.ANNOTATOR)
-    full_speed = sentences_per_second(nlp, texts)
-    rules_speed = sentences_per_second(rules_nlp, texts)
-    bare_speed = sentences_per_second(bare, texts)
+    rules_nlp = build_pipeline(settings.spacy_model)
+    bare = spacy.load(settings.spacy_model)
+    full_speed, rules_speed, bare_speed = sentences_per_second([nlp, rules_nlp, bare], texts)
     ratio = bare_speed / full_speed
     say(f"  whole claim pipeline   {full_speed:8.1f} sentences/s")
     say(f"  without the classifier {rules_speed:8.1f} sentences/s")
-    say(f"  bare {train.ANNOTATOR} {bare_speed:8.1f} sentences/s ({', '.join(bare.pipe_names)})")
+    bare_pipes = ", ".join(bare.pipe_names)
+    say(f"  bare {settings.spacy_model} {bare_speed:8.1f} sentences/s ({bare_pipes})")
     say(f"  time ratio, whole pipeline / bare: {ratio:.2f}x")
     rss = peak_rss_mb()
-    say(f"\npeak RSS {rss:.0f} MB (both pipelines loaded)")
+    worker_rss = worker_rss_mb(settings.spacy_model)
+    say(f"\npeak RSS {rss:.0f} MB in this process (three pipelines and two classifiers loaded)")
+    if worker_rss is not None:
+        say(
+            f"peak RSS {worker_rss:.0f} MB in a worker-like process (the workers' pipeline, "
+            "the seed article and a text 20 times its length)"
+        )
 
     result: dict[str, Any] = {
         "f1_dev": round(dev_scores.f1, 4),
@@ -193,7 +326,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "recall_test": round(test_scores.recall, 4),
         "sentences_per_s": round(full_speed, 1),
         "ratio_vs_bare": round(ratio, 3),
-        "rss_mb": round(rss, 1),
+        # The worker's figure when the probe ran, this process's otherwise.
+        "rss_mb": round(worker_rss if worker_rss is not None else rss, 1),
+        "rss_mb_bench_process": round(rss, 1),
         **by_debate,
         "precision_dev": round(dev_scores.precision, 4),
         "recall_dev": round(dev_scores.recall, 4),
@@ -206,6 +341,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "model_version": model.version,
         "threshold": model.threshold,
         "weight": model.weight,
+        "rule_floor": model.rule_floor,
         "pipeline": nlp.pipe_names,
         "machine": {"python": platform.python_version(), "core": core, "cpus": os.cpu_count()},
     }

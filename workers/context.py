@@ -25,10 +25,11 @@ if TYPE_CHECKING:
 
 @cache
 def pipeline(model: str) -> Language:
-    """The claim-finding pipeline, loaded once per process: loading takes seconds."""
-    from workers.nlp import build_pipeline  # spaCy is heavy; import it only where it is used
+    """The claim-finding pipeline, rules and trained classifier, loaded once per
+    process: loading takes seconds."""
+    from workers.nlp.classifier import claim_pipeline  # spaCy is heavy; import it only here
 
-    return build_pipeline(model)
+    return claim_pipeline(model)
 
 
 @dataclass

@@ -22,6 +22,7 @@ without a tagger), so the component never needs more than a sentencizer to run.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Sequence
 
 from spacy.language import Language
@@ -112,6 +113,9 @@ _FALLBACK_FINITE_VERBS = ATTRIBUTION_VERBS | words(
 _FALLBACK_COMPARATIVES = words(
     "more most less least fewer fewest larger largest bigger biggest higher highest "
     "lower lowest greater greatest smaller smallest better best worse worst"
+)
+_ORDINAL = re.compile(
+    r"\d+(?:st|nd|rd|th)|first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth"
 )
 _COMPARATIVE_TAGS = frozenset({"JJR", "JJS", "RBR", "RBS"})
 _POSSESSIVES = frozenset({"'s", "\u2019s"})
@@ -243,6 +247,11 @@ def _is_number(token: Token) -> bool:
     # pronoun than a count, even when NER calls it CARDINAL ("one million" still
     # counts through "million").
     if token.lower_ == "one":
+        return False
+    # An ordinal ranks or enumerates ("First, let me say", "the first lady", "put
+    # America first", "his third term"): it is no statistic, and in speech it is
+    # mostly a list marker.
+    if token.ent_type_ == "ORDINAL" or _ORDINAL.fullmatch(token.lower_):
         return False
     if token.ent_type_ in NUMBER_LABELS:
         return True

@@ -7,12 +7,19 @@ the rule scorer, and for every unit that no filter removed:
 
 * stores the classifier's probability that the unit is a check-worthy factual claim
   on ``span._.claim_probability``;
-* replaces ``span._.claim_score`` with ``weight * probability + (1 - weight) * rule
-  score``, the weight and threshold being those chosen on the dev split at training
-  time (recorded in the model's meta.json, overridable in the component config);
+* replaces ``span._.claim_score`` with the mixed score ``weight * probability +
+  (1 - weight) * rule score``, the weight and threshold being those chosen on the dev
+  split at training time (recorded in the model's meta.json, overridable in the
+  component config);
+* keeps every unit whose rule score reaches the rule floor (the rule scorer's own
+  threshold: two independent signals, one of them concrete) a claim, scored at least
+  its rule score. The classifier learnt check-worthiness from debate transcripts,
+  where "China remains Pyongyang's main trading partner" would be a rare sentence;
+  it may add claims the rules miss, but it cannot veto the rules' evidence;
 * adds "resembles check-worthy claims" to the unit's reasons when the classifier is
   confident, so Slack can say why a sentence without rule signals was picked;
-* rebuilds ``doc.spans["claims"]`` from the combined scores.
+* rebuilds ``doc.spans["claims"]``: the units over the floor or the threshold
+  (``is_claim``).
 
 Filtered units (questions, boilerplate, too short or long) keep score 0, get no
 probability and never become claims: the filters encode product decisions that the
@@ -42,6 +49,7 @@ from spacy.pipeline import TextCategorizer
 from spacy.tokens import Doc, Span
 
 from workers.nlp import claim_scorer
+from workers.nlp.finder import build_pipeline
 
 FACTORY_NAME = "factdesk_claim_classifier"
 PROBABILITY_EXTENSION = "claim_probability"
@@ -49,7 +57,7 @@ RESEMBLES_CLAIMS = "resembles check-worthy claims"
 
 # The version this code loads. A retrained model gets a new version (and directory),
 # so a deployed worker never picks up a model its thresholds were not chosen for.
-MODEL_VERSION = "1.0.0"
+MODEL_VERSION = "1.1.0"
 MODELS_DIR = Path(__file__).resolve().parent / "models"
 
 # The label every text classifier in the model predicts.
@@ -57,6 +65,8 @@ LABEL = "CFS"
 # Key of the Factdesk section in the model's meta.json.
 META_KEY = "factdesk"
 
+# A model whose meta.json predates the floor gets the rule scorer's default threshold.
+DEFAULT_RULE_FLOOR = 0.5
 DEFAULT_BATCH_SIZE = 256
 # Above even odds the classifier thinks the unit is more likely CFS than not: worth
 # telling the reader, whatever the mixed score's threshold.
@@ -77,6 +87,7 @@ class ClaimModel:
     version: str
     threshold: float
     weight: float
+    rule_floor: float = DEFAULT_RULE_FLOOR
 
     def probabilities(
         self, units: Sequence[Span], *, batch_size: int = DEFAULT_BATCH_SIZE
@@ -84,11 +95,19 @@ class ClaimModel:
         """P(check-worthy factual claim) for each unit, in order."""
         result: list[float] = []
         for start in range(0, len(units), batch_size):
-            # as_doc keeps the main pipeline's tags, parse and entities, which the
-            # classifier reads as features, and costs far less than tokenising again.
-            docs = [unit.as_doc() for unit in units[start : start + batch_size]]
+            docs = [_unit_doc(unit) for unit in units[start : start + batch_size]]
             result.extend(predict(self.nlp, docs, batch_size=batch_size))
         return result
+
+
+def _unit_doc(unit: Span) -> Doc:
+    # A unit that is its whole doc (one sentence per doc, as in `factdesk claims
+    # --sentences`) is read as it is: the classifiers only read it. Otherwise as_doc
+    # keeps the main pipeline's tags, parse and entities, which the classifier reads as
+    # features, and costs far less than tokenising again.
+    if unit.start == 0 and unit.end == len(unit.doc):
+        return unit.doc
+    return unit.as_doc()
 
 
 def textcats(nlp: Language) -> list[TextCategorizer]:
@@ -135,6 +154,7 @@ def _load_model(path: Path) -> ClaimModel:
         # srsly's JSON parser can read 0.95 as 0.9500000000000001.
         threshold = round(float(info["threshold"]), 6)
         weight = round(float(info["weight"]), 6)
+        rule_floor = round(float(info.get("rule_floor", DEFAULT_RULE_FLOOR)), 6)
     except KeyError as missing:
         raise ValueError(f"{path}/meta.json lacks {META_KEY}.{missing.args[0]}") from None
     return ClaimModel(
@@ -143,12 +163,27 @@ def _load_model(path: Path) -> ClaimModel:
         version=str(info.get("version", nlp.meta.get("version", ""))),
         threshold=threshold,
         weight=weight,
+        rule_floor=rule_floor,
     )
 
 
 def combined_score(probability: float, rule_score: float, weight: float) -> float:
     """The score a unit ends up with; training chooses its threshold with this too."""
     return round(weight * probability + (1.0 - weight) * rule_score, _SCORE_DIGITS)
+
+
+def final_score(probability: float, rule_score: float, weight: float, rule_floor: float) -> float:
+    """The mixed score, raised to the rule score when the rules alone make a claim."""
+    mixed = combined_score(probability, rule_score, weight)
+    return max(mixed, rule_score) if rule_score >= rule_floor else mixed
+
+
+def is_claim(
+    probability: float, rule_score: float, *, weight: float, threshold: float, rule_floor: float
+) -> bool:
+    """An unfiltered unit is a claim when the rules alone reach their floor or the
+    mixed score reaches the threshold; training chooses weight and threshold by this."""
+    return rule_score >= rule_floor or combined_score(probability, rule_score, weight) >= threshold
 
 
 def is_filtered(span: Span) -> bool:
@@ -179,13 +214,16 @@ class ClaimClassifier:
         model: ClaimModel,
         threshold: float | None = None,
         weight: float | None = None,
+        rule_floor: float | None = None,
         confident: float = DEFAULT_CONFIDENT,
     ) -> None:
         threshold = model.threshold if threshold is None else threshold
         weight = model.weight if weight is None else weight
+        rule_floor = model.rule_floor if rule_floor is None else rule_floor
         for label, value in (
             ("threshold", threshold),
             ("weight", weight),
+            ("rule_floor", rule_floor),
             ("confident", confident),
         ):
             if not 0.0 <= value <= 1.0:
@@ -194,6 +232,7 @@ class ClaimClassifier:
         self.model = model
         self.threshold = threshold
         self.weight = weight
+        self.rule_floor = rule_floor
         self.confident = confident
         register_extensions()
 
@@ -223,20 +262,28 @@ class ClaimClassifier:
             units_per_doc.append(units)
             candidates.extend(unit for unit in units if not is_filtered(unit))
         probabilities = self.model.probabilities(candidates, batch_size=batch_size)
+        claims: set[tuple[int, int, int]] = set()
         for unit, probability in zip(candidates, probabilities, strict=True):
-            score = combined_score(probability, claim_scorer.claim_score(unit), self.weight)
+            rule = claim_scorer.claim_score(unit)
+            if is_claim(
+                probability,
+                rule,
+                weight=self.weight,
+                threshold=self.threshold,
+                rule_floor=self.rule_floor,
+            ):
+                claims.add((id(unit.doc), unit.start, unit.end))
             unit._.set(PROBABILITY_EXTENSION, probability)
-            unit._.set(claim_scorer.SCORE_EXTENSION, score)
+            unit._.set(
+                claim_scorer.SCORE_EXTENSION,
+                final_score(probability, rule, self.weight, self.rule_floor),
+            )
             if probability >= self.confident:
                 reasons = claim_scorer.claim_reasons(unit)
                 unit._.set(claim_scorer.REASONS_EXTENSION, [*reasons, RESEMBLES_CLAIMS])
         for doc, units in zip(docs, units_per_doc, strict=True):
             doc.spans[claim_scorer.CLAIMS_KEY] = [
-                unit
-                for unit in units
-                if claim_probability(unit) is not None
-                and not is_filtered(unit)
-                and claim_scorer.claim_score(unit) >= self.threshold
+                unit for unit in units if (id(doc), unit.start, unit.end) in claims
             ]
 
 
@@ -246,6 +293,7 @@ class ClaimClassifier:
         "model_path": None,
         "threshold": None,
         "weight": None,
+        "rule_floor": None,
         "confident": DEFAULT_CONFIDENT,
     },
 )
@@ -255,15 +303,18 @@ def make_claim_classifier(
     model_path: str | None,
     threshold: float | None,
     weight: float | None,
+    rule_floor: float | None,
     confident: float,
 ) -> ClaimClassifier:
-    """``model_path`` None loads the shipped ``MODEL_VERSION``; ``threshold`` and
-    ``weight`` None take the values chosen on dev, from the model's meta.json."""
+    """``model_path`` None loads the shipped ``MODEL_VERSION``; ``threshold``,
+    ``weight`` and ``rule_floor`` None take the values chosen at training time, from
+    the model's meta.json."""
     return ClaimClassifier(
         name,
         model=load_model(model_path),
         threshold=threshold,
         weight=weight,
+        rule_floor=rule_floor,
         confident=confident,
     )
 
@@ -271,7 +322,8 @@ def make_claim_classifier(
 def add_classifier(nlp: Language, **config: Any) -> Language:
     """Add the classifier last, unless the pipeline has it already.
 
-    ``config`` goes to the factory (model_path, threshold, weight, confident).
+    ``config`` goes to the factory (model_path, threshold, weight, rule_floor,
+    confident).
     """
     if FACTORY_NAME in nlp.pipe_names:
         return nlp
@@ -281,3 +333,9 @@ def add_classifier(nlp: Language, **config: Any) -> Language:
         )
     nlp.add_pipe(FACTORY_NAME, last=True, config=config)
     return nlp
+
+
+def claim_pipeline(model: str) -> Language:
+    """What the workers, ``factdesk claims`` and the benchmarks run: the rules'
+    pipeline on the named spaCy model, with the shipped classifier last."""
+    return add_classifier(build_pipeline(model))

@@ -41,16 +41,20 @@ from workers.nlp.lexicon import (
     CHARACTERIZING_VERBS,
     COPULAS,
     DATE_LABELS,
+    DISCLOSING_VERBS,
     EVALUATIVE,
     FIRST_PERSON,
     FORECAST_WORDS,
+    GIVING_VERBS,
     HEDGE_ADVERBS,
     HEDGE_AUX,
     IMPRESSION_VERBS,
+    INFORMATION_NOUNS,
     NEGATIONS,
     NUMBER_LABELS,
     OPINION_VERBS,
     PREDICTION_AUX,
+    REFUSING_VERBS,
     SEEMING_VERBS,
     SPEAKER_VERBS,
     SUBJECT_DEPS,
@@ -71,6 +75,7 @@ FILTERED_QUESTION = "filtered: question"
 FILTERED_OPINION = "filtered: opinion"
 FILTERED_PREDICTION = "filtered: prediction"
 FILTERED_SPECULATION = "filtered: speculation"
+FILTERED_NON_ANSWER = "filtered: non-answer"
 
 _QUESTION_TRAILERS = "\"'\u201d\u2019\u00bb)] "
 _CLAUSE_DEPS = frozenset({"ccomp"})
@@ -165,6 +170,11 @@ def _parsed_verdict(content: Sequence[Token]) -> str | None:
         token.ent_type_ in NUMBER_LABELS or (token.like_num and not token.ent_type_)
         for token in content
     )
+    # The parser often hangs a later clause off the withholding verb ("made no
+    # estimate of how many more might follow, or even how they would fare …"); with no
+    # figure anywhere there is still nothing to check.
+    if not has_number and any(_withholds(head) for head in heads):
+        return FILTERED_NON_ANSWER
     verdicts = [_judge_assertion(verb, reporter, has_number) for verb, reporter in assertions]
     if all(verdicts):
         return verdicts[0]
@@ -209,6 +219,8 @@ def _judge_assertion(verb: Token, reporter: Token | None, has_number: bool) -> s
         return FILTERED_OPINION
     if lower in IMPRESSION_VERBS and any(child.lower_ in {"like", "as"} for child in verb.children):
         return FILTERED_OPINION
+    if _withholds(verb):
+        return FILTERED_NON_ANSWER
     if lower in SEEMING_VERBS:
         return FILTERED_SPECULATION
     kind = _modal_kind(verb)
@@ -241,6 +253,27 @@ def _judge_assertion(verb: Token, reporter: Token | None, has_number: bool) -> s
     ):
         return FILTERED_SPECULATION  # "We are in a different era if soldiers are dying"
     return None
+
+
+def _withholds(verb: Token) -> bool:
+    """What a source did not say leaves nothing to check: "He did not give details on
+    the number of troops", "they made no estimate of how many more might follow",
+    "the ministry declined to comment". Unlike "he had seen no evidence that …",
+    which states what was (not) found."""
+    lower = verb.lower_
+    if lower in REFUSING_VERBS:
+        return any(
+            child.dep_ == "xcomp" and child.lower_ in DISCLOSING_VERBS for child in verb.children
+        )
+    if lower not in GIVING_VERBS and lower not in DISCLOSING_VERBS:
+        return False
+    negated = any(child.dep_ == "neg" for child in verb.children)
+    return any(
+        child.dep_ == "dobj"
+        and child.lower_ in INFORMATION_NOUNS
+        and (negated or _has_child_word(child, "no"))
+        for child in verb.children
+    )
 
 
 def _modal_kind(verb: Token) -> str | None:

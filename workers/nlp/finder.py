@@ -11,7 +11,7 @@ import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from workers.nlp import attribution, boilerplate, claim_scorer, filters, line_breaks
+from workers.nlp import attributes, attribution, boilerplate, claim_scorer, filters, line_breaks
 
 # Runs before everything else, so the parser sees one line as one sentence at least.
 FIRST_COMPONENT = line_breaks.FACTORY_NAME
@@ -27,15 +27,21 @@ COMPONENTS = (
 
 # The rules read surface forms, tags, the parse and entities. The lemmatizer is dead
 # weight and the senter (off by default in the English models) duplicates the parser,
-# so neither is even loaded; anything else a model brings is switched off.
+# so neither is even loaded; anything else a model brings is switched off. The
+# attribute ruler is swapped for a faster one that sets only what the rules read
+# (see attributes.py).
 _NEEDED_PIPES = ("tok2vec", "tagger", "parser", "attribute_ruler", "ner")
 _EXCLUDED_PIPES = ("lemmatizer", "senter")
 
-# Above this a text is cut at paragraph breaks and streamed through nlp.pipe: one doc
-# that size is slow to parse, holds a lot of memory, and past nlp.max_length spaCy
-# refuses it outright.
-LARGE_TEXT_CHARS = 100_000
+# Above this a text is cut at paragraph breaks and streamed through nlp.pipe, a chunk
+# at a time: the tok2vec layers' memory grows with the tokens of a batch (a 79,000-char
+# doc took the worker from 200 MB to 450 MB, past its 400 MB budget), one doc that size
+# is slow to parse, and past nlp.max_length spaCy refuses it outright. News articles
+# mostly stay under it, whole; a quote or speaker is rarely carried across the cut,
+# which falls between paragraphs.
+LARGE_TEXT_CHARS = 20_000
 _CHUNK_CHARS = 10_000
+_CHUNKS_PER_BATCH = 1
 
 # Near-duplicates: token Jaccard >= 4/5, kept as a fraction so the test is exact.
 _JACCARD_NUMERATOR, _JACCARD_DENOMINATOR = 4, 5
@@ -62,6 +68,7 @@ def build_pipeline(model: str | Language) -> Language:
         nlp = spacy.load(model, exclude=list(_EXCLUDED_PIPES))
         for name in [name for name in nlp.pipe_names if name not in _NEEDED_PIPES]:
             nlp.disable_pipe(name)
+        attributes.replace_attribute_ruler(nlp)
     else:
         nlp = model
     if FIRST_COMPONENT not in nlp.pipe_names:
@@ -141,7 +148,7 @@ def _parsed(nlp: Language, text: str) -> Iterator[tuple[int, Doc]]:
         yield 0, nlp(text)
         return
     size = min(_CHUNK_CHARS, limit)
-    for doc, offset in nlp.pipe(_chunks(text, size), as_tuples=True):
+    for doc, offset in nlp.pipe(_chunks(text, size), as_tuples=True, batch_size=_CHUNKS_PER_BATCH):
         yield offset, doc
 
 

@@ -107,6 +107,20 @@ EVALUATIVE = words(
     "different worrying alarming troubling shocking stunning"
 )
 UNCERTAIN_ADJECTIVES = words("unclear uncertain unknown")
+# A source withholding information: "did not give details", "made no estimate",
+# "declined to comment".
+GIVING_VERBS = words(
+    "give gives gave given provide provides provided offer offers offered make makes made"
+)
+DISCLOSING_VERBS = words(
+    "comment comments commented disclose discloses disclosed elaborate say specify "
+    "specified release released reveal revealed confirm"
+)
+REFUSING_VERBS = words("decline declines declined refuse refuses refused")
+INFORMATION_NOUNS = words(
+    "details detail estimate estimates figure figures number numbers breakdown "
+    "information timeline timetable comment specifics"
+)
 
 # Nouns that state a relation or a role, so "X is Y's <noun>" can be checked:
 # "China remains Pyongyang's main trading partner".

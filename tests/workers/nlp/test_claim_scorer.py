@@ -77,6 +77,10 @@ def test_each_signal_gives_its_reason(units_of: Units, text: str, reason: str) -
         ("The border crossing near the river was closed last year.", NUMBER),
         # "one" is usually a pronoun.
         ("One of the mysteries is what the rebels want in return.", NUMBER),
+        # Ordinals rank or enumerate, they count nothing.
+        ("First, let me say that the rebels entered the capital.", NUMBER),
+        ("The senator put his party second and the country third.", NUMBER),
+        ("Secondly, the 3rd regiment crossed the border near Seoul.", NUMBER),
         # An entity without a verb, and a verb under a modal, do not assert anything.
         ("The long road from Moscow to the sea near Seoul.", ENTITY_WITH_VERB),
         ("Russia would have sent troops to Ukraine next year.", ENTITY_WITH_VERB),

@@ -13,6 +13,7 @@ from spacy.tokens import Doc, Span
 from tests.workers.nlp.helpers import make_blank_pipeline
 from workers.nlp import claim_scorer
 from workers.nlp.classifier import (
+    DEFAULT_RULE_FLOOR,
     FACTORY_NAME,
     MODEL_VERSION,
     RESEMBLES_CLAIMS,
@@ -21,6 +22,8 @@ from workers.nlp.classifier import (
     add_classifier,
     claim_probability,
     combined_score,
+    final_score,
+    is_claim,
     is_filtered,
     load_model,
     model_path,
@@ -118,14 +121,16 @@ def test_missing_model_says_how_to_get_one(tmp_path: Path) -> None:
         load_model(tmp_path / "claims-nowhere")
 
 
-@pytest.mark.parametrize("field", ["threshold", "weight", "confident"])
+@pytest.mark.parametrize("field", ["threshold", "weight", "rule_floor", "confident"])
 def test_settings_outside_unit_interval_are_refused(tiny_model: Path, field: str) -> None:
-    settings = {"threshold": 0.5, "weight": 0.5, "confident": 0.5, field: 1.5}
+    settings = {"threshold": 0.5, "weight": 0.5, "rule_floor": 0.5, "confident": 0.5}
+    settings[field] = 1.5
     with pytest.raises(ValueError, match=field):
         ClaimClassifier(
             model=load_model(tiny_model),
             threshold=settings["threshold"],
             weight=settings["weight"],
+            rule_floor=settings["rule_floor"],
             confident=settings["confident"],
         )
 
@@ -139,7 +144,9 @@ def test_unfiltered_units_get_probability_and_mixed_score(nlp: Language) -> None
         assert probability is not None
         assert 0.0 <= probability <= 1.0
         rule = before[(unit.start_char, unit.end_char)]
-        assert claim_scorer.claim_score(unit) == combined_score(probability, rule, WEIGHT)
+        expected = final_score(probability, rule, WEIGHT, DEFAULT_RULE_FLOOR)
+        assert claim_scorer.claim_score(unit) == expected
+        assert expected >= combined_score(probability, rule, WEIGHT)
 
 
 def test_filtered_units_keep_zero_and_stay_out_of_claims(nlp: Language) -> None:
@@ -153,12 +160,22 @@ def test_filtered_units_keep_zero_and_stay_out_of_claims(nlp: Language) -> None:
         assert (unit.start_char, unit.end_char) not in claims
 
 
-def test_claims_are_the_unfiltered_units_at_or_above_threshold(nlp: Language) -> None:
+def test_claims_are_the_unfiltered_units_over_the_threshold_or_the_rule_floor(
+    nlp: Language,
+) -> None:
     doc = nlp(TEXT)
+    before = rule_scores(TEXT)
     expected = [
         unit.text
         for unit in units_of(doc)
-        if not is_filtered(unit) and claim_scorer.claim_score(unit) >= THRESHOLD
+        if not is_filtered(unit)
+        and is_claim(
+            claim_probability(unit) or 0.0,
+            before[(unit.start_char, unit.end_char)],
+            weight=WEIGHT,
+            threshold=THRESHOLD,
+            rule_floor=DEFAULT_RULE_FLOOR,
+        )
     ]
     assert [span.text for span in doc.spans[claim_scorer.CLAIMS_KEY]] == expected
     # The tiny model has learnt the obvious: figures in, pleasantries out.
@@ -173,15 +190,38 @@ def test_weight_and_threshold_can_be_overridden(tiny_model: Path) -> None:
     doc = everything(TEXT)
     unfiltered = [unit for unit in units_of(doc) if not is_filtered(unit)]
     assert len(doc.spans[claim_scorer.CLAIMS_KEY]) == len(unfiltered)
+    before = rule_scores(TEXT)
     for unit in unfiltered:
         probability = claim_probability(unit)
         assert probability is not None
-        assert claim_scorer.claim_score(unit) == round(probability, 3)
+        rule = before[(unit.start_char, unit.end_char)]
+        expected = round(probability, 3) if rule < DEFAULT_RULE_FLOOR else max(probability, rule)
+        assert claim_scorer.claim_score(unit) == pytest.approx(expected, abs=1e-3)
 
     rules_only = add_classifier(make_blank_pipeline(), model_path=str(tiny_model), weight=0.0)
     before = rule_scores(TEXT)
     for unit in units_of(rules_only(TEXT)):
         assert claim_scorer.claim_score(unit) == before[(unit.start_char, unit.end_char)]
+
+
+def test_the_classifier_cannot_veto_the_rules(tiny_model: Path) -> None:
+    text = TEXT + " Lloyd Austin said on Wednesday that Russia sent troops to Ukraine."
+    before = rule_scores(text)
+    floored = {span for span, rule in before.items() if rule >= DEFAULT_RULE_FLOOR}
+    assert len(floored) == 1
+    # A threshold no mixed score reaches: only the rules' floor makes claims.
+    strict = add_classifier(make_blank_pipeline(), model_path=str(tiny_model), threshold=1.0)
+    doc = strict(text)
+    claims = list(doc.spans[claim_scorer.CLAIMS_KEY])
+    assert {(claim.start_char, claim.end_char) for claim in claims} == floored
+    for claim in claims:
+        assert claim_scorer.claim_score(claim) >= before[(claim.start_char, claim.end_char)]
+
+    no_floor = add_classifier(
+        make_blank_pipeline(), model_path=str(tiny_model), threshold=1.0, rule_floor=1.0
+    )
+    unfloored = no_floor(text)
+    assert list(unfloored.spans[claim_scorer.CLAIMS_KEY]) == []
 
 
 @pytest.mark.parametrize(("confident", "expected"), [(0.0, 3), (1.0, 0)])
@@ -238,6 +278,35 @@ def test_threshold_choice_and_scores() -> None:
     assert train.prf([True, False], [0, 0]) == train.Scores(0.0, 0.0, 0.0, 0, 1, 0)
 
 
+def test_threshold_choice_with_the_rule_floor_and_a_minimum_precision() -> None:
+    sentences = [
+        train.UnitScores((0.9,), (0.0,)),
+        train.UnitScores((0.1,), (0.6,)),  # only the rules' floor makes it a claim
+        train.UnitScores((0.7,), (0.0,)),
+        train.UnitScores((0.2,), (0.7,)),
+    ]
+    gold = [1, 1, 0, 0]
+
+    floored = train.choose_threshold(sentences, gold, weights=(1.0,), rule_floor=0.5)
+    assert floored.rule_floor == 0.5
+    # Both floored sentences are claims whatever the threshold.
+    assert floored.scores.predicted >= 2
+    assert floored.scores.true_positives >= 1
+
+    # Precision 0.6 rules out the thresholds up to 0.7 (two right out of four).
+    precise = train.choose_threshold(
+        sentences, gold, weights=(1.0,), rule_floor=0.5, min_precision=0.6
+    )
+    assert precise.scores.precision == pytest.approx(2 / 3)
+    assert precise.threshold > 0.7
+
+    # Precision 0.9 is out of reach: the constraint is dropped.
+    unreachable = train.choose_threshold(
+        sentences, gold, weights=(1.0,), rule_floor=0.5, min_precision=0.9
+    )
+    assert unreachable == train.choose_threshold(sentences, gold, weights=(1.0,), rule_floor=0.5)
+
+
 def test_scoring_rows_leave_out_train_and_seen_texts(tmp_path: Path) -> None:
     data = tmp_path / "splits.csv"
     data.write_text(
@@ -269,6 +338,7 @@ def test_shipped_model_is_the_named_version_and_small(shipped: ClaimModel) -> No
     assert shipped.version == MODEL_VERSION
     assert 0.0 < shipped.threshold < 1.0
     assert 0.0 <= shipped.weight <= 1.0
+    assert 0.0 < shipped.rule_floor <= 1.0
     size = sum(file.stat().st_size for file in shipped.path.rglob("*") if file.is_file())
     assert size < 25_000_000
 

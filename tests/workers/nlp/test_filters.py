@@ -9,6 +9,7 @@ from spacy.tokens import Doc, Span
 from tests.workers.nlp.helpers import parsed_doc
 from workers.nlp.claim_scorer import ClaimScorer, claim_reasons, claim_score, is_filtered
 from workers.nlp.filters import (
+    FILTERED_NON_ANSWER,
     FILTERED_OPINION,
     FILTERED_PREDICTION,
     FILTERED_QUESTION,
@@ -320,3 +321,57 @@ def test_component_zeroes_and_drops_filtered_units_of_a_parsed_doc(blank_nlp: La
     assert list(doc.spans["claims"]) == []
     assert claim_score(unit) == 0.0
     assert claim_reasons(unit) == ["number or statistic", "dated event", FILTERED_PREDICTION]
+
+
+def test_parsed_non_answers_are_not_claims(blank_nlp: Language) -> None:
+    no_details = [
+        ("He", "PRP", "PRON", 3, "nsubj", "O"),
+        ("did", "VBD", "AUX", 3, "aux", "O"),
+        ("not", "RB", "PART", 3, "neg", "O"),
+        ("give", "VB", "VERB", 3, "ROOT", "O"),
+        ("details", "NNS", "NOUN", 3, "dobj", "O"),
+        ("on", "IN", "ADP", 4, "prep", "O"),
+        ("the", "DT", "DET", 7, "det", "O"),
+        ("troops", "NNS", "NOUN", 5, "pobj", "O"),
+        (".", ".", "PUNCT", 3, "punct", "O"),
+    ]
+    no_estimate = [
+        ("They", "PRP", "PRON", 1, "nsubj", "O"),
+        ("made", "VBD", "VERB", 1, "ROOT", "O"),
+        ("no", "DT", "DET", 3, "det", "O"),
+        ("estimate", "NN", "NOUN", 1, "dobj", "O"),
+        (",", ",", "PUNCT", 1, "punct", "O"),
+        # The parser's mistake on the seed article: a later clause hung off "made".
+        ("recruits", "NNS", "NOUN", 6, "nsubj", "O"),
+        ("fought", "VBD", "VERB", 1, "conj", "O"),
+        (".", ".", "PUNCT", 1, "punct", "O"),
+    ]
+    declined = [
+        ("The", "DT", "DET", 1, "det", "O"),
+        ("Kremlin", "NNP", "PROPN", 2, "nsubj", "B-ORG"),
+        ("declined", "VBD", "VERB", 2, "ROOT", "O"),
+        ("to", "TO", "PART", 4, "aux", "O"),
+        ("comment", "VB", "VERB", 2, "xcomp", "O"),
+        (".", ".", "PUNCT", 2, "punct", "O"),
+    ]
+    no_evidence = [
+        ("He", "PRP", "PRON", 2, "nsubj", "O"),
+        ("had", "VBD", "AUX", 2, "aux", "O"),
+        ("seen", "VBN", "VERB", 2, "ROOT", "O"),
+        ("no", "DT", "DET", 4, "det", "O"),
+        ("evidence", "NN", "NOUN", 2, "dobj", "O"),
+        (".", ".", "PUNCT", 2, "punct", "O"),
+    ]
+    details_given = [
+        ("Russia", "NNP", "PROPN", 1, "nsubj", "B-GPE"),
+        ("gave", "VBD", "VERB", 1, "ROOT", "O"),
+        ("details", "NNS", "NOUN", 1, "dobj", "O"),
+        (".", ".", "PUNCT", 1, "punct", "O"),
+    ]
+    with_a_figure = [(w, t, p, h, d, e) for w, t, p, h, d, e in no_estimate]
+    with_a_figure[5] = ("2,500", "CD", "NUM", 6, "nsubj", "B-CARDINAL")
+
+    for rows in (no_details, no_estimate, declined):
+        assert judged(blank_nlp, rows) == [FILTERED_NON_ANSWER]
+    for rows in (no_evidence, details_given, with_a_figure):
+        assert judged(blank_nlp, rows) == []

