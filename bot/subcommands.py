@@ -33,10 +33,19 @@ class Word(enum.StrEnum):
     OPEN = "open"
     STATUS = "status"
     SETTINGS = "settings"
+    DIGEST = "digest"
+    EXPORT = "export"
     UNKNOWN = "unknown"
 
 
-KNOWN = frozenset({Word.HELP, Word.MINE, Word.OPEN, Word.STATUS, Word.SETTINGS})
+KNOWN = frozenset(
+    {Word.HELP, Word.MINE, Word.OPEN, Word.STATUS, Word.SETTINGS, Word.DIGEST, Word.EXPORT}
+)
+THIS_WEEK = "this-week"
+LAST_WEEK = "last-week"
+WEEKS = (THIS_WEEK, LAST_WEEK)
+SCOPES = ("week", "month", "all")
+FORMATS = ("csv", "claimreview")
 AGAIN = "again"
 
 # Slack escapes a picked channel as <#C123|name> (or <#C123> when it has no name to add).
@@ -55,6 +64,9 @@ class Request:
     url: str | None = None
     again: bool = False
     channel_id: str | None = None
+    week: str = THIS_WEEK
+    scope: str = SCOPES[0]
+    fmt: str = FORMATS[0]
 
 
 def parse(text: str) -> Request:
@@ -90,6 +102,10 @@ def _link(first: str, rest: list[str]) -> Request:
 
 
 def _known(word: Word, rest: list[str]) -> Request:
+    if word is Word.DIGEST:
+        return _digest(rest)
+    if word is Word.EXPORT:
+        return _export(rest)
     if word is Word.OPEN:
         if len(rest) > 1:
             raise BadArgument("Name one channel: `/factcheck open #channel`.")
@@ -108,6 +124,34 @@ def _known(word: Word, rest: list[str]) -> Request:
             detail=" ".join(rest)[:200],
         )
     return Request(word)
+
+
+def _digest(rest: list[str]) -> Request:
+    words = [token.lower() for token in rest]
+    if not words:
+        return Request(Word.DIGEST)
+    if len(words) == 1 and words[0] in WEEKS:
+        return Request(Word.DIGEST, week=words[0])
+    raise BadArgument(
+        "Say which week: `/factcheck digest this-week` (so far) or `/factcheck digest last-week`.",
+        detail=" ".join(rest)[:200],
+    )
+
+
+def _export(rest: list[str]) -> Request:
+    scope, fmt = None, None
+    for token in (token.lower() for token in rest):
+        if token in SCOPES and scope is None:
+            scope = token
+        elif token in FORMATS and fmt is None:
+            fmt = token
+        else:
+            raise BadArgument(
+                "Try `/factcheck export [week|month|all] [csv|claimreview]`, for example "
+                "`/factcheck export month claimreview`.",
+                detail=" ".join(rest)[:200],
+            )
+    return Request(Word.EXPORT, scope=scope or SCOPES[0], fmt=fmt or FORMATS[0])
 
 
 def channel_argument(token: str) -> str:

@@ -35,6 +35,8 @@ class ActionId(enum.StrEnum):
     SETTINGS_DIGEST_TIMEZONE = "settings_digest_timezone"
     # The add-a-claim modal's input.
     ADD_CLAIM_TEXT = "add_claim_text"
+    # The summary's retry after posting to the thread failed for good.
+    POST_REMAINING_CLAIMS = "post_remaining_claims"
 
     @property
     def status(self) -> ClaimStatus | None:

@@ -14,6 +14,7 @@ from sqlalchemy import (
     Enum,
     Float,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -22,6 +23,7 @@ from sqlalchemy import (
     UniqueConstraint,
     event,
     false,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, Mapper, mapped_column, relationship
 
@@ -309,8 +311,93 @@ class SlackPost(Base):
     channel_id: Mapped[str] = mapped_column(String(32))
     ts: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    thread_ts: Mapped[str | None] = mapped_column(
+        String(32),
+        comment="The thread the message goes in. A row without ts is a post under way: a "
+        "re-run looks there for a message carrying the key before posting again.",
+    )
 
 
 @event.listens_for(ClaimEvent, "before_update")
 def _refuse_audit_rewrite(mapper: Mapper[Any], connection: Any, target: ClaimEvent) -> None:
     raise ValueError("claim events are an audit trail; they are never updated")
+
+
+class DigestState(enum.StrEnum):
+    CLAIMED = "claimed"
+    POSTED = "posted"
+    SKIPPED = "skipped"
+
+
+class DigestPost(Base):
+    """A channel's weekly digest: claimed by one worker, then posted, exactly once a week.
+
+    The unique key is what makes two beats or a re-run task harmless; the claim token and
+    time let a worker take over a claim whose worker died, after looking in the channel
+    for a digest that did go out.
+    """
+
+    __tablename__ = "digest_posts"
+    __table_args__ = (UniqueConstraint("slack_team_id", "slack_channel_id", "week_start"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slack_team_id: Mapped[str] = mapped_column(String(32))
+    slack_channel_id: Mapped[str] = mapped_column(String(32))
+    week_start: Mapped[date] = mapped_column(Date, comment="First local day the digest covers.")
+    state: Mapped[DigestState] = mapped_column(_str_enum(DigestState), default=DigestState.CLAIMED)
+    claim_token: Mapped[str] = mapped_column(String(64))
+    claimed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ts: Mapped[str | None] = mapped_column(String(32))
+    chart_file_id: Mapped[str | None] = mapped_column(String(32))
+    posted_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ReminderKind(enum.StrEnum):
+    NUDGE = "nudge"
+    UNCLAIMED = "unclaimed"
+
+
+class Reminder(Base):
+    """A reminder sent about a task, under a key that lets each go out at most once."""
+
+    __tablename__ = "reminders"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(191), unique=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[ReminderKind] = mapped_column(_str_enum(ReminderKind))
+    recipient: Mapped[str] = mapped_column(String(32), comment="A user (DM) or a channel.")
+    sent_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# Indexes for App Home and the weekly digest at a million claims (migration 0006). The
+# partial ones hold only the rows those lists show, so they stay small as verdicts pile up.
+_OPEN_ASSIGNED = "status = 'open' AND assignee IS NOT NULL"
+_UNCLAIMED = "status = 'open' AND assignee IS NULL AND held_back IS false AND slack_ts IS NOT NULL"
+Index(
+    "ix_claims_open_assigned",
+    Claim.assignee,
+    Claim.claimed_at,
+    postgresql_where=text(_OPEN_ASSIGNED),
+    sqlite_where=text(_OPEN_ASSIGNED),
+)
+Index(
+    "ix_claims_unclaimed",
+    Claim.article_id,
+    postgresql_where=text(_UNCLAIMED),
+    sqlite_where=text(_UNCLAIMED),
+)
+Index(
+    "ix_claims_unclaimed_created",
+    Claim.created_at,
+    postgresql_where=text(_UNCLAIMED),
+    sqlite_where=text(_UNCLAIMED),
+)
+Index("ix_claim_events_actor_action", ClaimEvent.actor, ClaimEvent.action, ClaimEvent.created_at)
+Index(
+    "ix_articles_team_channel",
+    Article.slack_team_id,
+    Article.slack_channel_id,
+    Article.created_at,
+)

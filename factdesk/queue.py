@@ -5,9 +5,16 @@ The bot sends tasks by name, so it never imports the workers (or spaCy).
 
 from __future__ import annotations
 
+import logging
+import time
+from typing import Any
+
 from celery import Celery
 
+from factdesk.errors import FactdeskError
 from factdesk.settings import Settings
+
+log = logging.getLogger(__name__)
 
 INGEST_ARTICLE = "workers.ingest_article"
 POST_HELD_BACK = "workers.post_held_back"
@@ -15,6 +22,13 @@ SYNC_CLAIM = "workers.sync_claim"
 PUBLISH_HOME = "workers.publish_home"
 POST_NEW_CLAIMS = "workers.post_new_claims"
 INGEST_ARTICLE_FRESH = "workers.ingest_article_fresh"
+POST_REMAINING_CLAIMS = "workers.post_remaining_claims"
+DIGEST_TICK = "workers.digest_tick"
+POST_DIGEST = "workers.post_digest"
+PREVIEW_DIGEST = "workers.preview_digest"
+SEND_REMINDERS = "workers.send_reminders"
+EXPORT_CLAIMS = "workers.export_claims"
+PRUNE_RECEIPTS = "workers.prune_receipts"
 
 
 def create_celery(settings: Settings) -> Celery:
@@ -32,7 +46,20 @@ def create_celery(settings: Settings) -> Celery:
         task_soft_time_limit=120,
         task_time_limit=150,
         broker_connection_retry_on_startup=True,
-        broker_transport_options={"visibility_timeout": 600},
+        # A task whose worker died unacked goes back on the queue after the visibility
+        # timeout (which must outlast the longest hard time limit plus retry countdowns);
+        # workers look for such tasks every 10 s instead of kombu's default 100 s.
+        broker_transport_options={
+            "visibility_timeout": settings.broker_visibility_timeout_seconds,
+            "unacked_restore_throttle": 1,
+        },
+        # Sending waits out a broker restart of a few seconds instead of failing at once.
+        task_publish_retry_policy={
+            "max_retries": 10,
+            "interval_start": 0.2,
+            "interval_step": 0.5,
+            "interval_max": 2,
+        },
         worker_hijack_root_logger=False,
         timezone="UTC",
     )
@@ -65,3 +92,62 @@ class TaskQueue:
     def ingest_article_fresh(self, article_id: int) -> None:
         """Ingest even when the story is already checked elsewhere (`/factcheck <url> again`)."""
         self.celery.send_task(INGEST_ARTICLE_FRESH, args=[article_id])
+
+    def digest_tick(self) -> None:
+        """Look for channels whose weekly digest is due, and queue each one."""
+        self.celery.send_task(DIGEST_TICK)
+
+    def post_digest(self, team_id: str, channel_id: str, week_start: str) -> None:
+        """Post a channel's digest for the week starting `week_start` (ISO date), once."""
+        self.celery.send_task(POST_DIGEST, args=[team_id, channel_id, week_start])
+
+    def preview_digest(self, team_id: str, channel_id: str, user_id: str, which: str) -> None:
+        """Show a person the channel's digest (`this-week` or `last-week`), privately."""
+        self.celery.send_task(PREVIEW_DIGEST, args=[team_id, channel_id, user_id, which])
+
+    def export_claims(
+        self, team_id: str, channel_id: str, user_id: str, scope: str, fmt: str
+    ) -> None:
+        """Build a channel's claims export and upload it to the person who asked."""
+        self.celery.send_task(EXPORT_CLAIMS, args=[team_id, channel_id, user_id, scope, fmt])
+
+    def post_remaining_claims(self, article_id: int) -> None:
+        """Post the claims whose posts failed for good earlier ("Post remaining claims")."""
+        self.celery.send_task(POST_REMAINING_CLAIMS, args=[article_id])
+
+
+class QueueUnavailable(FactdeskError):
+    code = "queue_unavailable"
+    user_message = (
+        "My work queue is unavailable right now, so I couldn't start on that. "
+        "Please try again in a minute."
+    )
+
+
+class PatientCelery(Celery):
+    """A Celery app whose `send_task` waits out a broker restart for `patience` seconds,
+    then raises `QueueUnavailable` so the person is told instead of left waiting."""
+
+    patience = 20.0
+
+    def send_task(self, *args: Any, **kwargs: Any) -> Any:
+        deadline = time.monotonic() + self.patience
+        delay = 0.2
+        while True:
+            try:
+                return super().send_task(*args, **kwargs)
+            # kombu raises OperationalError, and AttributeError or ConnectionError from a
+            # connection that broke mid-publish; all mean "the broker isn't there now".
+            except Exception as exc:
+                if time.monotonic() + delay > deadline:
+                    raise QueueUnavailable(detail=repr(exc)) from exc
+                log.warning("broker unavailable, retrying send in %.1fs: %r", delay, exc)
+                time.sleep(delay)
+                delay = min(delay * 2, 2.0)
+
+
+def create_patient_celery(settings: Settings) -> Celery:
+    """`create_celery`'s app, as a `PatientCelery`: for the bot, which only sends."""
+    app = PatientCelery("factdesk", broker=settings.resolved_redis_url)
+    app.conf.update(dict(create_celery(settings).conf.changes or {}))
+    return app

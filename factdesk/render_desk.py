@@ -110,6 +110,10 @@ def command_help(problem: str | None = None) -> str:
         f"• `{COMMAND} status &lt;link&gt;`: how far a link's fact-check has come.",
         f"• `{COMMAND} settings`: this channel's claim cap, evidence rules, editors, "
         "link pickup and weekly digest.",
+        f"• `{COMMAND} digest [this-week|last-week]`: a private preview of this channel's "
+        "weekly digest.",
+        f"• `{COMMAND} export [week|month|all] [csv|claimreview]`: this channel's claims as a "
+        "CSV file or as ClaimReview JSON-LD, sent to you in a DM.",
         f"• `{COMMAND} help`: this list.",
         "I also pick up article links posted in channels I'm in. "
         f"For example: `{COMMAND} https://example.com/story`.",

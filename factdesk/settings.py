@@ -44,11 +44,58 @@ class Settings(BaseSettings):
     fetch_user_agent: str = (
         "Mozilla/5.0 (compatible; Factdesk/0.1; +https://github.com/factdesk/factdesk)"
     )
+    fetch_allowed_networks: str = Field(
+        default="",
+        description="Comma-separated CIDRs the fetcher may reach although they aren't public.",
+    )
+    fetch_connect_timeout_seconds: float = Field(default=5.0, gt=0)
+    # Retries of transient failures (site timeouts, Slack 5xx, database hiccups) per task.
+    task_max_retries: int = Field(default=3, ge=0, le=10)
+    task_retry_backoff_seconds: float = Field(default=5.0, ge=0)
+    # Slack allows about one post a second per channel, with short bursts.
+    slack_channel_posts_per_second: float = Field(default=1.0, gt=0)
+    slack_channel_burst: int = Field(default=20, ge=1)
+    broker_visibility_timeout_seconds: int = Field(default=600, ge=1)
 
     host: str = "0.0.0.0"  # noqa: S104  # the bot must be reachable by Slack or a proxy
     port: int = 3000
     worker_concurrency: int = Field(default=2, ge=1)
     log_level: str = "INFO"
+
+    # Weekly digests, stale-task reminders and exports.
+    workspace_timezone: str | None = Field(
+        default=None,
+        description="IANA timezone for digests of channels without one; unset: learned "
+        "from the desk's people (users.info), else UTC.",
+    )
+    digest_tick_seconds: float = Field(default=600.0, ge=10)
+    digest_catch_up_hours: float = Field(default=24.0, gt=0)
+    digest_claim_stale_seconds: float = Field(default=300.0, ge=1)
+    reminder_interval_seconds: float = Field(default=900.0, ge=10)
+    reminder_claimed_days: float = Field(default=2.0, gt=0)
+    reminder_unclaimed_hours: float = Field(default=24.0, gt=0)
+    reminder_max_nudges_per_run: int = Field(default=50, ge=1)
+    reminder_max_pings_per_run: int = Field(default=50, ge=1)
+    claimreview_organization: str | None = Field(
+        default=None, description="ClaimReview author; unset: the workspace's name."
+    )
+    claimreview_organization_url: str | None = None
+
+    # Database connections per process. Connections are opened as threads need them, so
+    # a worker child running one task at a time holds one or two whatever these say; the
+    # bot's request and listener threads are what the pool must cover.
+    db_pool_size: int | None = Field(
+        default=None,
+        ge=1,
+        description="Connections each process keeps open; unset: 10, or what the process "
+        "asked for with factdesk.db.size_pool().",
+    )
+    db_max_overflow: int = Field(
+        default=20, ge=0, description="Connections a process may open beyond the pool."
+    )
+    db_pool_timeout_seconds: float = Field(
+        default=10.0, gt=0, description="Wait for a free connection before failing."
+    )
 
     @field_validator(
         "slack_bot_token",

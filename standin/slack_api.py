@@ -190,6 +190,10 @@ class SlackStandIn:
         self._rate_burst = rate_burst
         # channel id -> member user ids; a channel missing here has every user as a member.
         self._members: dict[str, set[str]] = {}
+        # Direct messages the bot opened (user id -> D... channel id), and uploaded files.
+        self._dms: dict[str, str] = {}
+        self._files: dict[str, dict[str, Any]] = {}
+        self._file_counter = 0
 
         self._server: _HTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -210,6 +214,9 @@ class SlackStandIn:
             "users.conversations": self._users_conversations,
             "conversations.history": self._conversations_history,
             "conversations.replies": self._conversations_replies,
+            "conversations.open": self._conversations_open,
+            "files.getUploadURLExternal": self._files_get_upload_url_external,
+            "files.completeUploadExternal": self._files_complete_upload_external,
         }
 
         for channel_id, name in DEFAULT_CHANNELS.items():
@@ -1040,6 +1047,152 @@ class SlackStandIn:
             "response_metadata": {"next_cursor": f"offset:{offset + limit}" if more else ""},
         }
 
+    # -- direct messages and files (conversations.open, files_upload_v2) ---------------
+
+    def dm_channel(self, user_id: str) -> str | None:
+        """The DM channel the bot opened with ``user_id``, if it opened one."""
+        with self._lock:
+            return self._dms.get(user_id)
+
+    def files(self) -> list[dict[str, Any]]:
+        """Every completed upload, oldest first; ``content`` holds the uploaded bytes."""
+        with self._lock:
+            return [copy.deepcopy(f) for f in self._files.values() if f["state"] == "complete"]
+
+    def _conversations_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        users = [u.strip() for u in str(args.get("users") or "").split(",") if u.strip()]
+        if args.get("channel"):
+            channel = self._channel(args)
+            return {"channel": {"id": channel.id}, "no_op": True, "already_open": True}
+        if not users:
+            raise _ApiError("users_list_not_supplied")
+        if len(users) > 1:
+            # Slack opens a group DM here; nothing in Factdesk needs one.
+            raise _invalid_arguments("the stand-in opens one-person DMs only")
+        user_id = users[0]
+        if user_id not in self._users:
+            raise _ApiError("user_not_found")
+        existing = self._dms.get(user_id)
+        if existing is None:
+            existing = f"D0{uuid.uuid4().hex[:9].upper()}"
+            self._channels[existing] = _Channel(
+                id=existing, name=existing, is_member=True, created=int(time.time())
+            )
+            self._messages.setdefault(existing, [])
+            self._members[existing] = {user_id, self.bot_user_id}
+            self._dms[user_id] = existing
+            return {"channel": {"id": existing}}
+        return {"channel": {"id": existing}, "no_op": True, "already_open": True}
+
+    def _files_get_upload_url_external(self, args: dict[str, Any]) -> dict[str, Any]:
+        self._required(args, "filename", "length")
+        try:
+            length = int(str(args["length"]))
+        except ValueError:
+            raise _invalid_arguments("length must be an integer") from None
+        if length <= 0:
+            raise _ApiError("missing_argument")
+        alt_txt = args.get("alt_txt")
+        if isinstance(alt_txt, str) and len(alt_txt) > 1000:
+            raise _ApiError("alt_txt_too_large")
+        self._file_counter += 1
+        file_id = f"F0{self._file_counter:09d}"
+        self._files[file_id] = {
+            "id": file_id,
+            "name": str(args["filename"]),
+            "length": length,
+            "alt_txt": alt_txt if isinstance(alt_txt, str) else None,
+            "state": "pending",
+            "content": None,
+        }
+        return {"upload_url": f"{self.url}/upload/v1/{file_id}", "file_id": file_id}
+
+    def _handle_upload(self, body: bytes, path: str) -> tuple[int, str]:
+        """The upload URL: take the raw bytes of a pending file, as files.slack.com does."""
+        file_id = path.rsplit("/", 1)[-1]
+        status, text = 200, f"OK - {len(body)}"
+        with self._lock:
+            pending = self._files.get(file_id)
+            if pending is None or pending["state"] != "pending":
+                status, text = 404, "file_not_found"
+            elif len(body) != pending["length"]:
+                status, text = 400, "length_mismatch"
+            else:
+                pending["content"] = body
+                pending["state"] = "uploaded"
+            self._record(
+                "upload",
+                {"file_id": file_id, "bytes": len(body)},
+                None,
+                status,
+                {"ok": status == 200},
+                path,
+            )
+        return status, text
+
+    def _files_complete_upload_external(self, args: dict[str, Any]) -> dict[str, Any]:
+        files = args.get("files")
+        if isinstance(files, str):
+            try:
+                files = json.loads(files)
+            except json.JSONDecodeError:
+                raise _invalid_arguments("files must be a JSON array") from None
+        if not isinstance(files, list) or not files:
+            raise _invalid_arguments("missing required field: files")
+        if not all(isinstance(f, dict) and f.get("id") for f in files):
+            raise _invalid_arguments("each file needs an id")
+        channel_ids = [c.strip() for c in str(args.get("channels") or "").split(",") if c.strip()]
+        if args.get("channel_id"):
+            channel_ids.insert(0, str(args["channel_id"]))
+        if args.get("thread_ts") and len(channel_ids) != 1:
+            raise _invalid_arguments("thread_ts needs exactly one channel")
+        channels = [self._channel({"channel": c}) for c in channel_ids]
+        for channel in channels:
+            if not channel.is_member:
+                raise _ApiError("not_in_channel")
+        uploads = []
+        for item in files:
+            upload = self._files.get(str(item["id"]))
+            # Completing twice, or before the bytes arrived, finds no file to complete.
+            if upload is None or upload["state"] != "uploaded":
+                raise _ApiError("file_not_found")
+            uploads.append((upload, item))
+        root: str | None = None
+        if args.get("thread_ts"):
+            parent = self._index.get((channels[0].id, str(args["thread_ts"])))
+            if parent is None:
+                raise _ApiError("thread_not_found")
+            root = self._thread_root(parent)
+        comment = args.get("initial_comment")
+        if not comment and args.get("blocks") is not None:
+            self._content({"blocks": args.get("blocks")}, required=False)
+        answered = []
+        for upload, item in uploads:
+            name = upload["name"]
+            upload.update(
+                state="complete",
+                title=str(item.get("title") or name),
+                filetype=name.rsplit(".", 1)[-1].lower() if "." in name else "",
+                size=len(upload["content"]),
+                user=self.bot_user_id,
+                created=int(time.time()),
+                channels=[c.id for c in channels],
+                thread_ts=root,
+                initial_comment=comment,
+                permalink=f"https://{self.team_domain}.slack.com/files/"
+                f"{self.bot_user_id}/{upload['id']}/{name}",
+            )
+            answered.append({"id": upload["id"], "title": upload["title"]})
+        shared = [{k: v for k, v in u.items() if k != "content"} for u, _ in uploads]
+        for channel in channels:
+            message = self._bot_message(channel, {"text": comment or ""})
+            message["files"] = copy.deepcopy(shared)
+            message["upload"] = True
+            if root is not None:
+                message["thread_ts"] = root
+            self._store(channel.id, message)
+        return {"files": answered}
+
 
 # -- HTTP plumbing ----------------------------------------------------------------
 
@@ -1127,6 +1280,9 @@ class _Handler(BaseHTTPRequestHandler):
                 self._send_json(404, {"ok": False, "error": "channel_not_found"})
             else:
                 self._send_json(200, messages)
+        elif path.startswith("/upload/v1/") and self.command == "POST":
+            status, text = self.standin._handle_upload(body, path)
+            self._send(status, text.encode(), "text/plain; charset=utf-8")
         elif path == "/_standin/reset" and self.command == "POST":
             self.standin.reset()
             self._send_json(200, {"ok": True})

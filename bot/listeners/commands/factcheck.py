@@ -10,7 +10,7 @@ from slack_sdk import WebClient
 
 from bot import deps, link_requests, permissions
 from bot.subcommands import Word, answer, parse
-from factdesk import render_desk
+from factdesk import render_desk, render_digest
 from factdesk.errors import NotAllowed
 from factdesk.services import channels
 
@@ -34,8 +34,30 @@ def handle_factcheck(
         ack(text=render_desk.unknown_subcommand(request.text), response_type="ephemeral")
     elif request.word is Word.SETTINGS:
         _open_settings(ack, command, context, client)
+    elif request.word is Word.DIGEST:
+        # Built in a worker (it reads a week of the audit trail); the preview follows.
+        ack(text=render_digest.digest_requested(request.week), response_type="ephemeral")
+        deps.queue(context).preview_digest(
+            _team(command, context), command["channel_id"], command["user_id"], request.week
+        )
+    elif request.word is Word.EXPORT:
+        ack(
+            text=render_digest.export_requested(request.scope, request.fmt),
+            response_type="ephemeral",
+        )
+        deps.queue(context).export_claims(
+            _team(command, context),
+            command["channel_id"],
+            command["user_id"],
+            request.scope,
+            request.fmt,
+        )
     else:
         ack(text=answer(request, command, context, client), response_type="ephemeral")
+
+
+def _team(command: dict[str, Any], context: BoltContext) -> str:
+    return str(command.get("team_id") or context.team_id or "")
 
 
 def _open_settings(

@@ -1,0 +1,99 @@
+"""`/factcheck export`: build the file in a worker and upload it to the person who asked.
+
+The file goes to the person's DM with the bot (files_upload_v2), since they asked
+privately; they can share it on from there.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from slack_sdk.errors import SlackApiError
+
+from factdesk.models import Claim, utcnow
+from factdesk.render_desk import task_link
+from factdesk.services import exports
+from factdesk.services.exports import Format, Organisation, Scope
+from factdesk.slack import workspace_url
+from workers.context import WorkerContext
+
+log = logging.getLogger(__name__)
+
+SCOPE_WORDS = {
+    Scope.WEEK: "the last 7 days",
+    Scope.MONTH: "the last 30 days",
+    Scope.ALL: "all time",
+}
+
+
+def organisation(ctx: WorkerContext) -> Organisation:
+    """CLAIMREVIEW_ORGANIZATION, or the workspace's name as Slack gives it."""
+    name = ctx.settings.claimreview_organization
+    if not name:
+        try:
+            name = str(ctx.slack.auth_test().get("team") or "")
+        except SlackApiError as exc:
+            log.info("auth.test failed: %s", exc.response.get("error"))
+    return Organisation(name or "Factdesk", ctx.settings.claimreview_organization_url)
+
+
+def build(
+    team_id: str, channel_id: str, scope: Scope, fmt: Format, ctx: WorkerContext, now: datetime
+) -> tuple[str, int]:
+    """The export's text and how many claims it holds."""
+    link_base = workspace_url(ctx.slack)
+
+    def link(claim: Claim) -> str | None:
+        return task_link(link_base, claim)
+
+    with ctx.session() as session:
+        if fmt is Format.CSV:
+            rows = exports.claims_for_csv(
+                session=session, team_id=team_id, channel_id=channel_id, scope=scope, now=now
+            )
+            return exports.to_csv(rows, link), len(rows)
+        reviewed = exports.claims_for_claimreview(
+            session=session, team_id=team_id, channel_id=channel_id, scope=scope, now=now
+        )
+        return (
+            exports.to_claimreview(reviewed, organisation=organisation(ctx), link=link),
+            len(reviewed),
+        )
+
+
+def export_claims(
+    team_id: str,
+    channel_id: str,
+    user_id: str,
+    scope: str,
+    fmt: str,
+    ctx: WorkerContext,
+    *,
+    now: datetime | None = None,
+) -> str | None:
+    """Upload the export to the person's DM; the uploaded file's id."""
+    now = now or utcnow()
+    chosen_scope, chosen_format = Scope(scope), Format(fmt)
+    content, count = build(team_id, channel_id, chosen_scope, chosen_format, ctx, now)
+    what = "claims" if chosen_format is Format.CSV else "ClaimReview records"
+    comment = (
+        f"Your export of <#{channel_id}>, {SCOPE_WORDS[chosen_scope]}: {count} {what}."
+        if count
+        else f"Nothing to export from <#{channel_id}> for {SCOPE_WORDS[chosen_scope]}: "
+        f"the file has no {what}."
+    )
+    name = exports.filename(channel_id, chosen_scope, chosen_format, now)
+    dm = ctx.slack.conversations_open(users=user_id)["channel"]["id"]
+    uploaded = ctx.slack.files_upload_v2(
+        channel=dm,
+        content=content.encode("utf-8"),
+        filename=name,
+        title=name,
+        initial_comment=comment,
+    )
+    file_id = str(uploaded["file"]["id"])
+    log.info(
+        "export uploaded channel=%s user=%s file=%s rows=%s", channel_id, user_id, file_id, count
+    )
+    return file_id

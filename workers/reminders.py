@@ -1,0 +1,165 @@
+"""Stale-task reminders, run from beat: DM nudges to assignees, one thread ping per task.
+
+Each run sends at most REMINDER_MAX_NUDGES_PER_RUN nudged tasks and
+REMINDER_MAX_PINGS_PER_RUN pinged tasks, grouped into one DM per person and one thread
+message per article, so a backlog drains over several runs instead of flooding Slack.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from slack_sdk.errors import SlackApiError
+
+from factdesk.models import Claim, ReminderKind, utcnow
+from factdesk.render import Message, clip, escape
+from factdesk.render_desk import task_link
+from factdesk.services import claims as claim_service
+from factdesk.services import reminders
+from factdesk.slack import workspace_url
+from workers.context import WorkerContext
+
+log = logging.getLogger(__name__)
+
+EXCERPT = 120
+
+
+@dataclass
+class Sent:
+    """What one run sent: claim ids nudged per user, and pinged per thread."""
+
+    nudged: dict[str, list[int]] = field(default_factory=dict)
+    pinged: dict[int, list[int]] = field(default_factory=dict)
+
+
+def _excerpt(claim: Claim, link_base: str | None) -> str:
+    label = escape(clip(" ".join(claim.text.split()), EXCERPT)).replace("|", "¦")
+    link = task_link(link_base, claim)
+    return f"<{link}|{label}>" if link else label
+
+
+def nudge_message(claims: list[Claim], now: datetime, link_base: str | None) -> Message:
+    """The DM: the person's tasks that have waited for a verdict."""
+    count = len(claims)
+    lines = [
+        f"• {_excerpt(claim, link_base)} · claimed "
+        f"{(now - claim.claimed_at).days if claim.claimed_at else '?'} days ago "
+        f"in <#{claim.article.slack_channel_id}>"
+        for claim in claims
+    ]
+    head = (
+        f":alarm_clock: {'A task' if count == 1 else f'{count} tasks'} you claimed "
+        f"{'is' if count == 1 else 'are'} still waiting for a verdict. Give "
+        f"{'it' if count == 1 else 'them'} one, or release {'it' if count == 1 else 'them'} "
+        "so someone else can pick them up."
+    )
+    text = clip("\n".join([head, *lines]), 3000)
+    return Message(text, [{"type": "section", "text": {"type": "mrkdwn", "text": text}}])
+
+
+def ping_message(numbers: list[int], hours: float) -> Message:
+    """The thread ping: which tasks nobody has claimed."""
+    listed = ", ".join(str(n) for n in numbers)
+    plural = len(numbers) != 1
+    text = (
+        f":wave: {'Claims' if plural else 'Claim'} {listed} {'have' if plural else 'has'} "
+        f"waited over {hours:g} hours with nobody on {'them' if plural else 'it'}. "
+        "Can someone pick one up? Click Claim on the task."
+    )
+    return Message(text)
+
+
+def send_reminders(ctx: WorkerContext, *, now: datetime | None = None) -> Sent:
+    """Nudge assignees of stale claimed tasks and ping threads of stale unclaimed ones."""
+    now = now or utcnow()
+    settings = ctx.settings
+    link_base = workspace_url(ctx.slack)
+    sent = Sent()
+    _nudge(ctx, now, link_base, sent, limit=settings.reminder_max_nudges_per_run)
+    _ping(ctx, now, sent, limit=settings.reminder_max_pings_per_run)
+    return sent
+
+
+def _nudge(
+    ctx: WorkerContext, now: datetime, link_base: str | None, sent: Sent, *, limit: int
+) -> None:
+    with ctx.session() as session:
+        due = reminders.stale_claimed(
+            session=session,
+            now=now,
+            claimed_after=timedelta(days=ctx.settings.reminder_claimed_days),
+            limit=limit,
+        )
+        by_user: dict[str, list[tuple[Claim, str]]] = defaultdict(list)
+        for claim, key in due:
+            assert claim.assignee is not None
+            by_user[claim.assignee].append((claim, key))
+        plans = []
+        for user_id, mine in by_user.items():
+            held = reminders.reserve(
+                session=session, claims=mine, kind=ReminderKind.NUDGE, recipient=user_id, now=now
+            )
+            kept = [claim for claim, _ in mine if claim.id in held.keys]
+            if kept:
+                plans.append((user_id, held, nudge_message(kept, now, link_base)))
+    # The keys are committed above: whatever happens below, no task is nudged twice today.
+    for user_id, held, message in plans:
+        try:
+            dm = ctx.slack.conversations_open(users=user_id)["channel"]["id"]
+            ctx.slack.chat_postMessage(
+                channel=dm, text=message.text, blocks=message.blocks, unfurl_links=False
+            )
+        except SlackApiError as exc:
+            log.warning("nudge failed user=%s: %s", user_id, exc.response.get("error"))
+            with ctx.session() as session:
+                reminders.release(session=session, reserved=held)
+            continue
+        sent.nudged[user_id] = sorted(held.keys)
+
+
+def _ping(ctx: WorkerContext, now: datetime, sent: Sent, *, limit: int) -> None:
+    hours = ctx.settings.reminder_unclaimed_hours
+    with ctx.session() as session:
+        due = reminders.stale_unclaimed(
+            session=session, now=now, unclaimed_after=timedelta(hours=hours), limit=limit
+        )
+        by_article: dict[int, list[Claim]] = defaultdict(list)
+        for claim in due:
+            by_article[claim.article_id].append(claim)
+        plans = []
+        for article_id, waiting in by_article.items():
+            article = waiting[0].article
+            held = reminders.reserve(
+                session=session,
+                claims=[(claim, reminders.ping_key(claim)) for claim in waiting],
+                kind=ReminderKind.UNCLAIMED,
+                recipient=article.slack_channel_id,
+                now=now,
+            )
+            kept = [claim for claim in waiting if claim.id in held.keys]
+            if not kept:
+                continue
+            numbers = sorted(
+                claim_service.position(session=session, claim=claim)[0] for claim in kept
+            )
+            plans.append(
+                (
+                    article_id,
+                    article.slack_channel_id,
+                    article.slack_thread_ts,
+                    held,
+                    ping_message(numbers, hours),
+                )
+            )
+    for article_id, channel_id, thread_ts, held, message in plans:
+        try:
+            ctx.slack.chat_postMessage(channel=channel_id, thread_ts=thread_ts, text=message.text)
+        except SlackApiError as exc:
+            log.warning("ping failed article=%s: %s", article_id, exc.response.get("error"))
+            with ctx.session() as session:
+                reminders.release(session=session, reserved=held)
+            continue
+        sent.pinged[article_id] = sorted(held.keys)
