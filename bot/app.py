@@ -5,13 +5,14 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
+from slack_bolt import App, BoltContext, BoltRequest, BoltResponse, Respond
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot import errors
 from bot.listeners import register_listeners
 from factdesk.db import session_scope
-from factdesk.queue import TaskQueue, create_celery
+from factdesk.queue import QueueUnavailable, TaskQueue, create_patient_celery
 from factdesk.services import receipts
 from factdesk.settings import Settings, secret
 from factdesk.slack import web_client
@@ -30,7 +31,8 @@ def create_app(
         # Listeners run after the ack is sent, so Slack never waits on our database.
         process_before_response=False,
     )
-    task_queue = queue or TaskQueue(create_celery(settings))
+    # Sends wait out a short broker restart; a longer outage is told to the person.
+    task_queue = queue or TaskQueue(create_patient_celery(settings))
 
     @app.middleware
     def provide_dependencies(
@@ -59,6 +61,29 @@ def create_app(
         next()
         return None
 
-    app.error(errors.handle_error)
+    app.error(_answer_errors)
     register_listeners(app)
     return app
+
+
+def _answer_errors(
+    error: Exception,
+    body: dict[str, Any],
+    response: BoltResponse | None,
+    respond: Respond,
+    client: WebClient,
+    logger: logging.Logger,
+) -> BoltResponse | None:
+    """bot/errors.py answers where the user is; a link shared in a message has no such
+    place, so when the queue is down the answer goes in the message's thread."""
+    event = body.get("event") or {}
+    if isinstance(error, QueueUnavailable) and event.get("channel") and event.get("ts"):
+        try:
+            client.chat_postMessage(
+                channel=event["channel"],
+                thread_ts=event.get("thread_ts") or event["ts"],
+                text=f":warning: {error.user_message}",
+            )
+        except SlackApiError as exc:
+            logger.warning("queue outage not told: %s", exc.response.get("error"))
+    return errors.handle_error(error, body, response, respond, client, logger)

@@ -2,31 +2,110 @@
 
 from __future__ import annotations
 
+import io
+import json
 import logging
 from collections.abc import Callable, Iterable
 from typing import Any
+from urllib.parse import parse_qsl
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_sdk.signature import SignatureVerifier
 
 from factdesk.settings import Settings, secret
 
 log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
+# Slack's largest payloads (a modal's state, a long message) are well under this.
+MAX_BODY_BYTES = 1024 * 1024
 
 
 def wsgi_app(app: App) -> Callable[[dict[str, Any], Any], Iterable[bytes]]:
-    """Bolt on /slack/events, plus /healthz for load balancers and the demo."""
+    """Bolt on /slack/events, plus /healthz for load balancers and the demo.
+
+    Requests are checked before Bolt sees them: unsigned, badly signed or stale ones get
+    401, malformed ones 400 (or 413), each with one log line and no body in it. Bolt parses
+    the body before it checks the signature, so junk would otherwise end as a 500.
+    """
     slack = SlackRequestHandler(app, path=EVENTS_PATH)
+    signing_secret = app._signing_secret  # the one Bolt verifies with
+    verifier = SignatureVerifier(signing_secret) if signing_secret else None
 
     def route(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         if environ.get("PATH_INFO") == "/healthz":
             start_response("200 OK", [("Content-Type", "text/plain")])
             return [b"ok"]
+        if environ.get("PATH_INFO") != EVENTS_PATH or environ.get("REQUEST_METHOD") != "POST":
+            return slack(environ, start_response)
+        body, refusal = _read_body(environ)
+        if refusal is None and verifier is not None:
+            refusal = _check_signature(verifier, environ, body)
+        if refusal is None:
+            refusal = _check_payload(environ, body)
+        if refusal is not None:
+            status, reason = refusal
+            log.warning(
+                "request refused status=%s reason=%s remote=%s length=%s",
+                status,
+                reason,
+                environ.get("REMOTE_ADDR", "-"),
+                len(body),
+            )
+            start_response(status, [("Content-Type", "application/json")])
+            return [json.dumps({"error": reason}).encode()]
+        environ["wsgi.input"] = io.BytesIO(body)
+        environ["CONTENT_LENGTH"] = str(len(body))
         return slack(environ, start_response)
 
     return route
+
+
+Refusal = tuple[str, str]
+
+
+def _read_body(environ: dict[str, Any]) -> tuple[bytes, Refusal | None]:
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return b"", ("400 Bad Request", "bad_content_length")
+    if length > MAX_BODY_BYTES:
+        return b"", ("413 Payload Too Large", "body_too_large")
+    return environ["wsgi.input"].read(length) if length > 0 else b"", None
+
+
+def _check_signature(
+    verifier: SignatureVerifier, environ: dict[str, Any], body: bytes
+) -> Refusal | None:
+    timestamp = environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP", "")
+    signature = environ.get("HTTP_X_SLACK_SIGNATURE", "")
+    if not timestamp or not signature:
+        return "401 Unauthorized", "unsigned"
+    try:
+        # is_valid also refuses timestamps more than five minutes from now (replays).
+        valid = verifier.is_valid(body, timestamp, signature)
+    except UnicodeDecodeError:
+        return "400 Bad Request", "malformed_body"  # Slack signs UTF-8 text, never this
+    return None if valid else ("401 Unauthorized", "bad_or_stale_signature")
+
+
+def _check_payload(environ: dict[str, Any], body: bytes) -> Refusal | None:
+    """The body parses as Slack sends it: a JSON object, or a form whose `payload` (when
+    present) is a JSON object."""
+    try:
+        text = body.decode("utf-8")
+        content_type = str(environ.get("CONTENT_TYPE", "")).split(";")[0].strip().lower()
+        if content_type == "application/json" or text.startswith("{"):
+            parsed: Any = json.loads(text)
+        else:
+            form = dict(parse_qsl(text, keep_blank_values=True, strict_parsing=bool(text)))
+            parsed = json.loads(form["payload"]) if "payload" in form else form
+    except (UnicodeDecodeError, ValueError):
+        return "400 Bad Request", "malformed_body"
+    if not isinstance(parsed, dict) or not parsed:
+        return "400 Bad Request", "malformed_body"
+    return None
 
 
 def serve(settings: Settings, app: App) -> None:

@@ -96,8 +96,12 @@ def tally_line(tally: Tally) -> str:
     return f"{tally.checked} of {tally.total} checked"
 
 
-def summary(article: Article, tally: Tally, *, held_back: int = 0) -> Message:
-    """The thread's first reply: what was read, how many claims, and the running tally."""
+def summary(article: Article, tally: Tally, *, held_back: int = 0, unposted: int = 0) -> Message:
+    """The thread's first reply: what was read, how many claims, and the running tally.
+
+    `unposted` claims are stored but their posts failed for good: the summary says so and
+    offers to post them.
+    """
     link = article_link(article)
     if tally.total == 0 and held_back == 0:
         text = f"I read {link} but found no checkable claims in it."
@@ -129,6 +133,20 @@ def summary(article: Article, tally: Tally, *, held_back: int = 0) -> Message:
         _section(f"*{tally_line(tally)}*  {progress_bar(tally.checked, tally.total)}\n{counts}"),
         _context("Each claim below is a task: *Claim* it, check it, then mark a verdict."),
     ]
+    if unposted:
+        missing = f"{unposted} {'claim' if unposted == 1 else 'claims'}"
+        blocks.append(
+            {
+                "type": "section",
+                "text": _mrkdwn(
+                    f":warning: *Posting stopped:* Slack wouldn't take more messages, so "
+                    f"{missing} are saved but not in this thread yet."
+                ),
+                "accessory": _button(
+                    ActionId.POST_REMAINING_CLAIMS, "Post remaining claims", article.id, "primary"
+                ),
+            }
+        )
     if held_back:
         more = f"{held_back} more lower-scored {'claim' if held_back == 1 else 'claims'}"
         blocks.append(
@@ -141,7 +159,8 @@ def summary(article: Article, tally: Tally, *, held_back: int = 0) -> Message:
             }
         )
     blocks.append(_add_claim(article))
-    return Message(text=f"{headline} ({tally_line(tally)})", blocks=blocks)
+    stopped = f"; posting stopped, {unposted} not posted" if unposted else ""
+    return Message(text=f"{headline} ({tally_line(tally)}{stopped})", blocks=blocks)
 
 
 def _add_claim(article: Article) -> Block:

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
+from functools import cache
+from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
 )
 
 from factdesk.settings import Settings, secret
@@ -18,12 +22,14 @@ log = logging.getLogger(__name__)
 
 
 def web_client(settings: Settings, token: str | None = None) -> WebClient:
-    """A WebClient that waits out 429s (honouring Retry-After) and retries dropped connections."""
+    """A WebClient that waits out 429s (honouring Retry-After), and retries dropped
+    connections and Slack's 5xx answers with backoff."""
     return WebClient(
         token=token or secret(settings.slack_bot_token),
         retry_handlers=[
             ConnectionErrorRetryHandler(max_retry_count=2),
             RateLimitErrorRetryHandler(max_retry_count=5),
+            ServerErrorRetryHandler(max_retry_count=3),
         ],
         timeout=15,
         base_url=settings.slack_api_url or WebClient.BASE_URL,
@@ -61,3 +67,62 @@ def permalink(workspace: str, channel_id: str, ts: str, thread_ts: str | None = 
     if thread_ts is not None and thread_ts != ts:
         link += f"?thread_ts={thread_ts}&cid={channel_id}"
     return link
+
+
+# GCRA: one "theoretical arrival time" per channel in Redis, shared by every worker
+# process. Each caller reserves the next slot and sleeps until it; a burst of
+# `burst` posts goes out at once, then one per 1/rate seconds.
+_PACE_SCRIPT = """
+local now = tonumber(ARGV[1])
+local interval = tonumber(ARGV[2])
+local tolerance = tonumber(ARGV[3])
+local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
+if tat < now then tat = now end
+local wait = tat - tolerance - now
+if wait < 0 then wait = 0 end
+local ttl = math.ceil((tat + interval - now) * 1000) + 1000
+redis.call('SET', KEYS[1], tostring(tat + interval), 'PX', ttl)
+return tostring(wait)
+"""
+_local_tat: dict[str, float] = {}
+_local_lock = threading.Lock()
+
+
+def pace_channel(settings: Settings, channel: str) -> float:
+    """Wait for this channel's next posting slot; return the seconds waited.
+
+    Slack allows about one message a second per channel with short bursts; pacing here
+    keeps a 40-claim thread in a busy channel from running into 429s at all.
+    """
+    interval = 1.0 / settings.slack_channel_posts_per_second
+    tolerance = interval * (settings.slack_channel_burst - 1)
+    try:
+        wait = float(
+            _pacer(settings.resolved_redis_url)(
+                keys=[f"factdesk:pace:{channel}"], args=[time.time(), interval, tolerance]
+            )
+        )
+    except Exception as exc:  # noqa: BLE001 -- without Redis, pace within this process
+        log.debug("channel pacing without Redis: %r", exc)
+        wait = _pace_locally(channel, interval, tolerance)
+    if wait > 0:
+        time.sleep(wait)
+    return wait
+
+
+@cache
+def _pacer(redis_url: str) -> Any:
+    import redis
+
+    if redis_url.startswith("redis+socket://"):
+        redis_url = "unix://" + redis_url.removeprefix("redis+socket://")
+    client = redis.Redis.from_url(redis_url, socket_timeout=2, socket_connect_timeout=2)
+    return client.register_script(_PACE_SCRIPT)
+
+
+def _pace_locally(channel: str, interval: float, tolerance: float) -> float:
+    now = time.monotonic()
+    with _local_lock:
+        tat = max(_local_tat.get(channel, now), now)
+        _local_tat[channel] = tat + interval
+    return max(0.0, tat - tolerance - now)

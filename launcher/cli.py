@@ -7,13 +7,14 @@ import json
 import logging
 import sys
 import warnings
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 
 from celery.exceptions import SecurityWarning
 
 from factdesk.logs import configure
-from factdesk.settings import MANIFEST_PATH, Settings
+from factdesk.settings import MANIFEST_PATH, Settings, secret
 
 log = logging.getLogger("factdesk")
 
@@ -39,11 +40,25 @@ def main(argv: list[str] | None = None) -> int:
         help="score each line of FILE (- for stdin) as one sentence; print one JSON object a line",
     )
     commands.add_parser("demo", help="the whole path on embedded defaults, against local stand-ins")
+    fetch = commands.add_parser(
+        "fetch", help="fetch and extract one link as the workers do; print the article as JSON"
+    )
+    fetch.add_argument("url", help="an http(s) link")
     args = parser.parse_args(argv)
 
     settings = Settings()
-    configure(settings.log_level)
-    handler = {
+    configure(
+        settings.log_level,
+        secrets=[
+            secret(value)
+            for value in (
+                settings.slack_bot_token,
+                settings.slack_signing_secret,
+                settings.slack_app_token,
+            )
+        ],
+    )
+    handlers: dict[str, Callable[[Settings], int]] = {
         "bot": run_bot,
         "worker": lambda s: run_worker(s, args.concurrency),
         "beat": run_beat,
@@ -55,7 +70,9 @@ def main(argv: list[str] | None = None) -> int:
             else print_claims(s, args.source, as_json=args.json, limit=args.limit)
         ),
         "demo": run_demo,
-    }[args.command]
+        "fetch": lambda s: fetch_article(s, args.url),
+    }
+    handler = handlers[args.command]
     return handler(settings)
 
 
@@ -226,6 +243,32 @@ def _read_source(settings: Settings, source: str) -> str:
 
         return extract(fetch(source, settings)).text
     return Path(source).read_text(encoding="utf-8")
+
+
+def fetch_article(settings: Settings, url: str) -> int:
+    """The workers' fetch and extraction, from the shell: JSON on stdout, or the refusal
+    (the words the thread would get, and its code) on stderr with exit status 2."""
+    from factdesk.errors import FactdeskError
+    from workers.extract import canonical_url, extract
+    from workers.fetch import fetch
+
+    try:
+        page = fetch(url, settings)
+        extracted = extract(page)
+        canonical = canonical_url(page)
+    except FactdeskError as error:
+        print(f"{error.user_message} ({error.code})", file=sys.stderr)
+        return 2
+    article = {
+        "url": url,
+        "final_url": page.url,
+        "content_type": page.content_type,
+        "canonical_url": canonical,
+        **asdict(extracted),
+        "words": len(extracted.text.split()),
+    }
+    print(json.dumps(article, indent=2, ensure_ascii=False, default=str))
+    return 0
 
 
 def run_demo(settings: Settings) -> int:

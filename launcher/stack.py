@@ -78,6 +78,9 @@ def local_stack(
             "PORT": str(port),
             "LOG_LEVEL": "WARNING",
             "WORKER_CONCURRENCY": str(worker_concurrency),
+            # The seed pages are served on loopback, which the fetcher refuses unless a
+            # setting allows it, as an intranet deployment would allow its own ranges.
+            "FETCH_ALLOWED_NETWORKS": "127.0.0.0/8,::1/128",
         }
         with Processes(env, output=output) as processes:
             worker = processes.start("worker", "worker")

@@ -88,6 +88,9 @@ class _Response:
     length: int | None = None
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
+    # Bytes written to the socket as they are, status line and headers included: for
+    # servers that misbehave before the body even starts.
+    raw: Iterable[bytes] | None = None
 
     def size(self) -> int:
         if self.stream is not None:
@@ -232,7 +235,7 @@ class _Handler(BaseHTTPRequestHandler):
             response = self._route()
         except ValueError as exc:
             response = _status_page(400, str(exc))
-        if response.delay and self._server.stopping.wait(response.delay):
+        if response.delay > 0 and self._server.stopping.wait(response.delay):
             self.close_connection = True
             return
         self._send(response, send_body=send_body)
@@ -254,6 +257,13 @@ class _Handler(BaseHTTPRequestHandler):
             return self._slow(query)
         if raw_path == "/big":
             return self._big(query)
+        if raw_path.startswith("/hostile/"):
+            return _hostile(
+                self._server,
+                raw_path.removeprefix("/hostile/"),
+                query,
+                self.headers.get("Host", ""),
+            )
         return _status_page(404, "There is no page at this address.")
 
     def _article(self, name: str) -> _Response:
@@ -313,6 +323,15 @@ class _Handler(BaseHTTPRequestHandler):
         return _Response(200, stream=_big_body(total), length=total)
 
     def _send(self, response: _Response, *, send_body: bool) -> None:
+        if response.raw is not None:
+            self.close_connection = True
+            try:
+                for piece in response.raw:
+                    self.wfile.write(piece)
+                    self.wfile.flush()
+            except ConnectionError:
+                pass
+            return
         bodyless = response.status in _BODYLESS
         length = response.size()
         self.send_response(response.status, _phrase(response.status))
@@ -329,6 +348,8 @@ class _Handler(BaseHTTPRequestHandler):
             if response.stream is not None:
                 for piece in response.stream:
                     self.wfile.write(piece)
+                    if response.delay < 0:  # a drip: every byte goes out on its own
+                        self.wfile.flush()
             elif response.body:
                 self.wfile.write(response.body)
         except ConnectionError:
@@ -357,6 +378,206 @@ def _float(query: dict[str, str], key: str, *, default: float) -> float:
     if number != number:  # NaN would slip through min()/max() unchanged
         raise ValueError(f"'{key}' must be a number")
     return number
+
+
+# -- hostile pages ---------------------------------------------------------------------------
+# Pages built to hurt a fetcher or an extractor. Each is small to describe and either
+# generated on the fly or cached, so the server itself stays light.
+
+HOSTILE_PAGES = (
+    "empty",
+    "binary-as-html",
+    "drip",
+    "drip-headers",
+    "bad-charset",
+    "deep",
+    "sentences",
+    "js-shell",
+    "gzip-bomb",
+    "pdf",
+    "pdf-as-html",
+    "length-lie",
+    "host",
+    "redirect",
+)
+_bomb_cache: dict[int, bytes] = {}
+_bomb_lock = threading.Lock()
+
+
+def _hostile(server: _Server, name: str, query: dict[str, str], request_host: str) -> _Response:
+    html_type = "text/html; charset=utf-8"
+    if name == "empty":
+        return _Response(200, body=b"")
+    if name == "binary-as-html":
+        return _Response(200, content_type=html_type, body=PNG_BYTES * 64)
+    if name == "drip":
+        seconds = min(max(_float(query, "seconds", default=60.0), 0.0), MAX_SLOW_SECONDS * 4)
+        return _Response(
+            200, stream=_drip(server, b"<html><body>" + b"x" * int(seconds)), length=10_000,
+            delay=-1.0,
+        )  # fmt: skip
+    if name == "drip-headers":
+        head = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nX-Slow: " + b"y" * 120
+        return _Response(200, raw=_drip(server, head))
+    if name == "bad-charset":
+        body = (
+            b"<html><head><meta charset='x-no-such-charset'><title>Caf\xe9 \xff\xfe</title></head>"
+            b"<body><article>"
+            + b"<p>The council said on Tuesday that 42 caf\xe9s closed in 2023 \xc3\x28 \xff.</p>"
+            * 40
+            + b"</article></body></html>"
+        )
+        return _Response(200, content_type="text/html; charset=x-no-such-charset", body=body)
+    if name == "deep":
+        depth = min(max(_int(query, "depth", default=10_000), 1), 200_000)
+        body = (
+            b"<html><body>"
+            + b"<div>" * depth
+            + b"<p>The ministry said 12 schools reopened in May 2024 after the floods.</p>" * 20
+            + b"</div>" * depth
+            + b"</body></html>"
+        )
+        return _Response(200, content_type=html_type, body=body)
+    if name == "sentences":
+        count = min(max(_int(query, "n", default=100_000), 1), 200_000)
+        sentence = "Sales rose {}%. "
+        text = "".join(sentence.format(i) for i in range(count))
+        body = f"<html><body><article><p>{text}</p></article></body></html>".encode()
+        return _Response(200, content_type=html_type, body=body)
+    if name == "js-shell":
+        body = (
+            b"<!DOCTYPE html><html><head><title>News</title>"
+            b"<script src='/static/app.3f9a.js' defer></script></head><body>"
+            b"<noscript>You need to enable JavaScript to run this app.</noscript>"
+            b"<div id='root'></div><script>window.__STATE__={};</script></body></html>"
+        )
+        return _Response(200, content_type=html_type, body=body)
+    if name == "gzip-bomb":
+        megabytes = min(max(_int(query, "mb", default=100), 1), 1024)
+        body = _gzip_bomb(megabytes)
+        return _Response(
+            200, content_type=html_type, body=body, headers={"Content-Encoding": "gzip"}
+        )
+    if name in ("pdf", "pdf-as-html"):
+        seed = query.get("seed", "press-release.txt")
+        if not _SEED_NAME.fullmatch(seed) or not (server.seeds_dir / seed).is_file():
+            return _status_page(404, "There is no seed with that name.")
+        text = (server.seeds_dir / seed).read_text(encoding="utf-8")
+        kind = "application/pdf" if name == "pdf" else html_type
+        return _Response(200, content_type=kind, body=pdf_document(seed, text))
+    if name == "length-lie":
+        # Declares 100 MB and sends a few bytes: a fetcher must judge the declaration.
+        return _Response(
+            200, content_type=html_type, stream=iter([b"<html></html>"]), length=104_857_600
+        )
+    if name == "host":
+        # Echoes the Host header, so a test can see that a pinned connection still names
+        # the link's host.
+        host = html.escape(request_host)
+        return _Response(200, content_type="text/plain; charset=utf-8", body=host.encode())
+    if name == "redirect":
+        # Any target, other hosts included: only for tests of the fetcher's own guard,
+        # which must refuse the hop before a connection is made.
+        target = query.get("to", "")
+        if any(ord(char) < 0x20 or ord(char) == 0x7F for char in target) or not target:
+            raise ValueError("'to' must be a URL without control characters")
+        response = _status_page(_int(query, "code", default=302), "This page has moved.")
+        response.headers["Location"] = target
+        return response
+    return _status_page(404, f"Hostile pages: {', '.join(HOSTILE_PAGES)}.")
+
+
+def _drip(server: _Server, data: bytes) -> Iterator[bytes]:
+    """One byte a second until the data ends, the client leaves or the server stops."""
+    for byte in data:
+        yield bytes((byte,))
+        if server.stopping.wait(1.0):
+            return
+
+
+def _gzip_bomb(megabytes: int) -> bytes:
+    """`megabytes` MB of spaces after an HTML start, gzip-compressed (about 1,000:1).
+
+    gzip allows members back to back, so one compressed megabyte repeated makes a bomb of
+    any size at once, without compressing it each time.
+    """
+    with _bomb_lock:
+        cached = _bomb_cache.get(megabytes)
+        if cached is None:
+            head = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+            start = head.compress(b"<html><body><p>") + head.flush()
+            block = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+            member = block.compress(b" " * _MIB) + block.flush()
+            cached = _bomb_cache[megabytes] = start + member * megabytes
+        return cached
+
+
+def pdf_document(title: str, text: str) -> bytes:
+    """A plain PDF (Helvetica, one line per text line, wrapped) that pypdf can read."""
+    lines: list[str] = []
+    for paragraph in text.splitlines():
+        words = paragraph.split()
+        line = ""
+        for word in words:
+            if len(line) + len(word) + 1 > 90:
+                lines.append(line)
+                line = word
+            else:
+                line = f"{line} {word}".strip()
+        lines.append(line)
+    pages = [lines[i : i + 50] for i in range(0, len(lines), 50)] or [[]]
+
+    def literal(value: str) -> bytes:
+        plain = value.translate({0x2019: "'", 0x2018: "'", 0x201C: '"', 0x201D: '"', 0x2014: "-"})
+        data = plain.encode("latin-1", errors="replace")
+        return (
+            b"(" + data.replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)") + b")"
+        )
+
+    objects: list[bytes] = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"",  # the page tree, filled in below
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
+        b"<< /Title " + literal(title) + b" /Producer (Factdesk stand-in) >>",
+    ]
+    kids: list[int] = []
+    for page_lines in pages:
+        content = (
+            b"BT /F1 10 Tf 13 TL 50 760 Td "
+            + b"".join(literal(line) + b" Tj T* " for line in page_lines)
+            + b"ET"
+        )
+        objects.append(
+            b"<< /Length " + str(len(content)).encode() + b" >>\nstream\n" + content
+            + b"\nendstream"
+        )  # fmt: skip
+        content_id = len(objects)
+        objects.append(
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents "
+            + f"{content_id} 0 R".encode()
+            + b" /Resources << /Font << /F1 3 0 R >> >> >>"
+        )
+        kids.append(len(objects))
+    objects[1] = (
+        b"<< /Type /Pages /Kids ["
+        + b" ".join(f"{kid} 0 R".encode() for kid in kids)
+        + b"] /Count "
+        + str(len(kids)).encode()
+        + b" >>"
+    )
+    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    out += b"".join(f"{offset:010d} 00000 n \n".encode() for offset in offsets)
+    out += (
+        f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R /Info 4 0 R >>\n"
+        f"startxref\n{xref}\n%%EOF\n"
+    ).encode()
+    return bytes(out)
 
 
 class ArticleServer:

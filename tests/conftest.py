@@ -119,6 +119,19 @@ def pages() -> Iterator[ArticleServer]:
 
 
 SIGNING_SECRET = "test-signing-secret"
+LOOPBACK_NETWORKS = "127.0.0.0/8,::1/128"
+# Transient failures retry within a second or two in tests, not after minutes.
+RETRY_BACKOFF_SECONDS = 0.2
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _pages_on_loopback_are_allowed() -> Iterator[None]:
+    """Tests serve their pages on 127.0.0.1, which the fetcher refuses by default: every
+    `Settings()` a test builds allows loopback through FETCH_ALLOWED_NETWORKS, the one
+    switch an intranet deployment would use too. Tests of the refusal pass their own."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("FETCH_ALLOWED_NETWORKS", LOOPBACK_NETWORKS)
+        yield
 
 
 @dataclass
@@ -215,6 +228,8 @@ def system(
         redis_url=broker_url,
         var_dir=var,
         log_level="INFO",
+        fetch_allowed_networks=LOOPBACK_NETWORKS,
+        task_retry_backoff_seconds=RETRY_BACKOFF_SECONDS,
     )
     migrate(settings.resolved_database_url)
     env = {
@@ -225,6 +240,10 @@ def system(
         "REDIS_URL": broker_url,
         "VAR_DIR": str(var),
         "LOG_LEVEL": "INFO",
+        # The article server is on loopback: allowed through the setting, as an intranet
+        # deployment would allow its ranges, never by skipping the check.
+        "FETCH_ALLOWED_NETWORKS": LOOPBACK_NETWORKS,
+        "TASK_RETRY_BACKOFF_SECONDS": str(RETRY_BACKOFF_SECONDS),
     }
     server = waitress.create_server(
         wsgi_app(create_app(settings)), host="127.0.0.1", port=0, threads=8

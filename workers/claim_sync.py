@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from kombu.exceptions import OperationalError
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from factdesk import render
 from factdesk.models import Claim, EventAction, SlackPost
@@ -18,6 +17,7 @@ from factdesk.settings import Settings
 from workers.context import WorkerContext
 from workers.ingest import update_summary
 from workers.locks import article_lock
+from workers.posting import SlackPostFailed, post_once
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +71,9 @@ def _plan(claim_id: int, event_id: int | None, ctx: WorkerContext) -> _Plan:
             event = None
         line = render.event_line(event, claim, number=number) if event else None
         key = f"event:{event.id}" if event is not None and line is not None else None
-        if key and session.scalar(select(SlackPost.id).where(SlackPost.key == key)):
+        if key and session.scalar(
+            select(SlackPost.id).where(SlackPost.key == key, SlackPost.ts.is_not(None))
+        ):
             line = None  # announced by an earlier run of this task
         people = {claim.assignee} if claim.assignee else set()
         if event is not None:
@@ -103,23 +105,13 @@ def _announce(ctx: WorkerContext, plan: _Plan) -> None:
     if plan.line is None or plan.line_key is None or plan.thread_ts is None:
         return
     try:
-        response = ctx.slack.chat_postMessage(
-            channel=plan.channel,
-            thread_ts=plan.thread_ts,
-            text=plan.line.text,
-            unfurl_links=False,
-            unfurl_media=False,
-        )
-    except SlackApiError as exc:
-        log.warning(
-            "thread line not posted key=%s error=%s", plan.line_key, exc.response.get("error")
-        )
-        return
-    try:
-        with ctx.session() as session:
-            session.add(SlackPost(key=plan.line_key, channel_id=plan.channel, ts=response["ts"]))
-    except IntegrityError:
-        log.warning("thread line posted twice key=%s", plan.line_key)
+        # Two-phase, like the ingest's posts: a re-run after a crash finds the line in the
+        # thread by its metadata key instead of announcing the change twice.
+        post_once(ctx, plan.line_key, plan.channel, plan.thread_ts, plan.line)
+    except SlackPostFailed as exc:
+        if exc.transient:
+            raise  # the task retries; the marker keeps the retry from posting twice
+        log.warning("thread line not posted key=%s detail=%s", plan.line_key, exc.detail)
 
 
 _queues: dict[str, TaskQueue] = {}

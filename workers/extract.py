@@ -11,10 +11,13 @@ How the text is chosen (``make bench-extract`` measures it):
 3. trafilatura's ``favor_precision`` mode (without its slow backup extractors) runs as well;
    its cleaned text replaces the first when it keeps nearly all of it, so that only a few
    more boilerplate lines went.
-4. When what is left is under ``MIN_WORDS``, trafilatura's ``favor_recall`` mode and then
+4. When that text has ``MIN_WORDS`` or more, readability-lxml reads the page too, and its
+   paragraphs of ``MISSING_PROSE_WORDS`` or more words that the text lacks are added where
+   they stand (trafilatura drops a paragraph now and then; readability often keeps it).
+5. When what is left is under ``MIN_WORDS``, trafilatura's ``favor_recall`` mode and then
    readability-lxml get a turn; the longest cleaned candidate wins, provided it brings at least
    ``MIN_WORDS`` words in sentence-length lines (not the short lines of a login wall).
-5. Fewer than ``MIN_WORDS`` words (a teaser, a login wall, a gallery) is refused with
+6. Fewer than ``MIN_WORDS`` words (a teaser, a login wall, a gallery) is refused with
    ``NoArticleText``, and so is anything that is not HTML at all.
 
 Metadata (title, author, date, site) comes from trafilatura; the language from the page's
@@ -40,7 +43,9 @@ from trafilatura.utils import load_html
 
 from factdesk.errors import NoArticleText
 from factdesk.services.articles import Extracted
-from workers.fetch import Page
+from workers.fetch import PDF, Page
+from workers.hostile import NeedsJavaScript, javascript_shell
+from workers.pdf import extract_pdf
 
 # Below this an "article" is a teaser, a caption or a login prompt, not something to check.
 MIN_WORDS = 60
@@ -52,6 +57,9 @@ NOTICE_MAX_WORDS = 40
 REPEAT_MIN_WORDS = 15
 # A fallback reading counts only lines of at least this many words towards MIN_WORDS.
 PROSE_LINE_WORDS = 8
+# A paragraph readability finds and trafilatura does not is added from this many words up
+# (see with_missing_prose).
+MISSING_PROSE_WORDS = 25
 # Pages with more elements than this get only the first trafilatura pass (a 2 MB page of 50,000
 # paragraphs takes trafilatura seconds per pass); news pages have a few thousand.
 LARGE_PAGE_ELEMENTS = 20_000
@@ -172,16 +180,21 @@ _BLOCKS = {
 
 def extract(page: Page) -> Extracted:
     """Main text, title, author, date, site and language of a page."""
-    extracted = _plain_text(page) if page.content_type == "text/plain" else _html(page)
+    if page.content_type == PDF:
+        extracted = extract_pdf(page.body, page.url)
+    else:
+        extracted = _plain_text(page) if page.content_type == "text/plain" else _html(page)
     words = word_count(extracted.text)
     if words < MIN_WORDS:
+        if page.content_type != "text/plain" and javascript_shell(page.body):
+            raise NeedsJavaScript(detail=f"{words} words, scripts only, at {page.url}")
         raise NoArticleText(detail=f"{words} words at {page.url}")
     return extracted
 
 
 def canonical_url(page: Page) -> str | None:
     """The page's ``<link rel="canonical">`` (else ``og:url``), made absolute; None if absent."""
-    if page.content_type == "text/plain":
+    if page.content_type in ("text/plain", PDF):
         return None
     tree = _load(page)
     if tree is None:
@@ -359,13 +372,48 @@ def _choose_text(tree: Any, url: str, text: str) -> str:
         if word_count(precise) >= PRECISION_KEEPS * words:
             text, words = precise, word_count(precise)
     if words >= MIN_WORDS:
-        return text
+        return with_missing_prose(text, clean_text(_readability(tree)))
     for candidate in _fallbacks(tree, url):
         cleaned = clean_text(candidate)
         # A second reading must bring prose, not the short lines of a login wall or a form.
         if prose_words(cleaned) >= MIN_WORDS and word_count(cleaned) > words:
             text, words = cleaned, word_count(cleaned)
     return text
+
+
+def with_missing_prose(text: str, second: str) -> str:
+    """`text` with the paragraphs of a second reading that it lacks, each placed after
+    the last paragraph the two readings share before it.
+
+    trafilatura drops a paragraph now and then (one inside an unusual container, a
+    standfirst); readability, reading the page differently, often has it. Only
+    paragraphs of ``MISSING_PROSE_WORDS`` or more words are taken: prose, not the
+    short lines of menus, captions and teasers that readability also lets through.
+    """
+    lines = text.splitlines()
+    if not lines:
+        return text
+    known = _squeezed(text)
+    after: dict[int, list[str]] = {}
+    anchor = -1  # insert before the first line until a shared paragraph is seen
+    for line in second.splitlines():
+        squeezed = _squeezed(line)
+        if squeezed and squeezed in known:
+            anchor = next((i for i, own in enumerate(lines) if squeezed in _squeezed(own)), anchor)
+        elif word_count(line) >= MISSING_PROSE_WORDS:
+            after.setdefault(anchor, []).append(line)
+            known += "\n" + squeezed  # the same paragraph twice in readability counts once
+    if not after:
+        return text
+    merged = after.get(-1, [])[:]
+    for i, line in enumerate(lines):
+        merged.append(line)
+        merged.extend(after.get(i, ()))
+    return "\n".join(merged)
+
+
+def _squeezed(text: str) -> str:
+    return " ".join(text.split())
 
 
 def _elements(tree: Any) -> int:

@@ -1,14 +1,24 @@
-"""Fetching article pages: bounded in time, size and redirects."""
+"""Fetching article pages: public addresses only, bounded in time, size and redirects.
+
+Every connection goes through `workers.netguard.GuardedBackend`, which refuses private,
+loopback, link-local and other non-public addresses (unless `FETCH_ALLOWED_NETWORKS`
+allows them) and dials the address it checked. The body is read raw and decompressed
+here, a slice at a time, so neither a large page nor a decompression bomb can take more
+than the size cap in memory.
+"""
 
 from __future__ import annotations
 
 import time
+import zlib
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
+import httpcore
 import httpx
 
 from factdesk.errors import (
+    FetchFailed,
     FetchTimeout,
     NotAnArticle,
     PageNotFound,
@@ -17,9 +27,53 @@ from factdesk.errors import (
     Unreachable,
 )
 from factdesk.settings import Settings
+from workers.netguard import (
+    Connector,
+    CredentialsInLink,
+    GuardedBackend,
+    Resolver,
+    UnsupportedScheme,
+    parse_networks,
+)
 
-READABLE_TYPES = {"text/html", "application/xhtml+xml", "text/plain"}
+PDF = "application/pdf"
+READABLE_TYPES = {"text/html", "application/xhtml+xml", "text/plain", PDF}
 REDIRECT_CODES = {301, 302, 303, 307, 308}
+# Decoded bytes per raw byte beyond which a compressed body is a bomb, not a page; real
+# HTML compresses about 5 to 15 times.
+MAX_COMPRESSION_RATIO = 100
+# The ratio is judged only past this much output: tiny bodies compress oddly.
+RATIO_FLOOR = 1024 * 1024
+_SLICE = 64 * 1024
+_RAW_SLICE = 8 * 1024
+# File signatures that mean "not a page" whatever the Content-Type says.
+_BINARY_MAGIC = (
+    (b"\x89PNG", "an image"),
+    (b"GIF8", "an image"),
+    (b"\xff\xd8\xff", "an image"),
+    (b"PK\x03\x04", "a ZIP archive"),
+    (b"\x1f\x8b", "a compressed archive"),
+    (b"\x7fELF", "a program"),
+    (b"MZ", "a program"),
+)
+
+
+class NotAWebAddress(Unreachable):
+    code = "not_a_web_address"
+    user_message = "That link isn't a web address I can open."
+
+
+class DecompressionBomb(PageTooLarge):
+    code = "decompression_bomb"
+    user_message = (
+        "That page is compressed far more than any real page is (a decompression bomb), "
+        "so I stopped reading it."
+    )
+
+
+class BinaryPage(NotAnArticle):
+    code = "binary_page"
+    user_message = "That link says it is a web page but sends binary data, not text I can read."
 
 
 @dataclass(frozen=True)
@@ -30,19 +84,44 @@ class Page:
     encoding: str | None
 
 
-def fetch(url: str, settings: Settings, *, transport: httpx.BaseTransport | None = None) -> Page:
-    """GET `url`, following at most `fetch_max_redirects` redirects by hand."""
+def fetch(
+    url: str,
+    settings: Settings,
+    *,
+    resolver: Resolver | None = None,
+    connector: Connector | None = None,
+) -> Page:
+    """GET `url`, following at most `fetch_max_redirects` redirects, each one checked."""
     deadline = time.monotonic() + settings.fetch_timeout_seconds * 2
-    timeout = httpx.Timeout(settings.fetch_timeout_seconds, connect=5.0)
+    backend = GuardedBackend(
+        allowed=parse_networks(settings.fetch_allowed_networks),
+        deadline=deadline,
+        resolver=resolver,
+        connector=connector,
+    )
+    transport = _GuardedTransport(backend)
+    timeout = httpx.Timeout(
+        settings.fetch_timeout_seconds, connect=settings.fetch_connect_timeout_seconds
+    )
     headers = {
         "User-Agent": settings.fetch_user_agent,
-        "Accept": "text/html,application/xhtml+xml,text/plain;q=0.9,*/*;q=0.5",
+        "Accept": "text/html,application/xhtml+xml,text/plain;q=0.9,application/pdf;q=0.8,"
+        "*/*;q=0.5",
         "Accept-Language": "en;q=1.0, *;q=0.5",
+        # Only what _Decoder can unpack a slice at a time.
+        "Accept-Encoding": "gzip, deflate",
     }
+    # trust_env=False: a proxy from the environment would be dialled instead of the checked
+    # address, and would fetch private addresses on our behalf.
     with httpx.Client(
-        timeout=timeout, headers=headers, follow_redirects=False, transport=transport
+        timeout=timeout,
+        headers=headers,
+        follow_redirects=False,
+        transport=transport,
+        trust_env=False,
     ) as client:
         for _ in range(settings.fetch_max_redirects + 1):
+            check_url(url)
             page_or_next = _get_once(client, url, settings, deadline)
             if isinstance(page_or_next, Page):
                 return page_or_next
@@ -52,6 +131,34 @@ def fetch(url: str, settings: Settings, *, transport: httpx.BaseTransport | None
         "so I stopped following it.",
         detail=url,
     )
+
+
+def check_url(url: str) -> None:
+    """Refuse what no fetch may open, before any name is resolved: scheme and credentials."""
+    try:
+        parts = urlsplit(url)
+    except ValueError as exc:
+        raise NotAWebAddress(detail=url[:200]) from exc
+    if parts.scheme.lower() not in ("http", "https"):
+        raise UnsupportedScheme(detail=url[:200])
+    if "@" in parts.netloc:
+        raise CredentialsInLink(detail=f"{parts.scheme}://…@{parts.hostname}")
+    if not parts.hostname:
+        raise NotAWebAddress(detail=url[:200])
+
+
+class _GuardedTransport(httpx.HTTPTransport):
+    """httpx's own transport, with its connection pool dialling through the guard."""
+
+    def __init__(self, backend: GuardedBackend) -> None:
+        super().__init__(trust_env=False, retries=0)
+        # httpx takes no network backend of its own, so the pool it built is swapped for
+        # one that uses ours; everything else (TLS, HTTP/1.1) stays httpx's.
+        self._pool = httpcore.ConnectionPool(
+            ssl_context=httpx.create_ssl_context(),
+            max_connections=4,
+            network_backend=backend,
+        )
 
 
 def _get_once(client: httpx.Client, url: str, settings: Settings, deadline: float) -> Page | str:
@@ -68,10 +175,13 @@ def _get_once(client: httpx.Client, url: str, settings: Settings, deadline: floa
                     f"That link points to {_describe(content_type)}, not an article I can read.",
                     detail=f"{content_type} {url}",
                 )
+            declared = response.headers.get("content-length", "")
+            if declared.isdigit() and int(declared) > settings.fetch_max_bytes:
+                raise _too_large(settings.fetch_max_bytes, url)
             body = _read_capped(response, settings.fetch_max_bytes, deadline, url)
             return Page(
                 url=str(response.url),
-                content_type=content_type or "text/html",
+                content_type=_sniff(body, content_type or "text/html", url),
                 body=body,
                 encoding=response.charset_encoding,
             )
@@ -84,24 +194,121 @@ def _get_once(client: httpx.Client, url: str, settings: Settings, deadline: floa
             f"I couldn't connect to {host}. Check the link, or try again later.",
             detail=f"{exc!r} {url}",
         ) from exc
-    except (httpx.InvalidURL, httpx.UnsupportedProtocol) as exc:
-        raise Unreachable("That link isn't a web address I can open.", detail=url) from exc
+    except (httpx.InvalidURL, httpx.UnsupportedProtocol, httpx.LocalProtocolError) as exc:
+        raise NotAWebAddress(detail=url[:200]) from exc
 
 
 def _read_capped(response: httpx.Response, cap: int, deadline: float, url: str) -> bytes:
+    decoder = _Decoder(response.headers.get("content-encoding", ""), url)
     chunks: list[bytes] = []
-    size = 0
-    for chunk in response.iter_bytes():
-        size += len(chunk)
-        if size > cap:
-            raise PageTooLarge(
-                f"That page is larger than {cap // (1024 * 1024)} MB, too large for me to read.",
-                detail=url,
-            )
+    size = raw = 0
+
+    def take(pieces: list[bytes]) -> None:
+        nonlocal size
+        for piece in pieces:
+            size += len(piece)
+            bomb = size > raw * MAX_COMPRESSION_RATIO
+            if bomb and (size > RATIO_FLOOR or size > cap):
+                raise DecompressionBomb(detail=f"{raw} bytes inflating past {size} at {url}")
+            if size > cap:
+                raise _too_large(cap, url)
+            chunks.append(piece)
+
+    # Small raw slices keep the compression ratio honest: a bomb shows itself within one.
+    for chunk in response.iter_raw(_RAW_SLICE):
+        raw += len(chunk)
         if time.monotonic() > deadline:
             raise FetchTimeout("The site was too slow sending the page.", detail=url)
-        chunks.append(chunk)
+        take(decoder.feed(chunk, cap - size + 1))
+    take(decoder.finish())
     return b"".join(chunks)
+
+
+class _Decoder:
+    """Content-Encoding undone a bounded slice at a time (gzip, deflate or none)."""
+
+    def __init__(self, encoding: str, url: str) -> None:
+        self.encoding = encoding.strip().lower()
+        self.url = url
+        self.inflater: zlib._Decompress | None = None
+        if self.encoding in ("gzip", "x-gzip"):
+            self.inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        elif self.encoding == "deflate":
+            self.inflater = zlib.decompressobj()
+        elif self.encoding not in ("", "identity"):
+            raise NotAnArticle(
+                f"That site sent the page compressed as {self.encoding[:40]}, which I can't read.",
+                detail=f"content-encoding {self.encoding[:80]} {url}",
+            )
+        self.raw_deflate_tried = False
+
+    def feed(self, data: bytes, room: int) -> list[bytes]:
+        if self.inflater is None:
+            return [data]
+        pieces: list[bytes] = []
+        try:
+            while data:
+                # max_length keeps each output slice small however much `data` inflates.
+                piece = self.inflater.decompress(data, min(_SLICE, max(room, 1)))
+                data = self.inflater.unconsumed_tail
+                if self.inflater.eof and self.inflater.unused_data:
+                    data = self.inflater.unused_data  # gzip allows several members
+                    self.inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+                if piece:
+                    pieces.append(piece)
+                    room -= len(piece)
+                if room <= 0:
+                    break
+                if not piece and not data:
+                    break
+        except zlib.error as exc:
+            if self.encoding == "deflate" and not self.raw_deflate_tried and not pieces:
+                # Some servers send raw deflate without the zlib header.
+                self.raw_deflate_tried = True
+                self.inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+                return self.feed(data, room)
+            raise NotAnArticle(
+                "That site sent a page whose compression is broken, so I couldn't read it.",
+                detail=f"{exc} {self.url}",
+            ) from exc
+        return pieces
+
+    def finish(self) -> list[bytes]:
+        if self.inflater is None:
+            return []
+        try:
+            rest = self.inflater.flush()
+        except zlib.error:
+            return []
+        return [rest] if rest else []
+
+
+def _sniff(body: bytes, declared: str, url: str) -> str:
+    """The type the body really has: a PDF served as HTML is read as a PDF; an image or an
+    archive served as HTML is refused with words instead of being parsed as markup."""
+    head = body[:1024].lstrip()
+    if head.startswith(b"%PDF-"):
+        return PDF
+    if declared == PDF:
+        raise NotAnArticle(
+            "That link says it is a PDF, but what it sends isn't one.", detail=f"not a PDF {url}"
+        )
+    for magic, kind in _BINARY_MAGIC:
+        if head.startswith(magic):
+            raise BinaryPage(
+                f"That link says it is a web page but sends {kind}, not text I can read.",
+                detail=f"{declared} {url}",
+            )
+    if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise BinaryPage(detail=f"NUL bytes in {declared} at {url}")
+    return declared
+
+
+def _too_large(cap: int, url: str) -> PageTooLarge:
+    return PageTooLarge(
+        f"That page is larger than {cap // (1024 * 1024)} MB, too large for me to read.",
+        detail=url,
+    )
 
 
 def _http_error(status: int, reason: str, url: str) -> PageNotFound:
@@ -118,6 +325,16 @@ def _http_error(status: int, reason: str, url: str) -> PageNotFound:
     return PageNotFound(message, detail=f"{status} {url}")
 
 
+def is_transient(error: FetchFailed) -> bool:
+    """Whether the same fetch may well work a little later (timeouts, 5xx, 429, resets)."""
+    if isinstance(error, FetchTimeout | Unreachable):
+        return not isinstance(error, NotAWebAddress)
+    if isinstance(error, PageNotFound) and error.detail:
+        status = error.detail.split(" ", 1)[0]
+        return status.isdigit() and (int(status) >= 500 or int(status) == 429)
+    return False
+
+
 def _describe(content_type: str) -> str:
     kind = content_type.split("/")[0]
     if kind in {"image", "video", "audio"}:
@@ -126,6 +343,4 @@ def _describe(content_type: str) -> str:
             if kind in {"image", "audio"}
             else f"a video ({content_type})"
         )
-    if content_type == "application/pdf":
-        return "a PDF (application/pdf)"
     return f"a file of type {content_type}"

@@ -5,32 +5,51 @@ from __future__ import annotations
 import logging
 
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from factdesk import render
-from factdesk.errors import FactdeskError
-from factdesk.models import Article, ArticleSource, ArticleState, SlackPost
+from factdesk.errors import FactdeskError, FetchFailed
+from factdesk.models import Article, ArticleSource, ArticleState, Claim
 from factdesk.services import articles, channels, claims
 from workers.context import WorkerContext
 from workers.extract import canonical_url, extract
-from workers.fetch import fetch
+from workers.fetch import fetch, is_transient
+from workers.posting import SlackPostFailed, post_once
 
 log = logging.getLogger(__name__)
 
 DONE_REACTION = "white_check_mark"
 FAILED_REACTION = "warning"
+# The claim finder reads at most this much of an article (about 25,000 words): a page of
+# 100,000 sentences would otherwise hold a worker for minutes. Offsets stay valid since
+# only the end is cut.
+MAX_FINDER_CHARS = 150_000
 
 
-class SlackPostFailed(FactdeskError):
-    code = "slack_post_failed"
-    user_message = "I couldn't post the claims in Slack."
+class RetryLater(Exception):
+    """A transient failure: the task should run again later, the user is not told yet."""
+
+    def __init__(self, error: FactdeskError) -> None:
+        super().__init__(f"{error.code}: {error.detail}")
+        self.error = error
 
 
-def ingest_article(article_id: int, ctx: WorkerContext, *, fresh: bool = False) -> None:
+def transient(error: FactdeskError) -> bool:
+    """Whether `error` may well go away if the same step runs again in a little while."""
+    if isinstance(error, SlackPostFailed):
+        return error.transient
+    if isinstance(error, FetchFailed):
+        return is_transient(error)
+    return False
+
+
+def ingest_article(
+    article_id: int, ctx: WorkerContext, *, fresh: bool = False, final_attempt: bool = True
+) -> None:
     """Take an article from its link to posted claim tasks. Safe to run again.
 
     `fresh` reads it even when the same story already has a thread in the workspace.
+    A transient failure raises `RetryLater` unless this is the `final_attempt`.
     """
     with ctx.session() as session:
         article = articles.get(session=session, article_id=article_id)
@@ -46,6 +65,14 @@ def ingest_article(article_id: int, ctx: WorkerContext, *, fresh: bool = False) 
         if duplicate or not _run(article_id, ctx, fresh=fresh):
             _answer_duplicate(article_id, ctx)
     except FactdeskError as error:
+        if transient(error) and not final_attempt:
+            log.info(
+                "ingest will retry article_id=%s code=%s detail=%s",
+                article_id,
+                error.code,
+                error.detail,
+            )
+            raise RetryLater(error) from error
         fail(article_id, error, ctx)
 
 
@@ -54,10 +81,14 @@ def _run(article_id: int, ctx: WorkerContext, *, fresh: bool) -> bool:
     already checked in the workspace (found by its canonical link)."""
     with ctx.session() as session:
         article = _load(session, article_id)
-        if article.slack_thread_ts is None:
-            anchor = render.anchor(article.url, article.requested_by)
-            response = _post(ctx, article.slack_channel_id, None, anchor)
-            article.slack_thread_ts = response
+        thread_ts, channel = article.slack_thread_ts, article.slack_channel_id
+        anchor = render.anchor(article.url, article.requested_by)
+    if thread_ts is None:
+
+        def record_anchor(session: Session, ts: str) -> None:
+            _load(session, article_id).slack_thread_ts = ts
+
+        post_once(ctx, f"anchor:{article_id}", channel, None, anchor, on_posted=record_anchor)
     with ctx.session() as session:
         article = _load(session, article_id)
         if article.text_hash is None:
@@ -85,7 +116,7 @@ def _run(article_id: int, ctx: WorkerContext, *, fresh: bool) -> bool:
                         original.id,
                     )
                     return False
-            found = find_claims(ctx, article.text or "")
+            found = find_claims(ctx, _finder_text(article.text or "", article_id))
             cap = channels.claim_cap(
                 session=session,
                 team_id=article.slack_team_id,
@@ -103,6 +134,15 @@ def _run(article_id: int, ctx: WorkerContext, *, fresh: bool) -> bool:
     if message_ts:
         _swap_reaction(ctx, channel, message_ts, DONE_REACTION)
     return True
+
+
+def _finder_text(text: str, article_id: int) -> str:
+    if len(text) <= MAX_FINDER_CHARS:
+        return text
+    cut = text.rfind("\n", 0, MAX_FINDER_CHARS)
+    cut = cut if cut > MAX_FINDER_CHARS // 2 else text.rfind(". ", 0, MAX_FINDER_CHARS) + 1
+    log.info("finder reads the first %s of %s chars article_id=%s", cut, len(text), article_id)
+    return text[: cut or MAX_FINDER_CHARS]
 
 
 def _answer_duplicate(article_id: int, ctx: WorkerContext) -> None:
@@ -123,21 +163,17 @@ def _answer_duplicate(article_id: int, ctx: WorkerContext) -> None:
         if original is None:
             log.warning("duplicate without an original article_id=%s", article_id)
             return
-        posted = session.scalar(select(SlackPost.id).where(SlackPost.key == key)) is not None
         tally = claims.tally(session=session, article_id=original.id)
         original_id, original_channel, original_thread = (
             original.id,
             original.slack_channel_id,
             original.slack_thread_ts,
         )
-    if not posted:
-        permalink = _permalink(ctx, original_channel, original_thread)
-        with ctx.session() as session:
-            reply = render.already_checked(_load(session, original_id), tally, permalink)
-        ts = _post(ctx, channel, thread_ts, reply)
-        with ctx.session() as session:
-            session.add(SlackPost(key=key, channel_id=channel, ts=ts))
-        log.info("already-checked reply posted article_id=%s", article_id)
+    permalink = _permalink(ctx, original_channel, original_thread)
+    with ctx.session() as session:
+        reply = render.already_checked(_load(session, original_id), tally, permalink)
+    post_once(ctx, key, channel, thread_ts, reply)
+    log.info("already-checked reply in place article_id=%s", article_id)
     if message_ts:
         _swap_reaction(ctx, channel, message_ts, DONE_REACTION)
 
@@ -172,17 +208,21 @@ def find_claims(ctx: WorkerContext, text: str) -> list[claims.NewClaim]:
 
 
 def _post_thread(article_id: int, ctx: WorkerContext) -> None:
-    # Each post's ts is committed before the next post, so a re-run resumes where the
-    # last run stopped instead of posting the thread again.
+    # Every post goes through a two-phase marker (workers/posting.py), so a re-run after a
+    # crash at any step resumes where the last run stopped and posts nothing twice.
     with ctx.session() as session:
         article = _load(session, article_id)
-        if article.slack_summary_ts is None:
-            article.slack_summary_ts = _post(
-                ctx,
-                article.slack_channel_id,
-                article.slack_thread_ts,
-                summary_message(session, article),
-            )
+        posted = article.slack_summary_ts is not None
+        channel, thread_ts = article.slack_channel_id, article.slack_thread_ts
+        summary = summary_message(session, article)
+    if not posted:
+
+        def record_summary(session: Session, ts: str) -> None:
+            _load(session, article_id).slack_summary_ts = ts
+
+        post_once(
+            ctx, f"summary:{article_id}", channel, thread_ts, summary, on_posted=record_summary
+        )
     _post_unposted_claims(article_id, ctx)
 
 
@@ -206,12 +246,15 @@ def _post_unposted_claims(article_id: int, ctx: WorkerContext) -> None:
         with ctx.session() as session:
             claim = claims.get(session=session, claim_id=claim_id)
             number, total = claims.position(session=session, claim=claim)
-            claim.slack_ts = _post(
-                ctx,
-                claim.article.slack_channel_id,
-                claim.article.slack_thread_ts,
-                render.claim_task(claim, number=number, total=total),
-            )
+            channel, thread_ts = claim.article.slack_channel_id, claim.article.slack_thread_ts
+            task = render.claim_task(claim, number=number, total=total)
+
+        def record_claim(session: Session, ts: str, claim_id: int = claim_id) -> None:
+            claim = session.get(Claim, claim_id)
+            if claim is not None:
+                claim.slack_ts = ts
+
+        post_once(ctx, f"claim:{claim_id}", channel, thread_ts, task, on_posted=record_claim)
 
 
 def summary_message(session: Session, article: Article) -> render.Message:
@@ -220,6 +263,21 @@ def summary_message(session: Session, article: Article) -> render.Message:
         article,
         claims.tally(session=session, article_id=article.id),
         held_back=claims.count_held_back(session=session, article_id=article.id),
+        unposted=unposted_count(session, article) if posting_failed(article) else 0,
+    )
+
+
+def posting_failed(article: Article) -> bool:
+    """Whether the last run stopped because Slack would not take the posts."""
+    return article.state is ArticleState.FAILED and article.error_code == SlackPostFailed.code
+
+
+def unposted_count(session: Session, article: Article) -> int:
+    """Claims stored for the thread (not held back) that have no message yet."""
+    return sum(
+        1
+        for claim in claims.list_for_article(session=session, article_id=article.id)
+        if claim.slack_ts is None
     )
 
 
@@ -241,21 +299,6 @@ def update_summary(session: Session, article: Article, ctx: WorkerContext) -> No
         )
 
 
-def _post(ctx: WorkerContext, channel: str, thread_ts: str | None, message: render.Message) -> str:
-    try:
-        response = ctx.slack.chat_postMessage(
-            channel=channel,
-            thread_ts=thread_ts,
-            text=message.text,
-            blocks=message.blocks or None,
-            unfurl_links=False,
-            unfurl_media=False,
-        )
-    except SlackApiError as exc:
-        raise SlackPostFailed(detail=f"{exc.response.get('error')} channel={channel}") from exc
-    return str(response["ts"])
-
-
 def fail(article_id: int, error: FactdeskError, ctx: WorkerContext) -> None:
     """Record the failure and tell the thread why, in words a newsroom reads."""
     with ctx.session() as session:
@@ -271,19 +314,25 @@ def fail(article_id: int, error: FactdeskError, ctx: WorkerContext) -> None:
         "ingest failed article_id=%s code=%s detail=%s", article_id, error.code, error.detail
     )
     if isinstance(error, SlackPostFailed):
-        return  # Slack itself refused; another post would fail the same way
-    try:
-        _post(ctx, channel, thread_ts, reply)
-    except SlackPostFailed as exc:
-        log.warning("failure reply not posted article_id=%s detail=%s", article_id, exc.detail)
+        # Slack refused a post, so another reply would likely fail too; the summary (if it
+        # is up) says posting stopped and offers "Post remaining claims".
+        with ctx.session() as session:
+            update_summary(session, _load(session, article_id), ctx)
+    else:
+        try:
+            post_once(ctx, f"failure:{article_id}", channel, thread_ts, reply)
+        except SlackPostFailed as exc:
+            log.warning("failure reply not posted article_id=%s detail=%s", article_id, exc.detail)
     if message_ts:
         _swap_reaction(ctx, channel, message_ts, FAILED_REACTION)
 
 
-def _swap_reaction(ctx: WorkerContext, channel: str, ts: str, done: str) -> None:
-    """Replace the working reaction on the shared message with the outcome's."""
+def _swap_reaction(
+    ctx: WorkerContext, channel: str, ts: str, done: str, *, undo: str | None = None
+) -> None:
+    """Replace the working reaction (or `undo`) on the shared message with the outcome's."""
     for call, name in (
-        (ctx.slack.reactions_remove, ctx.settings.working_reaction),
+        (ctx.slack.reactions_remove, undo or ctx.settings.working_reaction),
         (ctx.slack.reactions_add, done),
     ):
         try:
@@ -304,3 +353,23 @@ def post_new_claims(article_id: int, ctx: WorkerContext) -> None:
     _post_unposted_claims(article_id, ctx)
     with ctx.session() as session:
         update_summary(session, _load(session, article_id), ctx)
+
+
+def post_remaining(article_id: int, ctx: WorkerContext, *, final_attempt: bool = True) -> None:
+    """After posting failed for good: post what is missing, then mark the article done."""
+    try:
+        _post_thread(article_id, ctx)
+    except SlackPostFailed as error:
+        if error.transient and not final_attempt:
+            raise RetryLater(error) from error
+        fail(article_id, error, ctx)
+        return
+    with ctx.session() as session:
+        article = _load(session, article_id)
+        if posting_failed(article):
+            articles.finish(session=session, article=article)
+        update_summary(session, article, ctx)
+        channel, message_ts = article.slack_channel_id, article.slack_message_ts
+    log.info("remaining claims posted article_id=%s", article_id)
+    if message_ts:
+        _swap_reaction(ctx, channel, message_ts, DONE_REACTION, undo=FAILED_REACTION)

@@ -9,7 +9,13 @@ import pytest
 
 import workers.extract as extract_module
 from factdesk.errors import NoArticleText
-from workers.extract import canonical_url, clean_text, extract, word_count
+from workers.extract import (
+    canonical_url,
+    clean_text,
+    extract,
+    with_missing_prose,
+    word_count,
+)
 from workers.fetch import Page
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
@@ -240,6 +246,43 @@ def test_notices_around_the_article_are_stripped() -> None:
         "May 14",
     ):
         assert notice not in text, notice
+
+
+def test_paragraphs_only_the_second_reading_has_are_added_in_place() -> None:
+    first_words = "The harbour commission voted on Tuesday to extend the ferry pier"
+    lead = f"{first_words} by forty metres."
+    missing = (
+        "The extension will cost 4.2 million euros, according to the commission's budget, "
+        "and the works are due to start in the spring of next year after the tourist season "
+        "ends."
+    )
+    close = "The council will vote on the budget in June."
+    second = "\n".join(
+        [
+            "Menu",
+            lead,
+            missing,
+            "Share this story with your friends on any network you use",  # short: not prose
+            close,
+            missing,  # readability's own repeat is added once
+        ]
+    )
+
+    merged = with_missing_prose(f"{lead}\n{close}", second)
+
+    assert merged.splitlines() == [lead, missing, close]
+
+
+def test_paragraphs_before_any_shared_one_go_first() -> None:
+    shared = "The council will vote on the harbour budget in June, a spokesman said on Monday."
+    standfirst = " ".join(["The ferry pier is to grow by forty metres at a cost of millions."] * 3)
+
+    assert with_missing_prose(shared, f"{standfirst}\n{shared}").splitlines() == [
+        standfirst,
+        shared,
+    ]
+    assert with_missing_prose(shared, shared) == shared
+    assert with_missing_prose("", standfirst) == ""
 
 
 def test_clean_text_lines() -> None:

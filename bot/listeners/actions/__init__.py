@@ -8,6 +8,7 @@ from bot.listeners.actions.factcheck_message import handle_factcheck_message
 from bot.listeners.actions.not_a_claim import handle_not_a_claim
 from bot.listeners.actions.open_thread import handle_open_thread
 from bot.listeners.actions.post_more import handle_post_more
+from bot.listeners.actions.post_remaining import handle_post_remaining
 from bot.listeners.actions.reassign_task import handle_reassign_task
 from bot.listeners.actions.release_task import handle_release_task
 from bot.listeners.actions.reopen_task import handle_reopen_task
@@ -24,6 +25,7 @@ def register(app: App) -> None:
     app.action(ActionId.REOPEN_TASK.value)(handle_reopen_task)
     app.action(ActionId.NOT_A_CLAIM.value)(handle_not_a_claim)
     app.action(ActionId.POST_MORE_CLAIMS.value)(handle_post_more)
+    app.action(ActionId.POST_REMAINING_CLAIMS.value)(handle_post_remaining)
     app.action(ActionId.ADD_CLAIM.value)(handle_add_claim)
     app.action(ActionId.OPEN_THREAD.value)(handle_open_thread)
     app.shortcut(CallbackId.FACTCHECK_MESSAGE.value)(handle_factcheck_message)

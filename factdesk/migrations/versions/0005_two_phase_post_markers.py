@@ -7,6 +7,9 @@ Create Date: 2026-11-24 22:50:00.000000
 
 from collections.abc import Sequence
 
+import sqlalchemy as sa
+from alembic import op
+
 revision: str = "0005"
 down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
@@ -14,8 +17,18 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    pass
+    with op.batch_alter_table("slack_posts", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column(
+                "thread_ts",
+                sa.String(length=32),
+                nullable=True,
+                comment="The thread the message goes in. A row without ts is a post under "
+                "way: a re-run looks there for a message carrying the key before posting again.",
+            )
+        )
 
 
 def downgrade() -> None:
-    pass
+    with op.batch_alter_table("slack_posts", schema=None) as batch_op:
+        batch_op.drop_column("thread_ts")
