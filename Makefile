@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 # The stamp changes with pyproject.toml, so editing dependencies reinstalls.
 STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: install demo run test lint typecheck unit bench bench-extract bench-claims train-claims migrate clean
+.PHONY: install demo run test lint typecheck unit bench bench-quick bench-queries bench-extract bench-claims train-claims migrate clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -42,8 +42,16 @@ unit: install
 test: lint typecheck
 	$(BIN)/pytest
 
+# The whole system and the desk's queries at a million claims, on PostgreSQL and Redis on
+# loopback when they answer (else the embedded ones); ARGS=--help lists the knobs.
 bench: install
-	$(BIN)/python -m benchmarks.pipeline
+	$(BIN)/python -m benchmarks.pipeline $(ARGS)
+
+bench-quick: install
+	$(BIN)/python -m benchmarks.pipeline --quick $(ARGS)
+
+bench-queries: install
+	$(BIN)/python -m benchmarks.queries $(ARGS)
 
 # Benchmarks and training read the labelled data in ../shared/eval-data (not needed by tests).
 bench-extract: install

@@ -1,19 +1,25 @@
 """`make bench`: how fast Factdesk turns shared links into claim tasks, on this machine.
 
-Three measurements, printed as tables and written to ``var/bench.json``:
+Printed as tables and written to ``var/bench.json``:
 
 1. the claim finder and the extractor alone, in this process;
-2. the whole path as in ``make demo`` (embedded Redis, Slack stand-in, article server,
-   ``factdesk bot`` and ``factdesk worker`` subprocesses) with N links shared at once;
-3. the worker processes' resident memory, sampled during that run.
+2. the whole system (Slack stand-in, article server, ``factdesk bot`` and K
+   ``factdesk worker`` processes on PostgreSQL and Redis when they answer on loopback,
+   else on the embedded SQLite and Redis): the seed article's latency with nothing queued,
+   throughput with 1 and then 2 worker processes on the same links (seed pages and
+   generated ones), the ack latency of a burst of signed events, and the workers' memory;
+3. App Home and weekly-digest query times on PostgreSQL holding a million claims.
 
-This is a benchmark, not a test: it asserts nothing and only reports. Every process and
-server it starts is stopped by a context manager, even when it fails half way.
+This is a benchmark, not a test: it asserts nothing and only reports. Every process,
+server and database it creates is stopped or dropped by a context manager, even when it
+fails half way. It talks to loopback only.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import itertools
 import json
 import math
 import os
@@ -29,10 +35,18 @@ from pathlib import Path
 from types import FrameType, TracebackType
 from typing import Any
 
+from sqlalchemy.engine import make_url
+
+from benchmarks.burst import BurstResult, fire, signed_message_events
+from benchmarks.pages import GeneratedPage, site_directory
+from benchmarks.queries import QueryResult, bench_queries
+from benchmarks.queries import report as report_queries
+from benchmarks.stack import AUTO, EMBEDDED, BenchStack, bench_stack, postgres_server
 from factdesk.errors import NoArticleText
 from factdesk.settings import Settings
 from launcher.procs import Processes
-from launcher.stack import SIGNING_SECRET, local_stack
+from launcher.stack import SIGNING_SECRET
+from standin.articles import ArticleServer
 from standin.signing import message_event, post_event
 from standin.slack_api import RecordedCall, SlackStandIn
 from workers.extract import extract
@@ -55,7 +69,7 @@ CHANNEL = "C0NEWSDESK"
 REPORTER = "U0ANA"
 DONE, FAILED = "white_check_mark", "warning"
 
-DEFAULT_ARTICLES, QUICK_ARTICLES = 30, len(ARTICLE_MIX)
+DEFAULT_ARTICLES, QUICK_ARTICLES = 40, 6
 FINDER_RUNS, QUICK_FINDER_RUNS = 20, 5
 EXTRACT_RUNS = 5
 
@@ -222,21 +236,23 @@ def report_extract(rows: list[ExtractRow], runs: int) -> None:
     say()
 
 
-# -- 4. worker memory (sampled during 3) -----------------------------------------------
+# -- worker memory (sampled during the system runs) -------------------------------------
 
 
 class RssSampler:
-    """Samples the memory of every process in a process group, in a thread.
+    """Samples the memory of the worker processes, in a thread.
 
-    ``launcher.procs.Processes`` starts each child in a session of its own, so the worker's
-    process group is exactly the Celery parent and its pool children.
+    ``launcher.procs.Processes`` starts each child in a session of its own, so a worker's
+    process group is exactly one `factdesk worker` (the Celery parent) and its pool
+    children. ``groups`` says which groups to look at now: workers come and go.
     """
 
-    def __init__(self, group: int, interval: float = 0.2) -> None:
-        self.group = group
+    def __init__(self, groups: Callable[[], list[int]], interval: float = 0.2) -> None:
+        self.groups = groups
         self.interval = interval
-        self.max_total_kb = 0
-        self.max_single_kb = 0
+        self.max_total_kb = 0  # all worker processes together, summing VmRSS
+        self.max_worker_kb = 0  # one worker (Celery parent + its pool), summing VmRSS
+        self.max_single_kb = 0  # the largest single process
         self.max_total_pss_kb = 0
         self.max_processes = 0
         self.samples = 0
@@ -253,18 +269,22 @@ class RssSampler:
         self._stop.set()
         self._thread.join(timeout=5)
 
+    def sample(self) -> None:
+        found = {group: _group_memory_kb(group) for group in self.groups()}
+        sizes = [size for members in found.values() for size in members.values()]
+        if not sizes:
+            return
+        self.samples += 1
+        self.max_total_kb = max(self.max_total_kb, sum(rss for rss, _ in sizes))
+        self.max_single_kb = max(self.max_single_kb, max(rss for rss, _ in sizes))
+        self.max_total_pss_kb = max(self.max_total_pss_kb, sum(pss for _, pss in sizes))
+        self.max_processes = max(self.max_processes, len(sizes))
+        for members in found.values():
+            self.max_worker_kb = max(self.max_worker_kb, sum(rss for rss, _ in members.values()))
+
     def _run(self) -> None:
         while not self._stop.is_set():
-            found = _group_memory_kb(self.group)
-            if found:
-                rss = [sizes[0] for sizes in found.values()]
-                self.samples += 1
-                self.max_total_kb = max(self.max_total_kb, sum(rss))
-                self.max_single_kb = max(self.max_single_kb, max(rss))
-                self.max_total_pss_kb = max(
-                    self.max_total_pss_kb, sum(sizes[1] for sizes in found.values())
-                )
-                self.max_processes = max(self.max_processes, len(found))
+            self.sample()
             self._stop.wait(self.interval)
 
 
@@ -300,12 +320,16 @@ def _kb_field(path: Path, name: str) -> int:
     return 0
 
 
-# -- 3. end to end ---------------------------------------------------------------------
+# -- 3. the whole system ---------------------------------------------------------------
 
 
 @dataclass
 class Shared:
-    """One link shared as its own channel message (so its own thread)."""
+    """One link shared as its own channel message (so its own thread), in its own workspace.
+
+    A workspace each, because a link (or its canonical page) already checked in the same
+    workspace gets a pointer to the first thread instead of a second extraction.
+    """
 
     url: str
     ts: str
@@ -318,14 +342,13 @@ class Shared:
 
 
 @dataclass
-class EndToEnd:
-    articles: list[Shared]
+class Run:
+    """Links shared together (or one after another) and how long they took."""
+
+    label: str
     workers: int
+    articles: list[Shared]
     window_s: float
-    rss: RssSampler
-    warmup_s: float
-    startup_s: float
-    log: Path
 
     @property
     def completed(self) -> list[Shared]:
@@ -344,11 +367,41 @@ class EndToEnd:
     def claims_posted(self) -> int:
         return sum(len(a.claims) for a in self.articles)
 
+    def articles_per_min(self) -> float:
+        done = sum(1 for a in self.articles if a.outcome is not None)
+        return done / self.window_s * 60 if self.window_s > 0 else math.nan
+
+    def claims_per_s(self) -> float:
+        return self.claims_posted() / self.window_s if self.window_s > 0 else math.nan
+
+
+@dataclass
+class SystemResult:
+    backends: dict[str, str]
+    startup_s: float
+    latency: Run
+    one: Run
+    two: Run
+    burst: BurstResult
+    rss: RssSampler
+    generated: list[GeneratedPage]
+    log: Path
+
+    @property
+    def scale(self) -> float:
+        one, two = self.one.articles_per_min(), self.two.articles_per_min()
+        return two / one if one > 0 else math.nan
+
+
+_teams = itertools.count(1)
+
 
 def share(slack: SlackStandIn, events_url: str, url: str) -> Shared:
     text = f"Can someone check this? <{url}>"
     ts = slack.add_message(CHANNEL, text, user=REPORTER)
-    event = message_event(text=text, channel=CHANNEL, user=REPORTER, ts=ts)
+    event = message_event(
+        text=text, channel=CHANNEL, user=REPORTER, ts=ts, team_id=f"TBENCH{next(_teams):05d}"
+    )
     sent_at = time.time()
     started = time.perf_counter()
     status, _ = post_event(events_url, event, SIGNING_SECRET)
@@ -361,15 +414,18 @@ def wait_for_outcomes(
     """Fill in each shared message's outcome reaction, until all have one or time runs out."""
     pending = {a.ts: a for a in shared if a.status == 200}
     deadline = time.monotonic() + timeout
+    seen = 0
     while pending and time.monotonic() < deadline:
         processes.check()  # a dead worker would otherwise cost the whole timeout
-        for call in slack.calls_to("reactions.add"):
+        calls = slack.calls_to("reactions.add")
+        for call in calls[seen:]:
             article = pending.get(str(call.args.get("timestamp")))
             name = call.args.get("name")
             if article is not None and call.response.get("ok") and name in (DONE, FAILED):
                 article.outcome, article.done_at = str(name), call.at
                 del pending[article.ts]
-        time.sleep(0.05)
+        seen = len(calls)
+        time.sleep(0.02)
 
 
 def attach_claim_posts(calls: list[RecordedCall], shared: list[Shared]) -> None:
@@ -389,111 +445,255 @@ def attach_claim_posts(calls: list[RecordedCall], shared: list[Shared]) -> None:
         article.claims = posts[1:] if article.outcome == DONE else []
 
 
-def bench_end_to_end(settings: Settings, articles: int, workers: int, timeout: float) -> EndToEnd:
+def article_set(pages: ArticleServer, generated: list[GeneratedPage], count: int) -> list[str]:
+    """`count` links: one in four a seed page (in turn), the rest generated pages."""
+    urls = []
+    for i in range(count):
+        if i % 4 == 0 or not generated:
+            urls.append(pages.article_url(ARTICLE_MIX[(i // 4) % len(ARTICLE_MIX)]))
+        else:
+            urls.append(pages.article_url(generated[(i - i // 4 - 1) % len(generated)].name))
+    return urls
+
+
+def run_together(stack: BenchStack, label: str, urls: list[str], timeout: float) -> Run:
+    """Share every link back to back from one client; wait for every outcome."""
+    started = time.time()
+    shared = [share(stack.slack, stack.events_url, url) for url in urls]
+    wait_for_outcomes(stack.slack, shared, stack.processes, timeout)
+    finished = [a.done_at for a in shared if a.done_at is not None]
+    window = (max(finished) if finished else time.time()) - started
+    return Run(label, len(stack.workers), shared, window)
+
+
+def run_one_by_one(stack: BenchStack, label: str, url: str, times: int, timeout: float) -> Run:
+    """Share the same page `times` times, each after the last one finished: no queueing."""
+    started = time.time()
+    shared = []
+    for _ in range(times):
+        article = share(stack.slack, stack.events_url, url)
+        wait_for_outcomes(stack.slack, [article], stack.processes, timeout)
+        shared.append(article)
+    return Run(label, len(stack.workers), shared, time.time() - started)
+
+
+def warm_up(stack: BenchStack, count: int) -> None:
+    """Articles not counted: they wait out each pool child's spaCy loading."""
+    url = stack.pages.article_url(ARTICLE_MIX[0])
+    shared = [share(stack.slack, stack.events_url, url) for _ in range(count)]
+    wait_for_outcomes(stack.slack, shared, stack.processes, timeout=120)
+    if any(a.outcome != DONE for a in shared):
+        raise RuntimeError("the warm-up articles did not finish")
+
+
+def burst_events(stack: BenchStack, count: int, generated: list[GeneratedPage]) -> list[Any]:
+    """Signed message events, each with a link to a page, each from its own workspace:
+    the bot's most expensive ack (receipt, article row, enqueue)."""
+    names = [page.name for page in generated] or list(ARTICLE_MIX)
+    stored: dict[int, str] = {}
+
+    def text_for(i: int) -> str:
+        return f"Burst {i}: <{stack.pages.article_url(names[i % len(names)])}?burst={i}>"
+
+    def ts_for(i: int, text: str) -> str:
+        stored[i] = stack.slack.add_message(CHANNEL, text, user=REPORTER)
+        return stored[i]
+
+    return signed_message_events(
+        count,
+        secret=SIGNING_SECRET,
+        text_for=text_for,
+        ts_for=ts_for,
+        channel=CHANNEL,
+        user=REPORTER,
+        team_for=lambda i: f"TBURST{i:05d}",
+    )
+
+
+@dataclass(frozen=True)
+class SystemOptions:
+    articles: int
+    latency_runs: int
+    burst: int
+    burst_concurrency: int
+    generated: int
+    database: str
+    redis: str
+    pacing: bool
+    timeout: float
+
+
+def bench_system(settings: Settings, options: SystemOptions) -> SystemResult:
     var = (settings.var_dir / "bench").resolve()
     log = var.parent / "bench-processes.log"
     log.unlink(missing_ok=True)
+    site = var.parent / "bench-site"
+    generated = site_directory(site, SEEDS, options.generated)
     started = time.monotonic()
-    with local_stack(var, worker_concurrency=workers, log=log) as stack:
-        slack, pages, processes, events_url = (
-            stack.slack,
-            stack.pages,
-            stack.processes,
-            stack.events_url,
-        )
-        with RssSampler(stack.worker.pid) as rss:
-            startup_s = time.monotonic() - started
-
-            # One article per pool process first, not counted: it waits out the pool's
-            # spaCy loading, so the timed burst measures a warm worker.
-            warm_started = time.monotonic()
-            warmup = [
-                share(slack, events_url, f"{pages.article_url(ARTICLE_MIX[0])}?warmup={i}")
-                for i in range(1, workers + 1)
-            ]
-            wait_for_outcomes(slack, warmup, processes, timeout=90)
-            warmup_s = time.monotonic() - warm_started
-            if any(a.outcome != DONE for a in warmup):
-                raise RuntimeError(f"the warm-up articles did not finish; see {log}")
-
-            # Back to back from one client: the fastest a channel could share links.
-            burst_started = time.time()
-            shared = [
-                share(
-                    slack,
-                    events_url,
-                    f"{pages.article_url(ARTICLE_MIX[i % len(ARTICLE_MIX)])}?n={i + 1}",
+    try:
+        with bench_stack(
+            var,
+            site=site,
+            database=options.database,
+            redis_url=options.redis,
+            pacing=options.pacing,
+            log=log,
+        ) as stack:
+            backends = {
+                "database": _describe(stack.database_url),
+                "redis": _describe(stack.redis_url),
+            }
+            with RssSampler(lambda: [worker.pid for worker in stack.workers]) as rss:
+                stack.start_worker(1)
+                startup_s = time.monotonic() - started
+                warm_up(stack, 2)
+                seed_url = stack.pages.article_url(ARTICLE_MIX[0])
+                latency = run_one_by_one(
+                    stack, "seed article, one at a time", seed_url, options.latency_runs, 60
                 )
-                for i in range(articles)
-            ]
-            wait_for_outcomes(slack, shared, processes, timeout=timeout)
-        attach_claim_posts(slack.calls, shared)
-        finished = [a.done_at for a in shared if a.done_at is not None]
-        window_s = (max(finished) if finished else time.time()) - burst_started
-    return EndToEnd(shared, workers, window_s, rss, warmup_s, startup_s, log)
+                urls = article_set(stack.pages, generated, options.articles)
+                one = run_together(stack, "1 worker process", urls, options.timeout)
+                stack.start_worker(1)
+                # Both workers take one each (prefetch 1, late acks): both pools warm.
+                warm_up(stack, 4)
+                two = run_together(stack, "2 worker processes", urls, options.timeout)
+                requests = burst_events(stack, options.burst, generated)
+                burst = fire(stack.events_url, requests, concurrency=options.burst_concurrency)
+                rss.sample()
+            calls = stack.slack.calls
+    except Exception:
+        # The context managers stopped everything; point at the processes' output.
+        say(f"  (worker and bot output: {log})")
+        raise
+    for run in (latency, one, two):
+        attach_claim_posts(calls, run.articles)
+    return SystemResult(backends, startup_s, latency, one, two, burst, rss, generated, log)
 
 
-def report_end_to_end(result: EndToEnd) -> None:
-    n = len(result.articles)
-    say(
-        f"3. End to end: {n} links, one message (and thread) each, worker --concurrency "
-        f"{result.workers}"
-    )
-    say(
-        "  pacing off: the Slack stand-in's rate limit is off (its default), so posts are "
-        "not held to Slack's ~1 message/s per channel"
-    )
-    say(
-        f"  mix, in turn: {', '.join(ARTICLE_MIX)}; sent back to back from one client after "
-        f"{result.workers} warm-up article(s), not counted"
-    )
-    say(
-        f"  start-up to bot healthy {result.startup_s:.1f} s; warm-up "
-        f"{result.warmup_s:.1f} s (includes the pool loading spaCy)"
-    )
-    first, last = result.first_claim_s(), result.last_claim_s()
-    acks = [a.ack_ms for a in result.articles]
-    rows = [
-        ["link -> first claim posted (s)", *(fmt(percentile(first, q), 2) for q in (50, 95, 99))],
-        ["link -> last claim posted (s)", *(fmt(percentile(last, q), 2) for q in (50, 95, 99))],
-        ["ack latency, signed event (ms)", *(fmt(percentile(acks, q)) for q in (50, 95, 99))],
+def _describe(url: str) -> str:
+    if url.startswith("sqlite"):
+        return "embedded SQLite file"
+    if url.startswith("redis+socket"):
+        return "embedded redis-server (unix socket)"
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def _latency_rows(run: Run) -> list[list[str]]:
+    first, last = run.first_claim_s(), run.last_claim_s()
+    return [
+        [
+            f"{run.label}: link -> first claim (s)",
+            *(fmt(percentile(first, q), 2) for q in (50, 95, 99)),
+        ],
+        [
+            f"{run.label}: link -> last claim (s)",
+            *(fmt(percentile(last, q), 2) for q in (50, 95, 99)),
+        ],
     ]
-    say(table(["", "p50", "p95", "p99"], rows))
-    claims = result.claims_posted()
+
+
+def report_system(result: SystemResult, options: SystemOptions) -> None:
+    words = [page.words for page in result.generated]
+    say("3. The whole system: Slack stand-in, article server, bot, K `factdesk worker` processes")
     say(
-        f"  throughput: {fmt(articles_per_min(result))} articles/min, "
-        f"{fmt(claims_per_s(result), 2)} claims/s "
-        f"({claims} claim tasks posted in {result.window_s:.1f} s, first send to last reaction)"
+        f"  storage: {result.backends['database']}; broker: {result.backends['redis']} "
+        f"(both created for this run and removed after it)"
     )
-    warnings = sum(1 for a in result.articles if a.outcome == FAILED)
-    unanswered = sum(1 for a in result.articles if a.status == 200 and a.outcome is None)
-    refused = sum(1 for a in result.articles if a.status != 200)
     say(
-        f"  failures: {result.failures} ({warnings} warning reactions, "
-        f"{unanswered} unfinished at the timeout, {refused} events not acked with 200)"
+        "  pacing "
+        + (
+            "ON (SLACK_CHANNEL_POSTS_PER_SECOND as configured)"
+            if options.pacing
+            else "OFF: SLACK_CHANNEL_POSTS_PER_SECOND=1e6 for the workers, so the per-channel "
+            "pacer never waits; the stand-in's rate limit is off too"
+        )
+    )
+    say(
+        f"  pages: {len(result.generated)} generated ({min(words, default=0):,} to "
+        f"{max(words, default=0):,} words, median {statistics.median(words or [0]):,.0f}) "
+        f"plus the seed pages {', '.join(ARTICLE_MIX)}"
+    )
+    say(
+        f"  start-up to the first worker started {result.startup_s:.1f} s; "
+        "each worker: --concurrency 1"
     )
     say()
-    say("4. Worker memory (VmRSS, sampled every 0.2 s from start-up to the end of the run)")
+    lat = result.latency
     say(
-        f"  max {result.rss.max_total_kb / 1024:.0f} MB across the worker's "
-        f"{result.rss.max_processes} processes (Celery parent + pool children), summing "
-        f"VmRSS; largest single process {result.rss.max_single_kb / 1024:.0f} MB"
+        f"  a) latency: {ARTICLE_MIX[0]} shared {len(lat.articles)} times, each after the "
+        f"previous finished (1 worker process, nothing queued)"
+    )
+    rows = _latency_rows(lat)
+    for run in (result.one, result.two):
+        rows += _latency_rows(run)
+    say(table(["", "p50", "p95", "p99"], rows, indent="    "))
+    say()
+    say(
+        f"  b) throughput: the same {len(result.one.articles)} links (1 in 4 a seed page, the "
+        "rest generated) shared back to back, with 1 and then 2 worker processes"
+    )
+    rows = []
+    for run in (result.one, result.two):
+        warnings = sum(1 for a in run.articles if a.outcome == FAILED)
+        rows.append(
+            [
+                run.label,
+                fmt(run.articles_per_min()),
+                fmt(run.claims_per_s(), 2),
+                f"{run.claims_posted():,}",
+                f"{run.window_s:.1f}",
+                f"{run.failures} ({warnings} warned)",
+            ]
+        )
+    say(
+        table(
+            ["", "articles/min", "claims/s", "claims", "window s", "failures"],
+            rows,
+            indent="    ",
+        )
     )
     say(
-        f"  summed PSS (shared pages split between the forked processes): "
-        f"{result.rss.max_total_pss_kb / 1024:.0f} MB; {result.rss.samples} samples"
+        f"    2 worker processes / 1: {fmt(result.scale, 2)}x "
+        f"(this machine has {len(os.sched_getaffinity(0))} CPUs, shared with the bot, "
+        "the stand-ins, PostgreSQL and Redis)"
+    )
+    say()
+    burst = result.burst
+    say(
+        f"  c) ack latency: {len(burst.statuses)} signed message events with a link each "
+        f"(receipt + article row + enqueue), {burst.concurrency} at a time, new connection "
+        f"each, while 2 workers run"
+    )
+    say(
+        table(
+            ["", "p50", "p95", "p99", "max"],
+            [
+                [
+                    "HTTP round trip of the ack (ms)",
+                    *(fmt(percentile(burst.latencies_ms, q)) for q in (50, 95, 99, 100)),
+                ]
+            ],
+            indent="    ",
+        )
+    )
+    say(
+        f"    {burst.per_second:,.0f} events/s over {burst.seconds:.2f} s; "
+        f"{burst.refused} not answered 200"
+    )
+    say()
+    rss = result.rss
+    say("  d) worker memory (VmRSS, sampled every 0.2 s from start-up to the end)")
+    say(
+        f"    one worker (Celery parent + its pool child): max {rss.max_worker_kb / 1024:.0f} MB; "
+        f"largest single process {rss.max_single_kb / 1024:.0f} MB"
+    )
+    say(
+        f"    all workers together: {rss.max_total_kb / 1024:.0f} MB summing VmRSS over "
+        f"{rss.max_processes} processes, {rss.max_total_pss_kb / 1024:.0f} MB summing PSS; "
+        f"{rss.samples} samples"
     )
     say(f"  worker and bot output: {result.log}")
     say()
-
-
-def articles_per_min(result: EndToEnd) -> float:
-    done = sum(1 for a in result.articles if a.outcome is not None)
-    return done / result.window_s * 60 if result.window_s > 0 else math.nan
-
-
-def claims_per_s(result: EndToEnd) -> float:
-    return result.claims_posted() / result.window_s if result.window_s > 0 else math.nan
 
 
 # -- the whole run ---------------------------------------------------------------------
@@ -508,9 +708,13 @@ def machine() -> dict[str, Any]:
                 break
     except OSError:
         pass
+    memory_kb = 0
+    with contextlib.suppress(OSError):
+        memory_kb = _kb_field(Path("/proc/meminfo"), "MemTotal:")
     return {
         "nproc": len(os.sched_getaffinity(0)),
         "cpu": cpu,
+        "memory_gb": round(memory_kb / 1024 / 1024, 1),
         "python": platform.python_version(),
         "platform": platform.platform(),
     }
@@ -524,31 +728,57 @@ def rounded(value: float, digits: int) -> float | None:
 def figures(
     finder: FinderResult,
     extraction: list[ExtractRow],
-    e2e: EndToEnd,
+    system: SystemResult,
+    queries: QueryResult | None,
     *,
     quick: bool,
     seconds: float,
 ) -> dict[str, Any]:
-    acks = [a.ack_ms for a in e2e.articles]
+    lat, one, two, burst = system.latency, system.one, system.two, system.burst
     return {
+        "articles_per_min": rounded(two.articles_per_min(), 1),
+        "claims_per_s": rounded(two.claims_per_s(), 2),
+        # The seed article alone, shared when nothing is queued (the target's case).
+        "first_claim_p50_s": rounded(percentile(lat.first_claim_s(), 50), 2),
+        "first_claim_p95_s": rounded(percentile(lat.first_claim_s(), 95), 2),
+        "first_claim_p99_s": rounded(percentile(lat.first_claim_s(), 99), 2),
+        "last_claim_p50_s": rounded(percentile(lat.last_claim_s(), 50), 2),
+        "last_claim_p95_s": rounded(percentile(lat.last_claim_s(), 95), 2),
+        "last_claim_p99_s": rounded(percentile(lat.last_claim_s(), 99), 2),
+        # The same under load: every link of the throughput run shared at once, 2 workers.
+        "loaded_first_claim_p50_s": rounded(percentile(two.first_claim_s(), 50), 2),
+        "loaded_first_claim_p95_s": rounded(percentile(two.first_claim_s(), 95), 2),
+        "loaded_first_claim_p99_s": rounded(percentile(two.first_claim_s(), 99), 2),
+        "loaded_last_claim_p50_s": rounded(percentile(two.last_claim_s(), 50), 2),
+        "loaded_last_claim_p95_s": rounded(percentile(two.last_claim_s(), 95), 2),
+        "loaded_last_claim_p99_s": rounded(percentile(two.last_claim_s(), 99), 2),
+        "ack_p50_ms": rounded(percentile(burst.latencies_ms, 50), 1),
+        "ack_p95_ms": rounded(percentile(burst.latencies_ms, 95), 1),
+        "ack_p99_ms": rounded(percentile(burst.latencies_ms, 99), 1),
+        "ack_burst_events": len(burst.statuses),
+        "ack_burst_concurrency": burst.concurrency,
+        "ack_burst_refused": burst.refused,
+        # One `factdesk worker --concurrency 1`: the Celery parent and its pool child.
+        "worker_rss_mb": round(system.rss.max_worker_kb / 1024, 1),
+        "worker_rss_mb_all_workers": round(system.rss.max_total_kb / 1024, 1),
+        "worker_pss_mb_all_workers": round(system.rss.max_total_pss_kb / 1024, 1),
+        "worker_rss_mb_largest_process": round(system.rss.max_single_kb / 1024, 1),
+        "articles_per_min_1_worker": rounded(one.articles_per_min(), 1),
+        "articles_per_min_2_workers": rounded(two.articles_per_min(), 1),
+        "scale_2_over_1": rounded(system.scale, 2),
+        "scale_basis": "2 worker processes / 1, each --concurrency 1, same links",
+        "home_query_ms": rounded(queries.p50("home (all three)"), 1) if queries else None,
+        "digest_query_ms": rounded(queries.p50("digest (digests.build)"), 1) if queries else None,
+        "query_claims": queries.shape.claims if queries else None,
         "finder_ms_seed_p50": rounded(statistics.median(finder.seed_ms), 1),
         "finder_ms_long_p50": rounded(statistics.median(finder.long_ms), 1),
-        # The median over the pages of each page's median.
         "extract_ms_p50": rounded(statistics.median(r.median_ms for r in extraction), 2),
-        "articles_per_min": rounded(articles_per_min(e2e), 1),
-        "claims_per_s": rounded(claims_per_s(e2e), 2),
-        "first_claim_p50_s": rounded(percentile(e2e.first_claim_s(), 50), 2),
-        "first_claim_p95_s": rounded(percentile(e2e.first_claim_s(), 95), 2),
-        "last_claim_p50_s": rounded(percentile(e2e.last_claim_s(), 50), 2),
-        "ack_p50_ms": rounded(percentile(acks, 50), 1),
-        "ack_p99_ms": rounded(percentile(acks, 99), 1),
-        "worker_rss_mb": round(e2e.rss.max_total_kb / 1024, 1),
-        "worker_pss_mb": round(e2e.rss.max_total_pss_kb / 1024, 1),
-        "worker_rss_mb_largest_process": round(e2e.rss.max_single_kb / 1024, 1),
-        "articles": len(e2e.articles),
-        "workers": e2e.workers,
-        "failures": e2e.failures,
+        "articles": len(one.articles),
+        "latency_runs": len(lat.articles),
+        "failures": one.failures + two.failures + lat.failures,
         "pacing": "off",
+        "database": system.backends["database"],
+        "redis": system.backends["redis"],
         "quick": quick,
         "seconds": round(seconds, 1),
         "machine": machine(),
@@ -562,62 +792,111 @@ def _exit_on_signal(signum: int, frame: FrameType | None) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m benchmarks.pipeline",
-        description="Time the claim finder, extraction and the whole path; write var/bench.json.",
+        description="Time the claim finder, extraction, the whole system and the desk's "
+        "queries at a million claims; write var/bench.json.",
     )
     parser.add_argument(
         "--articles",
         type=int,
         default=None,
-        help=f"links to share end to end (default {DEFAULT_ARTICLES}, {QUICK_ARTICLES} quick)",
+        help=f"links per throughput run (default {DEFAULT_ARTICLES}, {QUICK_ARTICLES} quick)",
     )
-    parser.add_argument("--workers", type=int, default=2, help="worker --concurrency (default 2)")
+    parser.add_argument(
+        "--latency-runs", type=int, default=None, help="seed article shares, one at a time"
+    )
+    parser.add_argument("--burst", type=int, default=None, help="signed events in the burst")
+    parser.add_argument(
+        "--burst-concurrency", type=int, default=16, help="events in flight at once (16)"
+    )
+    parser.add_argument(
+        "--query-claims", type=int, default=None, help="claims for the query timings (1,000,000)"
+    )
+    parser.add_argument(
+        "--database-url",
+        default=AUTO,
+        help="PostgreSQL server on loopback, 'embedded' for SQLite (default: 127.0.0.1:5432 "
+        "when it answers, else SQLite; a database of its own is created and dropped)",
+    )
+    parser.add_argument(
+        "--redis-url",
+        default=AUTO,
+        help="an EMPTY Redis database on loopback, 'embedded' for a redis-server of its own "
+        "(default: an empty database on 127.0.0.1:6379 when it answers, else embedded)",
+    )
+    parser.add_argument("--pacing", action="store_true", help="keep per-channel post pacing on")
     parser.add_argument(
         "--quick", action="store_true", help="a smoke run: few articles, few repetitions"
     )
     parser.add_argument(
         "--timeout",
         type=float,
-        default=120.0,
-        help="seconds to wait for the shared links to finish (default 120)",
+        default=300.0,
+        help="seconds to wait for a throughput run to finish (default 300)",
     )
     args = parser.parse_args(argv)
-    articles = args.articles or (QUICK_ARTICLES if args.quick else DEFAULT_ARTICLES)
-    if articles < 1 or args.workers < 1:
-        parser.error("--articles and --workers must be at least 1")
-    finder_runs = QUICK_FINDER_RUNS if args.quick else FINDER_RUNS
+    quick = args.quick
+    options = SystemOptions(
+        articles=args.articles or (QUICK_ARTICLES if quick else DEFAULT_ARTICLES),
+        latency_runs=args.latency_runs or (3 if quick else 10),
+        burst=args.burst or (50 if quick else 500),
+        burst_concurrency=args.burst_concurrency,
+        generated=12 if quick else 60,
+        database=args.database_url,
+        redis=args.redis_url,
+        pacing=args.pacing,
+        timeout=args.timeout,
+    )
+    query_claims = args.query_claims or (20_000 if quick else 1_000_000)
+    if min(options.articles, options.latency_runs, options.burst, query_claims) < 1:
+        parser.error("counts must be at least 1")
+    finder_runs = QUICK_FINDER_RUNS if quick else FINDER_RUNS
 
     # Python's default SIGTERM ends the process on the spot, skipping the context managers
-    # that stop Redis, the bot and the worker; an exception unwinds through them instead.
+    # that stop Redis, the bot and the workers and drop the databases; an exception
+    # unwinds through them instead.
     signal.signal(signal.SIGTERM, _exit_on_signal)
     started = time.monotonic()
     settings = Settings()
     info = machine()
     say(
         f"Factdesk benchmark: {info['nproc']} CPUs ({info['cpu'] or 'unknown CPU'}), "
-        f"Python {info['python']}, {info['platform']}" + (" (quick)" if args.quick else "")
+        f"{info['memory_gb']} GB, Python {info['python']}, {info['platform']}"
+        + (" (quick)" if quick else "")
     )
     say()
     finder = bench_finder(settings, finder_runs)
     report_finder(finder, settings, finder_runs)
     extraction = bench_extract(EXTRACT_RUNS)
     report_extract(extraction, EXTRACT_RUNS)
-    print(f"(end to end: starting the system and sharing {articles} links...)", file=sys.stderr)
+    print("(the whole system: starting it and sharing links...)", file=sys.stderr)
     try:
-        e2e = bench_end_to_end(settings, articles, args.workers, args.timeout)
-    except (RuntimeError, TimeoutError) as exc:
-        # Everything was already stopped by the context managers; say where to look.
-        log = (settings.var_dir / "bench" / "processes.log").resolve()
-        say(f"End to end failed: {exc}. Worker and bot output: {log}")
+        system = bench_system(settings, options)
+    except (RuntimeError, TimeoutError, ConnectionError, ValueError) as exc:
+        # Everything was already stopped and dropped by the context managers.
+        say(f"The system benchmark failed: {exc}.")
         return 1
-    report_end_to_end(e2e)
+    report_system(system, options)
+
+    say(f"4. App Home and digest queries on PostgreSQL with {query_claims:,} claims")
+    server = None if args.database_url == EMBEDDED else postgres_server(args.database_url)
+    queries: QueryResult | None = None
+    if server is None:
+        say("  skipped: PostgreSQL is not reachable on 127.0.0.1:5432 (or --database-url embedded)")
+    else:
+        say(f"  server: {_describe(server)}; a database of its own, dropped after")
+        explain = (settings.var_dir / "bench-explain.txt").resolve()
+        queries = bench_queries(server, claims=query_claims, explain_to=explain)
+        report_queries(queries, say, table)
+    say()
 
     seconds = time.monotonic() - started
-    result = figures(finder, extraction, e2e, quick=args.quick, seconds=seconds)
+    result = figures(finder, extraction, system, queries, quick=quick, seconds=seconds)
     out = settings.var_dir / "bench.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     say(f"Wrote {out} ({seconds:.1f} s in all).")
-    return 1 if e2e.failures else 0
+    failures = system.one.failures + system.two.failures + system.latency.failures
+    return 1 if failures or system.burst.refused else 0
 
 
 if __name__ == "__main__":

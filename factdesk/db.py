@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
@@ -17,12 +18,53 @@ from sqlalchemy.orm import Session, sessionmaker
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
+# Threads of this process that may each hold a session at once, when its entry point
+# said (size_pool); None: the settings alone decide.
+_process_threads: int | None = None
+DEFAULT_POOL_SIZE = 10
+
+
+def size_pool(threads: int) -> None:
+    """Size this process's pools for `threads` threads that may each hold a session.
+
+    The bot calls it with its request threads plus Bolt's listener threads, a worker
+    child with its task concurrency. DB_POOL_SIZE, when set, still wins. Engines made
+    before the call are closed, so the next session uses the new size.
+    """
+    global _process_threads
+    if threads < 1:
+        raise ValueError(f"threads must be at least 1, got {threads}")
+    with _engines_lock:
+        _process_threads = threads
+        for engine in _engines.values():
+            engine.dispose()
+        _engines.clear()
+    session_factory.cache_clear()
+
+
+def pool_limits() -> dict[str, Any]:
+    """Pool size, overflow and timeout for this process's engines."""
+    from factdesk.settings import Settings  # settings import nothing from here
+
+    settings = Settings()
+    size = settings.db_pool_size or _process_threads or DEFAULT_POOL_SIZE
+    return {
+        "pool_size": size,
+        "max_overflow": settings.db_max_overflow,
+        "pool_timeout": settings.db_pool_timeout_seconds,
+    }
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine with the per-dialect settings Factdesk relies on."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        in_memory = not parsed.database or parsed.database == ":memory:"
+        if not in_memory:
+            Path(parsed.database or "").parent.mkdir(parents=True, exist_ok=True)
+            if kwargs.get("poolclass") is None:
+                for key, value in pool_limits().items():
+                    kwargs.setdefault(key, value)
         # The bot and several worker processes share one file: wait for locks instead of
         # failing with "database is locked".
         kwargs.setdefault("connect_args", {"timeout": 30})
@@ -30,8 +72,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
-    kwargs.setdefault("pool_size", 5)
-    kwargs.setdefault("max_overflow", 5)
+    if kwargs.get("poolclass") is None:
+        for key, value in pool_limits().items():
+            kwargs.setdefault(key, value)
     return create_engine(url, **kwargs)
 
 
@@ -43,10 +86,17 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
     cursor.close()
 
 
-@cache
+_engines: dict[str, Engine] = {}
+_engines_lock = threading.Lock()
+
+
 def engine_for(url: str) -> Engine:
     """One engine (and so one pool) per URL per process."""
-    return make_engine(url)
+    with _engines_lock:
+        engine = _engines.get(url)
+        if engine is None:
+            engine = _engines[url] = make_engine(url)
+        return engine
 
 
 @cache

@@ -1,0 +1,146 @@
+"""Smoke runs of `make bench`'s helpers with tiny numbers: the code paths, never the speed."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from benchmarks import pages, pipeline, stack
+from benchmarks.burst import fire, signed_message_events
+from standin.slack_api import RecordedCall
+
+SEEDS = Path(__file__).resolve().parent.parent.parent / "seeds"
+
+
+def test_percentiles_interpolate_and_say_nan_when_empty() -> None:
+    assert pipeline.percentile([1.0, 2.0, 3.0, 4.0], 50) == 2.5
+    assert pipeline.percentile([5.0], 99) == 5.0
+    assert pipeline.fmt(pipeline.percentile([], 50)) == "-"
+
+
+def test_generated_pages_vary_in_length_and_repeat_byte_for_byte(tmp_path: Path) -> None:
+    first = pages.write_pages(tmp_path / "a", 8, seed=3)
+    again = pages.write_pages(tmp_path / "b", 8, seed=3)
+
+    assert [p.name for p in first] == [f"gen-{n:04d}.html" for n in range(1, 9)]
+    assert len({p.words for p in first}) > 4
+    for page in first:
+        assert (tmp_path / "a" / page.name).read_bytes() == (
+            tmp_path / "b" / page.name
+        ).read_bytes()
+    assert first == again
+
+
+def test_the_site_holds_the_seeds_and_the_generated_pages(tmp_path: Path) -> None:
+    generated = pages.site_directory(tmp_path / "site", SEEDS, 2)
+
+    names = {path.name for path in (tmp_path / "site").iterdir()}
+    assert set(pipeline.ARTICLE_MIX) <= names
+    assert {page.name for page in generated} <= names
+
+
+def test_generated_pages_yield_claims(tmp_path: Path) -> None:
+    from tests.workers.nlp.helpers import make_blank_pipeline
+    from workers.extract import extract
+    from workers.nlp import find_claims
+
+    page = pages.write_pages(tmp_path, 1, seed=11)[0]
+    text = extract(pipeline.page_from_file(tmp_path / page.name)).text
+
+    assert len(text.split()) > 100
+    assert find_claims(make_blank_pipeline(), text, max_claims=15)
+
+
+def test_claim_posts_are_matched_to_their_threads() -> None:
+    def post(thread: str, at: float) -> RecordedCall:
+        args = {"channel": pipeline.CHANNEL, "thread_ts": thread}
+        return RecordedCall("chat.postMessage", args, None, 200, {"ok": True}, at)
+
+    done = pipeline.Shared("u1", "1.000001", 100.0, 5.0, 200, pipeline.DONE, 104.0)
+    failed = pipeline.Shared("u2", "1.000002", 100.0, 5.0, 200, pipeline.FAILED, 103.0)
+    calls = [post("1.000001", 101.0), post("1.000001", 102.5), post("1.000001", 102.0)]
+    calls.append(post("1.000002", 101.5))
+
+    pipeline.attach_claim_posts(calls, [done, failed])
+
+    assert done.claims == [102.0, 102.5]  # the summary (first post) is no claim
+    assert failed.claims == []
+    run = pipeline.Run("r", 1, [done, failed], window_s=6.0)
+    assert run.first_claim_s() == [2.0]
+    assert run.last_claim_s() == [2.5]
+    assert (run.failures, run.claims_posted(), run.articles_per_min()) == (1, 2, 20.0)
+
+
+def test_the_memory_sampler_reads_this_process_group() -> None:
+    import os
+
+    sampler = pipeline.RssSampler(lambda: [os.getpgrp()])
+    sampler.sample()
+
+    assert sampler.samples == 1
+    assert sampler.max_single_kb > 0
+    assert sampler.max_worker_kb >= sampler.max_single_kb
+
+
+class _Ack(BaseHTTPRequestHandler):
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers["Content-Length"]))
+        ok = self.headers.get("X-Slack-Signature", "").startswith("v0=")
+        self.send_response(200 if ok else 401)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def ack_server() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Ack)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/slack/events"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_burst_times_every_signed_event(ack_server: str) -> None:
+    requests = signed_message_events(
+        12,
+        secret="s",
+        text_for=lambda i: f"link {i}",
+        ts_for=lambda i, text: f"1732480000.{i:06d}",
+        channel="C0X",
+        user="U0X",
+        team_for=lambda i: f"T{i}",
+    )
+
+    result = fire(ack_server, requests, concurrency=4)
+
+    assert result.statuses == [200] * 12
+    assert len(result.latencies_ms) == 12
+    assert all(latency > 0 for latency in result.latencies_ms)
+    assert result.refused == 0
+    assert len({json.loads(r.body)["event_id"] for r in requests}) == 12
+
+
+def test_the_bench_talks_to_loopback_only() -> None:
+    assert stack.on_loopback("postgresql+psycopg://postgres@127.0.0.1:5432/x")
+    assert stack.on_loopback("redis://localhost:6379/3")
+    assert not stack.on_loopback("redis://10.0.0.5:6379/3")
+    with pytest.raises(ValueError, match="loopback"):
+        stack.postgres_server("postgresql+psycopg://postgres@db.example.com/x")
+    with pytest.raises(ValueError, match="loopback"):
+        fire("http://192.0.2.1/slack/events", [], concurrency=1)
+
+
+def test_embedded_storage_is_chosen_when_asked() -> None:
+    assert stack.postgres_server(stack.EMBEDDED) is None
+    assert stack.redis_choice(stack.EMBEDDED) is None
