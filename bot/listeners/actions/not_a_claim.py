@@ -7,8 +7,7 @@ from typing import Any
 from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 
-from bot import deps, permissions
-from factdesk.errors import InvalidRequest
+from bot import task_changes
 from factdesk.services import claims
 
 
@@ -19,17 +18,13 @@ def handle_not_a_claim(
     client: WebClient,
     context: BoltContext,
 ) -> None:
-    value = str(action.get("value", ""))
-    if not value.isdigit():
-        raise InvalidRequest(detail=f"not-a-claim value {value!r}")
-    claim_id = int(value)
-    with deps.session(context) as session:
-        claim = claims.get(session=session, claim_id=claim_id)
-        actor = permissions.task_actor(
-            session=session, client=client, user_id=body["user"]["id"], claim=claim
-        )
-        change = claims.dismiss(session=session, claim_id=claim_id, actor=actor)
-        event_id = change.event.id if change.event else None
-    ack()
-    if event_id is not None:
-        deps.queue(context).sync_claim(claim_id, event_id)
+    task_changes.apply(
+        ack,
+        body,
+        client,
+        context,
+        claim_id=task_changes.button_claim_id(action),
+        change=lambda session, claim, actor: claims.dismiss(
+            session=session, claim_id=claim.id, actor=actor
+        ),
+    )

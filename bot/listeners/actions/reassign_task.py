@@ -7,7 +7,7 @@ from typing import Any
 from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 
-from bot import deps, permissions
+from bot import task_changes
 from factdesk.errors import InvalidRequest
 from factdesk.services import claims
 
@@ -30,16 +30,13 @@ def handle_reassign_task(
     if not to_user:
         ack()  # the menu was cleared: nobody to hand the task to
         return
-    claim_id = int(claim_ref)
-    with deps.session(context) as session:
-        claim = claims.get(session=session, claim_id=claim_id)
-        actor = permissions.task_actor(
-            session=session, client=client, user_id=body["user"]["id"], claim=claim
-        )
-        change = claims.reassign(
-            session=session, claim_id=claim_id, actor=actor, to_user=str(to_user)
-        )
-        event_id = change.event.id if change.event else None
-    ack()
-    if event_id is not None:
-        deps.queue(context).sync_claim(claim_id, event_id)
+    task_changes.apply(
+        ack,
+        body,
+        client,
+        context,
+        claim_id=int(claim_ref),
+        change=lambda session, claim, actor: claims.reassign(
+            session=session, claim_id=claim.id, actor=actor, to_user=str(to_user)
+        ),
+    )

@@ -1,0 +1,51 @@
+"""What every task button shares: find the claim, learn who is acting, change it, ack, sync.
+
+The change runs before the ack, so a refusal (someone else's task, a stale button) is
+raised to the error handler and answered where the person clicked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import Ack, BoltContext
+from slack_sdk import WebClient
+from sqlalchemy.orm import Session
+
+from bot import deps, permissions
+from factdesk.errors import InvalidRequest
+from factdesk.models import Claim
+from factdesk.services import claims
+
+Change = Callable[[Session, Claim, claims.Actor], claims.Change]
+
+
+def button_claim_id(action: dict[str, Any]) -> int:
+    """The claim a task button is about, from its value."""
+    value = str(action.get("value", ""))
+    if not value.isdigit():
+        raise InvalidRequest(detail=f"{action.get('action_id')} value {value!r}")
+    return int(value)
+
+
+def apply(
+    ack: Ack,
+    body: dict[str, Any],
+    client: WebClient,
+    context: BoltContext,
+    *,
+    claim_id: int,
+    change: Change,
+) -> None:
+    """Make the change as the clicking person, then ack and have a worker redraw the task."""
+    with deps.session(context) as session:
+        claim = claims.get(session=session, claim_id=claim_id)
+        actor = permissions.task_actor(
+            session=session, client=client, user_id=body["user"]["id"], claim=claim
+        )
+        result = change(session, claim, actor)
+        event_id = result.event.id if result.event else None
+    ack()
+    if event_id is not None:
+        deps.queue(context).sync_claim(claim_id, event_id)
