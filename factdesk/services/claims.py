@@ -394,19 +394,7 @@ def dismiss(*, session: Session, claim_id: int, actor: Actor) -> Change:
     claim.status_set_by = actor.user_id
     claim.status_set_at = utcnow()
     event = _record(session, claim, actor.user_id, EventAction.DISMISSED, previous, claim.status)
-    article = claim.article
-    session.add(
-        ClaimFeedback(
-            slack_team_id=article.slack_team_id,
-            slack_channel_id=article.slack_channel_id,
-            article_id=article.id,
-            claim_id=claim.id,
-            text=claim.text,
-            label=FeedbackLabel.NOT_A_CLAIM,
-            user_id=actor.user_id,
-        )
-    )
-    session.flush()
+    _label(session, claim, FeedbackLabel.NOT_A_CLAIM, actor.user_id)
     return Change(claim, event)
 
 
@@ -439,19 +427,25 @@ def add_manual(*, session: Session, article_id: int, text: str, user_id: str) ->
     session.add(claim)
     session.flush()
     event = _record(session, claim, user_id, EventAction.ADDED, None, ClaimStatus.OPEN)
+    _label(session, claim, FeedbackLabel.CLAIM, user_id)
+    return Change(claim, event)
+
+
+def _label(session: Session, claim: Claim, label: FeedbackLabel, user_id: str) -> None:
+    """Keep a person's judgement of a sentence for the claim finder's benchmark."""
+    article = claim.article
     session.add(
         ClaimFeedback(
             slack_team_id=article.slack_team_id,
             slack_channel_id=article.slack_channel_id,
             article_id=article.id,
             claim_id=claim.id,
-            text=text,
-            label=FeedbackLabel.CLAIM,
+            text=claim.text,
+            label=label,
             user_id=user_id,
         )
     )
     session.flush()
-    return Change(claim, event)
 
 
 def get_event(*, session: Session, event_id: int) -> ClaimEvent | None:
