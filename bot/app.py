@@ -2,20 +2,29 @@
 
 from __future__ import annotations
 
+import contextvars
 import logging
-from typing import Any
+import weakref
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any, TypeVar
 
+from celery.signals import before_task_publish
 from slack_bolt import App, BoltContext, BoltRequest, BoltResponse, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot import errors
+from bot import errors, oauth
 from bot.listeners import register_listeners
 from factdesk.db import session_scope
+from factdesk.logs import current, rebind
+from factdesk.metrics import EVENTS_RECEIVED
 from factdesk.queue import QueueUnavailable, TaskQueue, create_patient_celery
 from factdesk.services import receipts
 from factdesk.settings import Settings, secret
 from factdesk.slack import web_client
+
+T = TypeVar("T")
 
 
 def create_app(
@@ -23,6 +32,11 @@ def create_app(
 ) -> App:
     """A Bolt app whose listeners ack, validate and hand the work to the workers."""
     socket_mode = settings.slack_app_token is not None
+    oauth_mode = settings.oauth_enabled
+    if oauth_mode and client is None:
+        # Each request's client gets its workspace's token from the installation store.
+        client = web_client(settings)
+        client.token = None
     app = App(
         client=client or web_client(settings),
         signing_secret=secret(settings.slack_signing_secret) or None,
@@ -30,9 +44,24 @@ def create_app(
         request_verification_enabled=not socket_mode,
         # Listeners run after the ack is sent, so Slack never waits on our database.
         process_before_response=False,
+        oauth_settings=oauth.oauth_settings(settings) if oauth_mode else None,
+        # Bolt's default pool, but listeners keep the request's log context (event_id).
+        listener_executor=ContextThreadPoolExecutor(max_workers=5),
     )
+    if oauth_mode:
+        oauth.register_uninstall(app)
     # Sends wait out a short broker restart; a longer outage is told to the person.
     task_queue = queue or TaskQueue(create_patient_celery(settings))
+
+    @app.middleware
+    def observe(body: dict[str, Any], context: BoltContext, next: Any) -> None:
+        # Log lines about this request carry its event and team: Bolt runs the next
+        # middleware after this one returns, so the fields stay bound for the rest of the
+        # request (server.py runs each request in a context of its own), and listeners
+        # inherit them (ContextThreadPoolExecutor).
+        EVENTS_RECEIVED.labels(type=request_type(body)).inc()
+        rebind(event_id=body.get("event_id"), team_id=context.team_id)
+        next()
 
     @app.middleware
     def provide_dependencies(
@@ -63,7 +92,43 @@ def create_app(
 
     app.error(_answer_errors)
     register_listeners(app)
+    _settings_of[app] = settings
     return app
+
+
+_settings_of: weakref.WeakKeyDictionary[App, Settings] = weakref.WeakKeyDictionary()
+
+
+def settings_of(app: App) -> Settings | None:
+    """The settings `create_app` built `app` with."""
+    return _settings_of.get(app)
+
+
+# The header workers/app.py reads back, so a task's log lines carry the event behind it.
+EVENT_ID_HEADER = "factdesk_event_id"
+
+
+@before_task_publish.connect
+def _carry_event_id(headers: dict[str, Any] | None = None, **_: Any) -> None:
+    event_id = current("event_id")
+    if event_id and headers is not None:
+        headers[EVENT_ID_HEADER] = event_id
+
+
+def request_type(body: dict[str, Any]) -> str:
+    """What kind of request this is: the event's type, "command", or the payload's type."""
+    if body.get("type") == "event_callback":
+        return str((body.get("event") or {}).get("type") or "event")
+    if body.get("command"):
+        return "command"
+    return str(body.get("type") or "unknown")
+
+
+class ContextThreadPoolExecutor(ThreadPoolExecutor):
+    """A ThreadPoolExecutor whose tasks run in the submitter's contextvars context."""
+
+    def submit(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> Future[T]:
+        return super().submit(contextvars.copy_context().run, fn, *args, **kwargs)
 
 
 def _answer_errors(

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextvars
 import io
 import json
 import logging
+import threading
+import time
 from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import parse_qsl
@@ -13,6 +16,8 @@ from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk.signature import SignatureVerifier
 
+from bot.app import settings_of
+from factdesk.metrics import ACK_SECONDS, elapsed, probe
 from factdesk.settings import Settings, secret
 
 log = logging.getLogger(__name__)
@@ -22,8 +27,11 @@ EVENTS_PATH = "/slack/events"
 MAX_BODY_BYTES = 1024 * 1024
 
 
-def wsgi_app(app: App) -> Callable[[dict[str, Any], Any], Iterable[bytes]]:
-    """Bolt on /slack/events, plus /healthz for load balancers and the demo.
+def wsgi_app(
+    app: App, settings: Settings | None = None
+) -> Callable[[dict[str, Any], Any], Iterable[bytes]]:
+    """Bolt on /slack/events (and, with OAuth, /slack/install and /slack/oauth_redirect),
+    plus /healthz (process up), /readyz (database and Redis answer) and /metrics.
 
     Requests are checked before Bolt sees them: unsigned, badly signed or stale ones get
     401, malformed ones 400 (or 413), each with one log line and no body in it. Bolt parses
@@ -33,12 +41,26 @@ def wsgi_app(app: App) -> Callable[[dict[str, Any], Any], Iterable[bytes]]:
     signing_secret = app._signing_secret  # the one Bolt verifies with
     verifier = SignatureVerifier(signing_secret) if signing_secret else None
 
+    # The app's own settings, so /readyz checks the database and Redis it uses.
+    probes = settings or settings_of(app) or Settings()
+
     def route(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
-        if environ.get("PATH_INFO") == "/healthz":
-            start_response("200 OK", [("Content-Type", "text/plain")])
-            return [b"ok"]
-        if environ.get("PATH_INFO") != EVENTS_PATH or environ.get("REQUEST_METHOD") != "POST":
+        path = environ.get("PATH_INFO")
+        if path in PROBE_PATHS and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
+            return _answer_probe(str(path), probes, start_response)
+        if path != EVENTS_PATH or environ.get("REQUEST_METHOD") != "POST":
             return slack(environ, start_response)
+        started = time.perf_counter()
+        try:
+            # A fresh context per request: the log fields one request binds (bot/app.py)
+            # never leak into the next request this thread serves.
+            return contextvars.Context().run(_events, environ, start_response)
+        finally:
+            # Bolt answers once the listener acked (the work goes on in its threads), so
+            # this is the time Slack waits for its 200.
+            ACK_SECONDS.observe(elapsed(started))
+
+    def _events(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         body, refusal = _read_body(environ)
         if refusal is None and verifier is not None:
             refusal = _check_signature(verifier, environ, body)
@@ -63,6 +85,29 @@ def wsgi_app(app: App) -> Callable[[dict[str, Any], Any], Iterable[bytes]]:
 
 
 Refusal = tuple[str, str]
+PROBE_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
+_REASONS = {200: "200 OK", 404: "404 Not Found", 503: "503 Service Unavailable"}
+
+
+def _answer_probe(path: str, settings: Settings, start_response: Any) -> Iterable[bytes]:
+    found = probe(path, settings)
+    assert found is not None, path
+    status, content_type, body = found
+    start_response(_REASONS[status], [("Content-Type", content_type)])
+    return [body]
+
+
+def probe_wsgi_app(settings: Settings) -> Callable[[dict[str, Any], Any], Iterable[bytes]]:
+    """Only the probes and metrics: what Socket Mode serves on PORT."""
+
+    def route(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        path = str(environ.get("PATH_INFO"))
+        if path in PROBE_PATHS:
+            return _answer_probe(path, settings, start_response)
+        start_response("404 Not Found", [("Content-Type", "text/plain")])
+        return [b"not found"]
+
+    return route
 
 
 def _read_body(environ: dict[str, Any]) -> tuple[bytes, Refusal | None]:
@@ -110,14 +155,21 @@ def _check_payload(environ: dict[str, Any], body: bytes) -> Refusal | None:
 
 def serve(settings: Settings, app: App) -> None:
     """Block serving Slack's requests until interrupted."""
+    import waitress
+
     if settings.slack_app_token is not None:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-        log.info("bot connecting in Socket Mode")
+        # Nothing reaches the bot over HTTP in Socket Mode but the probes and Prometheus.
+        probes = waitress.create_server(
+            probe_wsgi_app(settings), host=settings.host, port=settings.port, threads=2
+        )
+        threading.Thread(target=probes.run, name="probes", daemon=True).start()
+        log.info("bot connecting in Socket Mode; probes on port %s", settings.port)
         SocketModeHandler(app, secret(settings.slack_app_token)).start()  # type: ignore[no-untyped-call]
         return
-    import waitress
-
     log.info("bot listening on http://%s:%s%s", settings.host, settings.port, EVENTS_PATH)
     # Threads let a slow listener never hold up the next request's ack.
-    waitress.serve(wsgi_app(app), host=settings.host, port=settings.port, threads=16, _quiet=True)
+    waitress.serve(
+        wsgi_app(app, settings), host=settings.host, port=settings.port, threads=16, _quiet=True
+    )

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 MANIFEST_PATH = "deploy/slack-app-manifest.yml"
+# The bot scopes of deploy/slack/manifest.http-oauth.yml (tests/bot/test_oauth.py checks).
+DEFAULT_SCOPES = (
+    "channels:history,groups:history,chat:write,commands,reactions:write,users:read,"
+    "channels:read,groups:read"
+)
 
 
 class Settings(BaseSettings):
@@ -96,6 +102,49 @@ class Settings(BaseSettings):
     db_pool_timeout_seconds: float = Field(
         default=10.0, gt=0, description="Wait for a free connection before failing."
     )
+
+    # Multi-workspace OAuth (HTTP mode): on when both the client id and secret are set;
+    # otherwise the bot serves the one workspace of SLACK_BOT_TOKEN.
+    slack_client_id: str | None = Field(
+        default=None, description="The app's Client ID; with the secret, turns OAuth on."
+    )
+    slack_client_secret: SecretStr | None = None
+    slack_scopes: str = Field(
+        default=DEFAULT_SCOPES,
+        description="Comma-separated bot scopes asked for at install; the manifest's.",
+    )
+    slack_install_redirect_url: str | None = Field(
+        default=None,
+        description="Redirect URL sent to Slack at install; unset: the app's configured one.",
+    )
+
+    # Observability.
+    log_format: Literal["text", "json"] = Field(
+        default="text", description="text for people, json (one object a line) for collectors."
+    )
+    worker_metrics_port: int = Field(
+        default=0,
+        ge=0,
+        le=65535,
+        description="Port of a worker's /metrics, /healthz and /readyz; 0: none.",
+    )
+
+    @field_validator(
+        "slack_client_id", "slack_client_secret", "slack_install_redirect_url", mode="before"
+    )
+    @classmethod
+    def _blank_oauth_is_unset(cls, value: object) -> object:
+        return cls._blank_is_unset(value)
+
+    @property
+    def oauth_enabled(self) -> bool:
+        """True when the bot installs into many workspaces through Slack's OAuth."""
+        return bool(self.slack_client_id and secret(self.slack_client_secret))
+
+    @property
+    def scopes(self) -> list[str]:
+        """The bot scopes asked for at install."""
+        return [scope.strip() for scope in self.slack_scopes.split(",") if scope.strip()]
 
     @field_validator(
         "slack_bot_token",

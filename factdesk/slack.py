@@ -15,17 +15,32 @@ from slack_sdk.http_retry.builtin_handlers import (
     RateLimitErrorRetryHandler,
     ServerErrorRetryHandler,
 )
+from slack_sdk.web import SlackResponse
 
+from factdesk.metrics import SLACK_API_ERRORS
 from factdesk.settings import Settings, secret
 
 log = logging.getLogger(__name__)
 
 
+class MeteredWebClient(WebClient):
+    """A WebClient that counts Slack's error answers by method and code (metrics)."""
+
+    def api_call(self, api_method: str, *args: Any, **kwargs: Any) -> SlackResponse:
+        try:
+            return super().api_call(api_method, *args, **kwargs)
+        except SlackApiError as exc:
+            code = str(exc.response.get("error") or exc.response.status_code)
+            SLACK_API_ERRORS.labels(method=api_method, code=code).inc()
+            raise
+
+
 def web_client(settings: Settings, token: str | None = None) -> WebClient:
     """A WebClient that waits out 429s (honouring Retry-After), and retries dropped
-    connections and Slack's 5xx answers with backoff."""
-    return WebClient(
-        token=token or secret(settings.slack_bot_token),
+    connections and Slack's 5xx answers with backoff. Without a token (multi-workspace
+    installs) Bolt and the workers give it each team's."""
+    return MeteredWebClient(
+        token=token or secret(settings.slack_bot_token) or None,
         retry_handlers=[
             ConnectionErrorRetryHandler(max_retry_count=2),
             RateLimitErrorRetryHandler(max_retry_count=5),

@@ -5,7 +5,10 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
+import shutil
 import sys
+import tempfile
 import warnings
 from collections.abc import Callable
 from dataclasses import asdict
@@ -55,8 +58,10 @@ def main(argv: list[str] | None = None) -> int:
                 settings.slack_bot_token,
                 settings.slack_signing_secret,
                 settings.slack_app_token,
+                settings.slack_client_secret,
             )
         ],
+        fmt=settings.log_format,
     )
     handlers: dict[str, Callable[[Settings], int]] = {
         "bot": run_bot,
@@ -86,6 +91,10 @@ def run_migrate(settings: Settings) -> int:
 
 def _require_slack(settings: Settings) -> bool:
     missing = settings.missing_for_slack()
+    if settings.oauth_enabled:
+        # Each workspace's token comes from its installation; Slack reaches the bot over
+        # HTTP for the install pages, so the signing secret is what it needs.
+        missing = [name for name in missing if name != "SLACK_BOT_TOKEN"]
     if missing:
         print(
             "Factdesk can't connect to Slack yet: set "
@@ -120,6 +129,20 @@ def run_bot(settings: Settings) -> int:
 
 def run_worker(settings: Settings, concurrency: int | None) -> int:
     _embedded_redis(settings)
+    metrics_dir = None
+    if settings.worker_metrics_port and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        # Before prometheus_client is imported: the pool's children each write their
+        # samples here and the main process serves the sum (factdesk/metrics.py).
+        metrics_dir = tempfile.mkdtemp(prefix="factdesk-metrics-")
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
+    try:
+        return _start_worker(settings, concurrency)
+    finally:
+        if metrics_dir is not None:
+            shutil.rmtree(metrics_dir, ignore_errors=True)
+
+
+def _start_worker(settings: Settings, concurrency: int | None) -> int:
     from workers.app import celery_app
 
     quiet = logging.getLevelName(settings.log_level.upper()) >= logging.WARNING

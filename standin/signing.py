@@ -606,3 +606,37 @@ def message_action(
         "message_ts": message.get("ts", ""),
         "message": dict(message),
     }
+
+
+def app_event(
+    event: dict[str, Any],
+    *,
+    team_id: str = "T0FACTDESK",
+    api_app_id: str = DEFAULT_APP_ID,
+    event_id: str | None = None,
+) -> dict[str, Any]:
+    """An ``event_callback`` envelope around an app event (``app_uninstalled``,
+    ``tokens_revoked``, …), as the Events API sends it."""
+    now = time.time()
+    return {
+        "token": VERIFICATION_TOKEN,
+        "team_id": team_id,
+        "api_app_id": api_app_id,
+        "event": {"event_ts": f"{now:.6f}", **event},
+        "type": "event_callback",
+        "event_id": event_id if event_id is not None else f"Ev{uuid.uuid4().hex[:10].upper()}",
+        "event_time": int(now),
+    }
+
+
+def app_uninstalled(*, team_id: str = "T0FACTDESK") -> dict[str, Any]:
+    """The event Slack sends when a workspace removes the app."""
+    return app_event({"type": "app_uninstalled"}, team_id=team_id)
+
+
+def tokens_revoked(
+    *, team_id: str = "T0FACTDESK", bot: list[str] | None = None, oauth: list[str] | None = None
+) -> dict[str, Any]:
+    """The event Slack sends when a workspace revokes the app's tokens (by user id)."""
+    tokens = {"oauth": oauth or [], "bot": bot or []}
+    return app_event({"type": "tokens_revoked", "tokens": tokens}, team_id=team_id)

@@ -14,6 +14,7 @@ the foreground for people who want to poke at it with curl.
 from __future__ import annotations
 
 import argparse
+import base64
 import copy
 import json
 import logging
@@ -30,7 +31,7 @@ from dataclasses import asdict, dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import FrameType, TracebackType
 from typing import Any, cast
-from urllib.parse import parse_qsl, unquote, urlsplit
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
 from standin.blockkit import validate_blocks, validate_view
 
@@ -51,6 +52,8 @@ DEFAULT_USERS: dict[str, tuple[str, str]] = {
     "U0BEN": ("ben", "Ben"),
 }
 DEFAULT_APP_ID = "A0FACTDESK"
+OAUTH_CLIENT_ID = "1111.2222"
+OAUTH_CLIENT_SECRET = "standin-client-secret"  # noqa: S105  # the stand-in's, not a real one
 
 MAX_TEXT_LENGTH = 40_000
 _LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
@@ -197,6 +200,15 @@ class SlackStandIn:
 
         self._server: _HTTPServer | None = None
         self._thread: threading.Thread | None = None
+
+        # Multi-workspace installs (OAuth v2): the app's credentials, codes handed out by
+        # the consent page, the bot token issued to each installed team, revoked tokens.
+        self.oauth_client_id = OAUTH_CLIENT_ID
+        self.oauth_client_secret = OAUTH_CLIENT_SECRET
+        self._oauth_codes: dict[str, dict[str, Any]] = {}
+        self._installed: dict[str, dict[str, Any]] = {}
+        self._revoked: set[str] = set()
+        self._token_in_call: str | None = None
 
         self._methods: dict[str, _Method] = {
             "auth.test": self._auth_test,
@@ -497,6 +509,7 @@ class SlackStandIn:
                     headers["Retry-After"] = str(retry_after)
                 else:
                     status = 200
+                    self._token_in_call = token
                     try:
                         body = {"ok": True, **handler(args)}
                     except _ApiError as exc:
@@ -563,6 +576,8 @@ class SlackStandIn:
         )
 
     def _token_ok(self, token: str) -> bool:
+        if token in self._revoked:
+            return False
         if self._tokens is not None:
             return token in self._tokens
         return token.startswith(("xoxb-", "xoxp-"))
@@ -676,7 +691,93 @@ class SlackStandIn:
 
     # -- Web API methods ---------------------------------------------------------
 
+    # -- OAuth v2 (multi-workspace installs) -------------------------------------------
+
+    oauth_redirect_url: str | None = None
+
+    def authorize_code(
+        self,
+        team_id: str,
+        *,
+        team_name: str | None = None,
+        scopes: str = "chat:write",
+        installer: str = "U0ANA",
+    ) -> str:
+        """A one-time code, as Slack's consent page gives when `team_id` approves."""
+        code = f"code-{uuid.uuid4().hex[:16]}"
+        with self._lock:
+            self._oauth_codes[code] = {
+                "team_id": team_id,
+                "team_name": team_name or f"Team {team_id}",
+                "scope": scopes,
+                "installer": installer,
+            }
+        return code
+
+    def installed_tokens(self) -> dict[str, str]:
+        """Bot token -> team id, for every install oauth.v2.access completed."""
+        with self._lock:
+            return {token: info["team_id"] for token, info in self._installed.items()}
+
+    def revoke_team(self, team_id: str) -> None:
+        """Invalidate every token issued to `team_id`, as uninstalling the app does."""
+        with self._lock:
+            for token, info in self._installed.items():
+                if info["team_id"] == team_id:
+                    self._revoked.add(token)
+
+    def _oauth_consent(self, query: dict[str, str]) -> str | None:
+        if query.get("client_id") != self.oauth_client_id:
+            return None
+        redirect = query.get("redirect_uri") or self.oauth_redirect_url
+        if not redirect or urlsplit(redirect).hostname not in _LOOPBACK_HOSTS:
+            return None
+        team_id = query.get("team") or self.team_id
+        code = self.authorize_code(team_id, scopes=query.get("scope") or "")
+        separator = "&" if "?" in redirect else "?"
+        return f"{redirect}{separator}{urlencode({'code': code, 'state': query.get('state', '')})}"
+
+    def _oauth_v2_access(self, args: dict[str, Any], path: str) -> tuple[int, dict[str, Any]]:
+        with self._lock:
+            if (
+                args.get("client_id") != self.oauth_client_id
+                or args.get("client_secret") != self.oauth_client_secret
+            ):
+                body: dict[str, Any] = {"ok": False, "error": "invalid_client_id"}
+            elif (grant := self._oauth_codes.pop(str(args.get("code")), None)) is None:
+                body = {"ok": False, "error": "invalid_code"}
+            else:
+                token = f"xoxb-{grant['team_id'].lower()}-{uuid.uuid4().hex[:12]}"
+                self._installed[token] = grant
+                body = {
+                    "ok": True,
+                    "app_id": self.app_id,
+                    "authed_user": {"id": grant["installer"]},
+                    "scope": grant["scope"],
+                    "token_type": "bot",
+                    "access_token": token,
+                    "bot_user_id": self.bot_user_id,
+                    "team": {"id": grant["team_id"], "name": grant["team_name"]},
+                    "enterprise": None,
+                    "is_enterprise_install": False,
+                }
+            recorded = {k: v for k, v in args.items() if k != "client_secret"}
+            self._record("oauth.v2.access", recorded, None, 200, body, path)
+        return 200, body
+
     def _auth_test(self, args: dict[str, Any]) -> dict[str, Any]:
+        installed = self._installed.get(self._token_in_call or "")
+        if installed is not None:
+            # A token issued by oauth.v2.access belongs to the team that installed it.
+            return {
+                "url": f"https://{installed['team_id'].lower()}.slack.com/",
+                "team": installed["team_name"],
+                "user": self._users[self.bot_user_id].name,
+                "team_id": installed["team_id"],
+                "user_id": self.bot_user_id,
+                "bot_id": self.bot_id,
+                "is_enterprise_install": False,
+            }
         return {
             "url": f"https://{self.team_domain}.slack.com/",
             "team": self.team_domain.replace("-", " ").title(),
@@ -1267,7 +1368,11 @@ class _Handler(BaseHTTPRequestHandler):
         parts = urlsplit(self.path)
         path = parts.path
         query = dict(parse_qsl(parts.query, keep_blank_values=True))
-        if path.startswith("/api/"):
+        if path == "/api/oauth.v2.access":
+            self._oauth_access(query, body)
+        elif path == "/oauth/v2/authorize" and self.command == "GET":
+            self._oauth_authorize(query)
+        elif path.startswith("/api/"):
             self._api(unquote(path[len("/api/") :]), query, body)
         elif path.startswith("/response/") and self.command == "POST":
             status, text = self.standin._handle_response_url(body, path)
@@ -1288,6 +1393,31 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_json(200, {"ok": True})
         else:
             self._send_json(404, {"ok": False, "error": "not_found"})
+
+    def _oauth_access(self, query: dict[str, str], body: bytes) -> None:
+        """oauth.v2.access: the app's credentials (HTTP Basic, or in the form) and a code."""
+        args: dict[str, Any] = dict(query)
+        args.update(_parse_body(self.headers.get("Content-Type", ""), body) or {})
+        authorization = self.headers.get("Authorization", "")
+        if authorization.startswith("Basic "):
+            try:
+                user, _, password = (
+                    base64.b64decode(authorization[len("Basic ") :]).decode().partition(":")
+                )
+            except (ValueError, UnicodeDecodeError):
+                user, password = "", ""
+            args.setdefault("client_id", user)
+            args.setdefault("client_secret", password)
+        status, reply = self.standin._oauth_v2_access(args, self.path)
+        self._send_json(status, reply)
+
+    def _oauth_authorize(self, query: dict[str, str]) -> None:
+        """The consent page, as if an admin clicked Allow: back to the redirect URL."""
+        location = self.standin._oauth_consent(query)
+        if location is None:
+            self._send_json(400, {"ok": False, "error": "bad_redirect_uri"})
+            return
+        self._send(302, b"", "text/plain; charset=utf-8", {"Location": location})
 
     def _api(self, method: str, query: dict[str, str], body: bytes) -> None:
         parsed = _parse_body(self.headers.get("Content-Type", ""), body)

@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 import logging
+import os
 from typing import Any
 
+from celery import Task
 from celery.schedules import crontab
-from celery.signals import worker_process_init
+from celery.signals import (
+    task_postrun,
+    task_prerun,
+    worker_process_init,
+    worker_process_shutdown,
+    worker_ready,
+    worker_shutdown,
+)
 
+from factdesk import logs
 from factdesk.logs import configure
-from factdesk.queue import DIGEST_TICK, PRUNE_RECEIPTS, SEND_REMINDERS, create_celery
+from factdesk.queue import DIGEST_TICK, POST_DIGEST, PRUNE_RECEIPTS, SEND_REMINDERS, create_celery
 from factdesk.settings import Settings
 
 settings = Settings()
@@ -25,12 +35,80 @@ celery_app.conf.beat_schedule = {
 
 log = logging.getLogger(__name__)
 
+# The message header the bot puts the Slack event id in (bot/app.py), so a task's log
+# lines carry the event that caused it.
+EVENT_ID_HEADER = "factdesk_event_id"
+
 
 @worker_process_init.connect
 def _warm_pipeline(**_: Any) -> None:
     # Loading spaCy once per child process here keeps the first task of each child fast.
-    configure(settings.log_level)
+    configure(settings.log_level, fmt=settings.log_format)
     from workers.context import pipeline
 
     pipeline(settings.spacy_model)
     log.info("spaCy pipeline %s loaded", settings.spacy_model)
+
+
+# -- observability: log context, metrics, probes -------------------------------------
+
+_log_context: dict[str, Any] = {}
+
+
+@task_prerun.connect
+def _task_started(task_id: str, task: Task[Any, Any], **_: Any) -> None:
+    from factdesk.metrics import TASKS
+
+    _log_context[task_id] = logs.bind(
+        task_id=task_id,
+        task_name=task.name,
+        event_id=getattr(task.request, EVENT_ID_HEADER, None),
+    )
+    TASKS.labels(task=task.name, state="STARTED").inc()
+
+
+@task_postrun.connect
+def _task_finished(task_id: str, task: Task[Any, Any], state: str | None = None, **_: Any) -> None:
+    from factdesk.metrics import DIGEST_RUNS, TASKS
+
+    TASKS.labels(task=task.name, state=state or "UNKNOWN").inc()
+    if task.name == POST_DIGEST:
+        DIGEST_RUNS.labels(outcome=state or "UNKNOWN").inc()
+    token = _log_context.pop(task_id, None)
+    if token is not None:
+        logs.unbind(token)
+
+
+@worker_process_shutdown.connect
+def _child_exited(pid: int | None = None, **_: Any) -> None:
+    from factdesk.metrics import child_exited
+
+    child_exited(pid or os.getpid())
+
+
+_probes: Any = None
+
+
+@worker_ready.connect
+def _serve_probes(sender: Any = None, **_: Any) -> None:
+    """Serve /metrics, /healthz and /readyz from the worker's main process."""
+    global _probes
+    if not settings.worker_metrics_port or _probes is not None:
+        return
+    from factdesk.metrics import ProbeServer
+
+    consumer = sender
+
+    def connected() -> bool:
+        connection = getattr(consumer, "connection", None)
+        return bool(connection is not None and connection.connected)
+
+    _probes = ProbeServer(
+        settings, host=settings.host, port=settings.worker_metrics_port, alive=connected
+    ).start()
+
+
+@worker_shutdown.connect
+def _stop_probes(**_: Any) -> None:
+    if _probes is not None:
+        _probes.stop()

@@ -14,7 +14,7 @@ from factdesk.models import Claim, EventAction, SlackPost
 from factdesk.queue import TaskQueue, create_celery
 from factdesk.services import claims
 from factdesk.settings import Settings
-from workers.context import WorkerContext
+from workers.context import WorkerContext, for_claim
 from workers.ingest import update_summary
 from workers.locks import article_lock
 from workers.posting import SlackPostFailed, post_once
@@ -37,6 +37,7 @@ class _Plan:
     people: frozenset[str]
 
 
+@for_claim
 def sync_claim(claim_id: int, event_id: int | None, ctx: WorkerContext) -> None:
     """Bring Slack in line with the database for one claim. Safe to run twice."""
     with ctx.session() as session:

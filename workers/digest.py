@@ -35,7 +35,7 @@ from factdesk.models import DigestPost, DigestState, utcnow
 from factdesk.services import channels, digests
 from factdesk.services.digests import Digest, Week
 from factdesk.slack import workspace_url
-from workers.context import WorkerContext
+from workers.context import NotInstalled, WorkerContext, for_team, for_team_or
 
 log = logging.getLogger(__name__)
 
@@ -58,12 +58,16 @@ def workspace_timezone(ctx: WorkerContext, team_id: str) -> str:
         cached = _timezones.get(team_id)
         if cached and cached[1] > time.monotonic():
             return cached[0]
+    try:
+        slack = ctx.slack_for(team_id)
+    except NotInstalled:
+        return DEFAULT_TIMEZONE  # nothing is posted there any more
     with ctx.session() as session:
         people = digests.desk_people(session=session, team_id=team_id)
     votes: Counter[str] = Counter()
     for user_id in people:
         try:
-            tz = (ctx.slack.users_info(user=user_id).get("user") or {}).get("tz")
+            tz = (slack.users_info(user=user_id).get("user") or {}).get("tz")
         except SlackApiError as exc:
             log.info("users.info failed user=%s: %s", user_id, exc.response.get("error"))
             continue
@@ -124,6 +128,7 @@ def digest_tick(
     return queued
 
 
+@for_team_or("not installed")
 def post_digest(
     team_id: str,
     channel_id: str,
@@ -254,6 +259,7 @@ def _set_chart(ctx: WorkerContext, post_id: int, file_id: str) -> None:
         digests.set_chart(session=session, post_id=post_id, file_id=file_id)
 
 
+@for_team
 def preview_digest(
     team_id: str,
     channel_id: str,

@@ -16,7 +16,7 @@ from factdesk.render_desk import task_link
 from factdesk.services import exports
 from factdesk.services.exports import Format, Organisation, Scope
 from factdesk.slack import workspace_url
-from workers.context import WorkerContext
+from workers.context import WorkerContext, for_team
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +62,7 @@ def build(
         )
 
 
+@for_team
 def export_claims(
     team_id: str,
     channel_id: str,

@@ -10,7 +10,7 @@ from slack_sdk.errors import SlackApiError
 from factdesk import render_desk
 from factdesk.services import desk
 from factdesk.slack import workspace_url
-from workers.context import WorkerContext
+from workers.context import WorkerContext, for_team
 
 log = logging.getLogger(__name__)
 
@@ -19,6 +19,7 @@ MAX_CHANNEL_PAGES = 5
 PAGE_SIZE = 200
 
 
+@for_team
 def publish_home(team_id: str, user_id: str, ctx: WorkerContext) -> None:
     """Publish the person's Home tab as the database has it now."""
     channel_ids = member_channels(ctx.slack, user_id)

@@ -9,9 +9,10 @@ from sqlalchemy.orm import Session
 
 from factdesk import render
 from factdesk.errors import FactdeskError, FetchFailed
+from factdesk.metrics import CLAIMS_FOUND, FETCH_FAILURES
 from factdesk.models import Article, ArticleSource, ArticleState, Claim
 from factdesk.services import articles, channels, claims
-from workers.context import WorkerContext
+from workers.context import WorkerContext, for_article
 from workers.extract import canonical_url, extract
 from workers.fetch import fetch, is_transient
 from workers.posting import SlackPostFailed, post_once
@@ -43,6 +44,7 @@ def transient(error: FactdeskError) -> bool:
     return False
 
 
+@for_article
 def ingest_article(
     article_id: int, ctx: WorkerContext, *, fresh: bool = False, final_attempt: bool = True
 ) -> None:
@@ -124,6 +126,7 @@ def _run(article_id: int, ctx: WorkerContext, *, fresh: bool) -> bool:
                 default=ctx.settings.max_claims_per_article,
             )
             claims.add_found(session=session, article=article, found=found, cap=cap)
+            CLAIMS_FOUND.inc(len(found))
     _post_thread(article_id, ctx)
     with ctx.session() as session:
         article = _load(session, article_id)
@@ -226,6 +229,7 @@ def _post_thread(article_id: int, ctx: WorkerContext) -> None:
     _post_unposted_claims(article_id, ctx)
 
 
+@for_article
 def post_held_back(article_id: int, ctx: WorkerContext) -> None:
     """Post the claims held back by the cap, then redraw the summary without the offer."""
     with ctx.session() as session:
@@ -299,6 +303,7 @@ def update_summary(session: Session, article: Article, ctx: WorkerContext) -> No
         )
 
 
+@for_article
 def fail(article_id: int, error: FactdeskError, ctx: WorkerContext) -> None:
     """Record the failure and tell the thread why, in words a newsroom reads."""
     with ctx.session() as session:
@@ -313,6 +318,8 @@ def fail(article_id: int, error: FactdeskError, ctx: WorkerContext) -> None:
     log.warning(
         "ingest failed article_id=%s code=%s detail=%s", article_id, error.code, error.detail
     )
+    if isinstance(error, FetchFailed):
+        FETCH_FAILURES.labels(kind=error.code).inc()
     if isinstance(error, SlackPostFailed):
         # Slack refused a post, so another reply would likely fail too; the summary (if it
         # is up) says posting stopped and offers "Post remaining claims".
@@ -348,6 +355,7 @@ def _load(session: Session, article_id: int) -> Article:
     return article
 
 
+@for_article
 def post_new_claims(article_id: int, ctx: WorkerContext) -> None:
     """Post claims stored after the thread was (e.g. added by a person); redraw the summary."""
     _post_unposted_claims(article_id, ctx)
@@ -355,6 +363,7 @@ def post_new_claims(article_id: int, ctx: WorkerContext) -> None:
         update_summary(session, _load(session, article_id), ctx)
 
 
+@for_article
 def post_remaining(article_id: int, ctx: WorkerContext, *, final_attempt: bool = True) -> None:
     """After posting failed for good: post what is missing, then mark the article done."""
     try:

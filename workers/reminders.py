@@ -20,7 +20,7 @@ from factdesk.render_desk import task_link
 from factdesk.services import claims as claim_service
 from factdesk.services import reminders
 from factdesk.slack import workspace_url
-from workers.context import WorkerContext
+from workers.context import NotInstalled, WorkerContext
 
 log = logging.getLogger(__name__)
 
@@ -76,15 +76,30 @@ def send_reminders(ctx: WorkerContext, *, now: datetime | None = None) -> Sent:
     """Nudge assignees of stale claimed tasks and ping threads of stale unclaimed ones."""
     now = now or utcnow()
     settings = ctx.settings
-    link_base = workspace_url(ctx.slack)
     sent = Sent()
-    _nudge(ctx, now, link_base, sent, limit=settings.reminder_max_nudges_per_run)
+    _nudge(ctx, now, _LinkBases(ctx), sent, limit=settings.reminder_max_nudges_per_run)
     _ping(ctx, now, sent, limit=settings.reminder_max_pings_per_run)
     return sent
 
 
+class _LinkBases:
+    """Each workspace's web address, asked once per run (tasks span workspaces)."""
+
+    def __init__(self, ctx: WorkerContext) -> None:
+        self.ctx = ctx
+        self.found: dict[str, str | None] = {}
+
+    def __call__(self, team_id: str) -> str | None:
+        if team_id not in self.found:
+            try:
+                self.found[team_id] = workspace_url(self.ctx.slack_for(team_id))
+            except NotInstalled:
+                self.found[team_id] = None
+        return self.found[team_id]
+
+
 def _nudge(
-    ctx: WorkerContext, now: datetime, link_base: str | None, sent: Sent, *, limit: int
+    ctx: WorkerContext, now: datetime, link_bases: _LinkBases, sent: Sent, *, limit: int
 ) -> None:
     with ctx.session() as session:
         due = reminders.stale_claimed(
@@ -93,25 +108,30 @@ def _nudge(
             claimed_after=timedelta(days=ctx.settings.reminder_claimed_days),
             limit=limit,
         )
-        by_user: dict[str, list[tuple[Claim, str]]] = defaultdict(list)
+        # People are per workspace: one DM per person per team, with that team's bot.
+        by_user: dict[tuple[str, str], list[tuple[Claim, str]]] = defaultdict(list)
         for claim, key in due:
             assert claim.assignee is not None
-            by_user[claim.assignee].append((claim, key))
+            by_user[(claim.article.slack_team_id, claim.assignee)].append((claim, key))
         plans = []
-        for user_id, mine in by_user.items():
+        for (team_id, user_id), mine in by_user.items():
             held = reminders.reserve(
                 session=session, claims=mine, kind=ReminderKind.NUDGE, recipient=user_id, now=now
             )
             kept = [claim for claim, _ in mine if claim.id in held.keys]
             if kept:
-                plans.append((user_id, held, nudge_message(kept, now, link_base)))
+                message = nudge_message(kept, now, link_bases(team_id))
+                plans.append((team_id, user_id, held, message))
     # The keys are committed above: whatever happens below, no task is nudged twice today.
-    for user_id, held, message in plans:
+    for team_id, user_id, held, message in plans:
         try:
-            dm = ctx.slack.conversations_open(users=user_id)["channel"]["id"]
-            ctx.slack.chat_postMessage(
-                channel=dm, text=message.text, blocks=message.blocks, unfurl_links=False
-            )
+            with ctx.acting_for(team_id) as slack:
+                dm = slack.conversations_open(users=user_id)["channel"]["id"]
+                slack.chat_postMessage(
+                    channel=dm, text=message.text, blocks=message.blocks, unfurl_links=False
+                )
+        except NotInstalled:
+            continue  # the workspace removed the app: nothing more is sent there
         except SlackApiError as exc:
             log.warning("nudge failed user=%s: %s", user_id, exc.response.get("error"))
             with ctx.session() as session:
@@ -147,6 +167,7 @@ def _ping(ctx: WorkerContext, now: datetime, sent: Sent, *, limit: int) -> None:
             )
             plans.append(
                 (
+                    article.slack_team_id,
                     article_id,
                     article.slack_channel_id,
                     article.slack_thread_ts,
@@ -154,9 +175,12 @@ def _ping(ctx: WorkerContext, now: datetime, sent: Sent, *, limit: int) -> None:
                     ping_message(numbers, hours),
                 )
             )
-    for article_id, channel_id, thread_ts, held, message in plans:
+    for team_id, article_id, channel_id, thread_ts, held, message in plans:
         try:
-            ctx.slack.chat_postMessage(channel=channel_id, thread_ts=thread_ts, text=message.text)
+            with ctx.acting_for(team_id) as slack:
+                slack.chat_postMessage(channel=channel_id, thread_ts=thread_ts, text=message.text)
+        except NotInstalled:
+            continue
         except SlackApiError as exc:
             log.warning("ping failed article=%s: %s", article_id, exc.response.get("error"))
             with ctx.session() as session:

@@ -51,3 +51,28 @@ def test_claims_of_a_missing_file_is_a_clear_error(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "nope.txt" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_oauth_mode_needs_no_bot_token(tmp_path: Path) -> None:
+    env = {"SLACK_CLIENT_ID": "1111.2222", "SLACK_CLIENT_SECRET": "secret"}
+    result = subprocess.run(
+        [sys.executable, "-m", "launcher.cli", "run"],
+        cwd=tmp_path,
+        env={
+            **{
+                k: v
+                for k, v in os.environ.items()
+                if not k.startswith(("SLACK_", "DATABASE_", "REDIS_"))
+            },
+            **env,
+            "PYTHONPATH": str(ROOT),
+        },
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+    assert result.returncode == 2
+    assert "SLACK_BOT_TOKEN" not in result.stderr
+    assert "SLACK_SIGNING_SECRET" in result.stderr

@@ -1,0 +1,58 @@
+"""Multi-workspace installs: slack_sdk's SQLAlchemy installation and OAuth state stores on
+our database (tables from migration 0007), and each team's bot token."""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING
+
+from factdesk.db import engine_for
+from factdesk.models import SLACK_BOTS_TABLE, SLACK_INSTALLATIONS_TABLE, SLACK_OAUTH_STATES_TABLE
+from factdesk.settings import Settings
+
+if TYPE_CHECKING:
+    from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
+    from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
+
+# An install link is good for ten minutes, as Slack's own examples have it.
+STATE_EXPIRATION_SECONDS = 600
+
+_stores: dict[tuple[str, str], SQLAlchemyInstallationStore] = {}
+_stores_lock = threading.Lock()
+
+
+def installation_store(settings: Settings) -> SQLAlchemyInstallationStore:
+    """The process's installation store for the configured app and database."""
+    # Imported here: slack_sdk's module needs SQLAlchemy's asyncio extra (greenlet), which
+    # only the OAuth mode uses.
+    from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
+
+    key = (settings.resolved_database_url, settings.slack_client_id or "")
+    with _stores_lock:
+        store = _stores.get(key)
+        if store is None:
+            store = _stores[key] = SQLAlchemyInstallationStore(
+                client_id=settings.slack_client_id or "",
+                engine=engine_for(settings.resolved_database_url),
+                bots_table_name=SLACK_BOTS_TABLE,
+                installations_table_name=SLACK_INSTALLATIONS_TABLE,
+            )
+        return store
+
+
+def state_store(settings: Settings) -> SQLAlchemyOAuthStateStore:
+    """The store of install links' one-time `state` values."""
+    from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
+
+    return SQLAlchemyOAuthStateStore(
+        expiration_seconds=STATE_EXPIRATION_SECONDS,
+        engine=engine_for(settings.resolved_database_url),
+        table_name=SLACK_OAUTH_STATES_TABLE,
+    )
+
+
+def bot_token(settings: Settings, *, team_id: str, enterprise_id: str | None = None) -> str | None:
+    """The bot token of the newest install in `team_id`, or None when the app is not
+    (or no longer) installed there."""
+    bot = installation_store(settings).find_bot(enterprise_id=enterprise_id, team_id=team_id)
+    return bot.bot_token if bot is not None else None
