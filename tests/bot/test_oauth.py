@@ -229,7 +229,17 @@ def test_an_uninstalled_workspace_keeps_its_articles_and_gets_no_posts(
     oauth_system.wait_until_done(ts)
 
     oauth_system.deliver(app_uninstalled(team_id="T0LEAVING"))
-    slack.wait_for(lambda _: "T0LEAVING" not in oauth_system.installed_teams(), timeout=10)
+    # The store deletes the bot row, then the installation rows: wait for both.
+    slack.wait_for(
+        lambda _: (
+            "T0LEAVING"
+            not in {
+                *oauth_system.installed_teams(),
+                *oauth_system.installed_teams(slack_installations),
+            }
+        ),
+        timeout=10,
+    )
     slack.revoke_team("T0LEAVING")
 
     assert "T0LEAVING" not in oauth_system.installed_teams(slack_installations)

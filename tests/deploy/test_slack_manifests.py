@@ -83,4 +83,4 @@ def test_http_variant_is_set_up_for_oauth_installs() -> None:
     text = HTTP.read_text(encoding="utf-8")
     # The install page has no manifest field; the header names it, and what it depends on.
     assert "/slack/install" in text
-    assert "NOT BUILT YET" in text
+    assert "SLACK_CLIENT_ID" in text
