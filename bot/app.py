@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextvars
 import logging
+import threading
 import weakref
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -13,6 +14,7 @@ from celery.signals import before_task_publish
 from slack_bolt import App, BoltContext, BoltRequest, BoltResponse, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot import errors, oauth
 from bot.listeners import register_listeners
@@ -46,7 +48,7 @@ def create_app(
         process_before_response=False,
         oauth_settings=oauth.oauth_settings(settings) if oauth_mode else None,
         # Bolt's default pool, but listeners keep the request's log context (event_id).
-        listener_executor=ContextThreadPoolExecutor(max_workers=5),
+        listener_executor=FirstDeliveryExecutor(max_workers=5),
     )
     if oauth_mode:
         oauth.register_uninstall(app)
@@ -74,21 +76,25 @@ def create_app(
     @app.middleware
     def skip_redelivered_events(
         req: BoltRequest, body: dict[str, Any], logger: logging.Logger, next: Any
-    ) -> BoltResponse | None:
+    ) -> None:
         # Slack redelivers an event when our answer was slow or lost (X-Slack-Retry-Num),
-        # and occasionally delivers one twice; the event_id is the same every time.
+        # and occasionally delivers one twice; the event_id is the same every time. The
+        # receipt is written by the listener thread just before the listener runs, not
+        # here: Slack only needs the 200 (a redelivery comes only when the ack is missing),
+        # and the insert was most of the ack's time under a burst (docs/performance.md).
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None
-        if event_id:
-            with session_scope(settings.resolved_database_url) as session:
-                first = receipts.record(
-                    session=session, event_id=str(event_id), team_id=body.get("team_id")
-                )
-            if not first:
-                retry = (req.headers.get("x-slack-retry-num") or ["-"])[0]
-                logger.info("event skipped, already handled event_id=%s retry=%s", event_id, retry)
-                return BoltResponse(status=200, body="")
+        _delivery.set(
+            _Delivery(
+                event_id=str(event_id),
+                team_id=body.get("team_id"),
+                retry=(req.headers.get("x-slack-retry-num") or ["-"])[0],
+                database_url=settings.resolved_database_url,
+                logger=logger,
+            )
+            if event_id
+            else None
+        )
         next()
-        return None
 
     app.error(_answer_errors)
     register_listeners(app)
@@ -129,6 +135,70 @@ class ContextThreadPoolExecutor(ThreadPoolExecutor):
 
     def submit(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> Future[T]:
         return super().submit(contextvars.copy_context().run, fn, *args, **kwargs)
+
+
+class _Delivery:
+    """An event to note as handled before its listeners run; `first` once known."""
+
+    def __init__(
+        self,
+        *,
+        event_id: str,
+        team_id: str | None,
+        retry: str,
+        database_url: str,
+        logger: logging.Logger,
+    ) -> None:
+        self.event_id, self.team_id, self.retry = event_id, team_id, retry
+        self.database_url, self.logger = database_url, logger
+        self.first: bool | None = None
+        self.lock = threading.Lock()
+
+    def is_first(self) -> bool:
+        """Record the receipt once (several listeners may share the event); True for the
+        first delivery of this event_id."""
+        with self.lock:
+            if self.first is None:
+                self.first = self._record()
+            return self.first
+
+    def _record(self) -> bool:
+        try:
+            with session_scope(self.database_url) as session:
+                return receipts.record(
+                    session=session, event_id=self.event_id, team_id=self.team_id
+                )
+        except SQLAlchemyError:
+            # The listeners need the database too and report its outage where the user
+            # is; a link's own article row still keeps a redelivery from doing it twice.
+            self.logger.exception("event receipt not recorded event_id=%s", self.event_id)
+            return True
+
+
+_delivery: contextvars.ContextVar[_Delivery | None] = contextvars.ContextVar(
+    "factdesk_delivery", default=None
+)
+
+
+class FirstDeliveryExecutor(ContextThreadPoolExecutor):
+    """Bolt's listener pool: a listener of an event already handled does not run."""
+
+    def submit(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> Future[T]:
+        delivery = _delivery.get()
+        if delivery is None:
+            return super().submit(fn, *args, **kwargs)
+
+        def once(*args: Any, **kwargs: Any) -> T | None:
+            if delivery.is_first():
+                return fn(*args, **kwargs)
+            delivery.logger.info(
+                "event skipped, already handled event_id=%s retry=%s",
+                delivery.event_id,
+                delivery.retry,
+            )
+            return None
+
+        return super().submit(once, *args, **kwargs)  # type: ignore[arg-type]
 
 
 def _answer_errors(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextvars
+import gc
 import io
 import json
 import logging
@@ -169,6 +170,10 @@ def serve(settings: Settings, app: App) -> None:
         SocketModeHandler(app, secret(settings.slack_app_token)).start()  # type: ignore[no-untyped-call]
         return
     log.info("bot listening on http://%s:%s%s", settings.host, settings.port, EVENTS_PATH)
+    # Everything built so far (Bolt, slack_sdk, SQLAlchemy, the settings) lives as long
+    # as the process: out of the collector's sight, a full collection no longer walks
+    # it and stalls every in-flight ack for ~150 ms under a burst (docs/performance.md).
+    gc.freeze()
     # Threads let a slow listener never hold up the next request's ack.
     waitress.serve(
         wsgi_app(app, settings), host=settings.host, port=settings.port, threads=16, _quiet=True

@@ -4,6 +4,7 @@ is acked in under three seconds even while the workers are busy."""
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -93,6 +94,40 @@ def test_a_known_event_id_is_skipped_before_any_listener_runs(system: System) ->
     system.wait_until_done(first, channel=CHANNEL)
     assert len(_articles(system, first)) == 1
     assert _articles(system, second) == []
+
+
+def test_simultaneous_deliveries_of_one_event_do_the_work_once(system: System) -> None:
+    # The receipt is written after the ack, so deliveries that overlap all get their 200
+    # and race to it; the database lets exactly one through to the listener.
+    link = system.pages.article_url("non-english.html")
+    ts = system.slack.add_message(CHANNEL, f"<{link}>", user="U0BEN")
+    event = message_event(
+        text=f"<{link}>",
+        channel=CHANNEL,
+        user="U0BEN",
+        ts=ts,
+        team_id="T0REDELIVER3",
+        event_id="Ev0RACE",
+    )
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        answers = list(
+            pool.map(
+                lambda retry: post_event(system.events_url, event, SIGNING_SECRET, retry_num=retry),
+                (None, None, 1, 2),
+            )
+        )
+
+    assert [status for status, _ in answers] == [200] * 4, answers
+    system.wait_until_done(ts, channel=CHANNEL)
+    assert len(_articles(system, ts)) == 1
+    working = [
+        c
+        for c in system.slack.calls_to("reactions.add")
+        if c.args["timestamp"] == ts and c.args["name"] == "mag"
+    ]
+    assert len(working) == 1
+    with system.session() as session:
+        assert session.get(SlackEventReceipt, "Ev0RACE") is not None
 
 
 def test_every_request_is_acked_quickly_while_the_workers_are_busy(
