@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import logging
 import os
 from typing import Any
@@ -46,14 +45,9 @@ def _warm_pipeline(**_: Any) -> None:
     # Loading spaCy once per child process here keeps the first task of each child fast.
     configure(settings.log_level, fmt=settings.log_format)
     from workers.context import pipeline
-    from workers.tasks import TASK_MODULES
 
     pipeline(settings.spacy_model)
     log.info("spaCy pipeline %s loaded", settings.spacy_model)
-    # workers/tasks.py leaves these to the child (the parent never runs a task): load
-    # them now, so the first task does not pay for it.
-    for name in TASK_MODULES:
-        getattr(importlib.import_module(name), "__name__", None)
 
 
 # -- observability: log context, metrics, probes -------------------------------------

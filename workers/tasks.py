@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import importlib.util
 import logging
 import random
-import sys
 from collections.abc import Callable
 from functools import cache
-from types import ModuleType
-from typing import TYPE_CHECKING
 
 from celery import Task
 from celery.exceptions import SoftTimeLimitExceeded
@@ -34,50 +30,10 @@ from factdesk.queue import (
     TaskQueue,
 )
 from factdesk.services import receipts
+from workers import claim_sync, digest, exports, home, ingest, reminders
 from workers.app import celery_app, settings
 from workers.context import WorkerContext
 from workers.posting import SlackPostFailed
-
-
-def _lazy(name: str) -> ModuleType:
-    """The module, executed on its first attribute access rather than now.
-
-    The Celery parent imports this file only to learn the task names; the task bodies'
-    modules (trafilatura, matplotlib, lxml: ~100 MB) load in the pool child, which
-    imports them at start-up (workers/app.py), so the parent stays small.
-    """
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.find_spec(name)
-    if spec is None or spec.loader is None:
-        raise ModuleNotFoundError(name)
-    loader = importlib.util.LazyLoader(spec.loader)
-    spec.loader = loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    loader.exec_module(module)
-    return module
-
-
-# The modules the task bodies live in, which workers/app.py loads in each pool child.
-TASK_MODULES = (
-    "workers.ingest",
-    "workers.claim_sync",
-    "workers.digest",
-    "workers.exports",
-    "workers.home",
-    "workers.reminders",
-)
-if TYPE_CHECKING:
-    from workers import claim_sync, digest, exports, home, ingest, posting, reminders
-else:
-    posting = _lazy("workers.posting")
-    ingest = _lazy("workers.ingest")
-    claim_sync = _lazy("workers.claim_sync")
-    digest = _lazy("workers.digest")
-    exports = _lazy("workers.exports")
-    home = _lazy("workers.home")
-    reminders = _lazy("workers.reminders")
 
 log = logging.getLogger(__name__)
 
