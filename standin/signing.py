@@ -135,28 +135,16 @@ def message_event(
         event["thread_ts"] = thread_ts
         if thread_ts != ts:
             event["parent_user_id"] = user
-    return {
-        "token": VERIFICATION_TOKEN,
-        "team_id": team_id,
-        "context_team_id": team_id,
-        "context_enterprise_id": None,
-        "api_app_id": api_app_id,
-        "event": event,
-        "type": "event_callback",
-        "event_id": event_id if event_id is not None else f"Ev{uuid.uuid4().hex[:10].upper()}",
-        "event_time": int(float(ts)),
-        "authorizations": [
-            {
-                "enterprise_id": None,
-                "team_id": team_id,
-                "user_id": bot_user_id,
-                "is_bot": True,
-                "is_enterprise_install": False,
-            }
-        ],
-        "is_ext_shared_channel": False,
-        "event_context": f"4-{uuid.uuid4().hex}",
-    }
+    envelope = _bot_event_envelope(
+        event,
+        team_id=team_id,
+        api_app_id=api_app_id,
+        event_id=event_id,
+        event_time=int(float(ts)),
+        bot_user_id=bot_user_id,
+    )
+    envelope["event_context"] = f"4-{uuid.uuid4().hex}"
+    return envelope
 
 
 def _find_action(
@@ -549,27 +537,14 @@ def app_home_opened(
     }
     if view is not None:
         event["view"] = dict(view)
-    return {
-        "token": VERIFICATION_TOKEN,
-        "team_id": team_id,
-        "context_team_id": team_id,
-        "context_enterprise_id": None,
-        "api_app_id": api_app_id,
-        "event": event,
-        "type": "event_callback",
-        "event_id": event_id if event_id is not None else f"Ev{uuid.uuid4().hex[:10].upper()}",
-        "event_time": int(now),
-        "authorizations": [
-            {
-                "enterprise_id": None,
-                "team_id": team_id,
-                "user_id": bot_user_id,
-                "is_bot": True,
-                "is_enterprise_install": False,
-            }
-        ],
-        "is_ext_shared_channel": False,
-    }
+    return _bot_event_envelope(
+        event,
+        team_id=team_id,
+        api_app_id=api_app_id,
+        event_id=event_id,
+        event_time=int(now),
+        bot_user_id=bot_user_id,
+    )
 
 
 def message_action(
@@ -640,3 +615,36 @@ def tokens_revoked(
     """The event Slack sends when a workspace revokes the app's tokens (by user id)."""
     tokens = {"oauth": oauth or [], "bot": bot or []}
     return app_event({"type": "tokens_revoked", "tokens": tokens}, team_id=team_id)
+
+
+def _bot_event_envelope(
+    event: dict[str, Any],
+    *,
+    team_id: str,
+    api_app_id: str,
+    event_id: str | None,
+    event_time: int,
+    bot_user_id: str,
+) -> dict[str, Any]:
+    """The ``event_callback`` wrapper Slack puts around an event for an installed bot."""
+    return {
+        "token": VERIFICATION_TOKEN,
+        "team_id": team_id,
+        "context_team_id": team_id,
+        "context_enterprise_id": None,
+        "api_app_id": api_app_id,
+        "event": event,
+        "type": "event_callback",
+        "event_id": event_id if event_id is not None else f"Ev{uuid.uuid4().hex[:10].upper()}",
+        "event_time": event_time,
+        "authorizations": [
+            {
+                "enterprise_id": None,
+                "team_id": team_id,
+                "user_id": bot_user_id,
+                "is_bot": True,
+                "is_enterprise_install": False,
+            }
+        ],
+        "is_ext_shared_channel": False,
+    }
