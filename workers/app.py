@@ -48,6 +48,9 @@ def _warm_pipeline(**_: Any) -> None:
 
     pipeline(settings.spacy_model)
     log.info("spaCy pipeline %s loaded", settings.spacy_model)
+    # The task bodies (workers/tasks.py leaves them to the pool children): loaded now, so
+    # the first task does not pay for them.
+    import workers.jobs  # noqa: F401
 
 
 # -- observability: log context, metrics, probes -------------------------------------

@@ -1,0 +1,39 @@
+"""The Celery parent learns the tasks without loading what their bodies need."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from factdesk import queue
+
+HEAVY = ("spacy", "trafilatura", "lxml", "matplotlib", "sqlalchemy", "slack_sdk")
+
+
+def _in_fresh_interpreter(code: str) -> dict[str, list[str]]:
+    # A fresh interpreter: this one has long imported everything.
+    script = (
+        "import json, sys\n"
+        "from workers.app import celery_app\n"
+        "import workers.tasks\n"
+        f"{code}\n"
+        "print(json.dumps({'modules': sorted(sys.modules), "
+        "'tasks': sorted(n for n in celery_app.tasks if n.startswith('workers.'))}))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=120
+    )
+    return dict(json.loads(out.stdout.splitlines()[-1]))
+
+
+def test_registering_the_tasks_loads_none_of_the_pipeline() -> None:
+    loaded = _in_fresh_interpreter("")
+    assert not set(loaded["modules"]) & set(HEAVY)
+    names = {value for key, value in vars(queue).items() if key.isupper() and "." in str(value)}
+    assert names <= set(loaded["tasks"])
+
+
+def test_a_task_body_loads_what_it_needs() -> None:
+    loaded = _in_fresh_interpreter("import workers.jobs")
+    assert {"trafilatura", "sqlalchemy", "slack_sdk"} <= set(loaded["modules"])
