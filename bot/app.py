@@ -50,8 +50,6 @@ def create_app(
         # Bolt's default pool, but listeners keep the request's log context (event_id).
         listener_executor=FirstDeliveryExecutor(max_workers=5),
     )
-    if oauth_mode:
-        oauth.register_uninstall(app)
     # Sends wait out a short broker restart; a longer outage is told to the person.
     task_queue = queue or TaskQueue(create_patient_celery(settings))
 
