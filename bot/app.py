@@ -47,8 +47,11 @@ def create_app(
         # Listeners run after the ack is sent, so Slack never waits on our database.
         process_before_response=False,
         oauth_settings=oauth.oauth_settings(settings) if oauth_mode else None,
-        # Bolt's default pool, but listeners keep the request's log context (event_id).
-        listener_executor=FirstDeliveryExecutor(max_workers=5),
+        # Listeners keep the request's log context (event_id); events and clicks get
+        # pools of their own.
+        listener_executor=ListenerExecutor(
+            interactive_workers=5, event_workers=settings.bot_event_workers
+        ),
     )
     # Sends wait out a short broker restart; a longer outage is told to the person.
     task_queue = queue or TaskQueue(create_patient_celery(settings))
@@ -178,8 +181,21 @@ _delivery: contextvars.ContextVar[_Delivery | None] = contextvars.ContextVar(
 )
 
 
-class FirstDeliveryExecutor(ContextThreadPoolExecutor):
-    """Bolt's listener pool: a listener of an event already handled does not run."""
+class ListenerExecutor(ContextThreadPoolExecutor):
+    """Bolt's listener pool, split in two.
+
+    Events are acked before their listener runs; their work (receipt, article row,
+    reaction, enqueue) goes to a small pool of its own, so a burst of events neither takes
+    the interpreter lock from the threads answering Slack nor queues ahead of a click,
+    whose listener acks (a claim answers "already claimed" in its ack). A listener of an
+    event already handled does not run.
+    """
+
+    def __init__(self, *, interactive_workers: int, event_workers: int) -> None:
+        super().__init__(max_workers=interactive_workers, thread_name_prefix="listener")
+        self.events = ContextThreadPoolExecutor(
+            max_workers=event_workers, thread_name_prefix="event-listener"
+        )
 
     def submit(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> Future[T]:
         delivery = _delivery.get()
@@ -196,7 +212,11 @@ class FirstDeliveryExecutor(ContextThreadPoolExecutor):
             )
             return None
 
-        return super().submit(once, *args, **kwargs)  # type: ignore[arg-type]
+        return self.events.submit(once, *args, **kwargs)  # type: ignore[arg-type]
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        self.events.shutdown(wait, cancel_futures=cancel_futures)
+        super().shutdown(wait, cancel_futures=cancel_futures)
 
 
 def _answer_errors(

@@ -65,6 +65,13 @@ class Settings(BaseSettings):
 
     host: str = "0.0.0.0"  # noqa: S104  # the bot must be reachable by Slack or a proxy
     port: int = 3000
+    bot_event_workers: int = Field(
+        default=2,
+        ge=1,
+        le=64,
+        description="Threads per bot process doing events' work after their ack (article "
+        "rows, reactions, enqueueing); few, so a burst leaves the acks their time.",
+    )
     worker_concurrency: int = Field(default=2, ge=1)
     log_level: str = "INFO"
 

@@ -7,12 +7,14 @@ import json
 import logging
 import os
 import shutil
+import signal
 import sys
 import tempfile
 import warnings
 from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
+from types import FrameType
 
 from celery.exceptions import SecurityWarning
 
@@ -172,6 +174,16 @@ def run_beat(settings: Settings) -> int:
     return 0
 
 
+def _interrupt_on_sigterm() -> None:
+    """SIGTERM (systemd, docker stop) stops the children as Ctrl-C does: they run in
+    sessions of their own, so the default exit would leave them running."""
+
+    def interrupt(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
+
+
 def run_all(settings: Settings) -> int:
     if not _require_slack(settings):
         return 2
@@ -179,6 +191,7 @@ def run_all(settings: Settings) -> int:
     from launcher.procs import Processes
 
     run_migrate(settings)
+    _interrupt_on_sigterm()
     redis = EmbeddedRedis(settings.embedded_redis_socket) if settings.uses_embedded_redis else None
     try:
         env = {}

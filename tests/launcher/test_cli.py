@@ -2,9 +2,17 @@ from __future__ import annotations
 
 import json
 import os
+import signal
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
+
+import pytest
+
+from launcher.procs import wait_for_http
+from standin.slack_api import SlackStandIn
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -76,3 +84,75 @@ def test_oauth_mode_needs_no_bot_token(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "SLACK_BOT_TOKEN" not in result.stderr
     assert "SLACK_SIGNING_SECRET" in result.stderr
+
+
+def _descendants(pid: int) -> set[int]:
+    children: dict[int, set[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            parent = int(stat.rsplit(")", 1)[1].split()[1])
+            children.setdefault(parent, set()).add(int(entry.name))
+    found, todo = set(), [pid]
+    while todo:
+        for child in children.get(todo.pop(), set()):
+            found.add(child)
+            todo.append(child)
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads the process tree from /proc")
+def test_sigterm_stops_run_and_every_process_it_started(
+    tmp_path: Path, slack: SlackStandIn
+) -> None:
+    # systemd and docker stop with SIGTERM; the bot, worker and beat run in sessions of
+    # their own, so they must be stopped by `factdesk run` itself.
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {
+        **{
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("SLACK_", "DATABASE_", "REDIS_"))
+        },
+        "PYTHONPATH": str(ROOT),
+        "SLACK_BOT_TOKEN": "xoxb-test",
+        "SLACK_SIGNING_SECRET": "secret",
+        "SLACK_API_URL": slack.base_url,
+        "HOST": "127.0.0.1",
+        "PORT": str(port),
+        "LOG_LEVEL": "WARNING",
+    }
+    run = subprocess.Popen(
+        [sys.executable, "-m", "launcher.cli", "run"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_for_http(f"http://127.0.0.1:{port}/healthz", timeout=60)
+        started = _descendants(run.pid)
+        assert len(started) >= 3, "bot, worker and beat"
+        run.send_signal(signal.SIGTERM)
+        assert run.wait(timeout=30) == 0
+        deadline = time.monotonic() + 10
+        while any(_alive(pid) for pid in started) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not [pid for pid in started if _alive(pid)]
+    finally:
+        if run.poll() is None:
+            run.kill()
+            run.wait()
