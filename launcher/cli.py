@@ -32,6 +32,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     worker = commands.add_parser("worker", help="run a Celery worker")
     worker.add_argument("--concurrency", "-c", type=int, default=None)
+    worker.add_argument(
+        "--hostname",
+        "-n",
+        default=None,
+        help="Celery node name, unique per worker (e.g. worker1@%%h; %%h is the host name); "
+        "needed when one machine runs several `factdesk worker`",
+    )
     commands.add_parser("beat", help="run the Celery beat scheduler (run exactly one)")
     commands.add_parser("run", help="bot, worker and beat together on one machine")
     commands.add_parser("migrate", help="apply database migrations")
@@ -67,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     handlers: dict[str, Callable[[Settings], int]] = {
         "bot": run_bot,
-        "worker": lambda s: run_worker(s, args.concurrency),
+        "worker": lambda s: run_worker(s, args.concurrency, args.hostname),
         "beat": run_beat,
         "run": run_all,
         "migrate": run_migrate,
@@ -129,7 +136,7 @@ def run_bot(settings: Settings) -> int:
     return 0
 
 
-def run_worker(settings: Settings, concurrency: int | None) -> int:
+def run_worker(settings: Settings, concurrency: int | None, hostname: str | None = None) -> int:
     _embedded_redis(settings)
     metrics_dir = None
     if settings.worker_metrics_port and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
@@ -138,13 +145,13 @@ def run_worker(settings: Settings, concurrency: int | None) -> int:
         metrics_dir = tempfile.mkdtemp(prefix="factdesk-metrics-")
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
     try:
-        return _start_worker(settings, concurrency)
+        return _start_worker(settings, concurrency, hostname)
     finally:
         if metrics_dir is not None:
             shutil.rmtree(metrics_dir, ignore_errors=True)
 
 
-def _start_worker(settings: Settings, concurrency: int | None) -> int:
+def _start_worker(settings: Settings, concurrency: int | None, hostname: str | None) -> int:
     from workers.app import celery_app
 
     quiet = logging.getLevelName(settings.log_level.upper()) >= logging.WARNING
@@ -159,6 +166,7 @@ def _start_worker(settings: Settings, concurrency: int | None) -> int:
             f"--concurrency={concurrency or settings.worker_concurrency}",
             "--without-gossip",
             "--without-mingle",
+            *([f"--hostname={hostname}"] if hostname else []),
         ]
     )
     return 0

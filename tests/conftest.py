@@ -119,6 +119,7 @@ def pages() -> Iterator[ArticleServer]:
 
 
 SIGNING_SECRET = "test-signing-secret"
+SCENARIO_WORKER = "scenario"
 LOOPBACK_NETWORKS = "127.0.0.0/8,::1/128"
 # Transient failures retry within a second or two in tests, not after minutes.
 RETRY_BACKOFF_SECONDS = 0.2
@@ -255,7 +256,10 @@ def system(
     try:
         with open(log_path, "wb") as log_file:
             worker = subprocess.Popen(
-                [sys.executable, "-m", "launcher.cli", "worker", "--concurrency", "2"],
+                [
+                    *(sys.executable, "-m", "launcher.cli", "worker", "--concurrency", "2"),
+                    *("--hostname", f"{SCENARIO_WORKER}@%h"),
+                ],
                 env=env,
                 stdout=log_file,
                 stderr=subprocess.STDOUT,

@@ -24,7 +24,7 @@ from factdesk import logs
 from factdesk.queue import PRUNE_RECEIPTS, create_celery
 from factdesk.settings import Settings
 from standin.signing import message_event, post_event
-from tests.conftest import SIGNING_SECRET, System, _stop, _wait_for_worker
+from tests.conftest import SCENARIO_WORKER, SIGNING_SECRET, System, _stop, _wait_for_worker
 
 pytestmark = pytest.mark.scenario
 
@@ -197,3 +197,10 @@ def test_worker_logs_are_json_with_the_task_and_event(metered_worker: tuple[str,
         assert record["event_id"] == "EvFROMBOT"
         assert record["task_id"]
     assert len({record["task_id"] for record in records}) == 3
+
+
+def test_the_worker_answers_under_the_node_name_it_was_given(system: System) -> None:
+    # `factdesk worker --hostname`: several workers on one machine are told apart.
+    replies = create_celery(system.settings).control.ping(timeout=2) or []
+    names = {name for reply in replies for name in reply}
+    assert f"{SCENARIO_WORKER}@{socket.gethostname()}" in names

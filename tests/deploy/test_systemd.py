@@ -13,10 +13,11 @@ import pytest
 from tests.deploy.files import SYSTEMD, UnitFile, env_file_names, is_cli_command, setting_names
 
 SERVICES = {
-    "factdesk-bot.service": "bot",
-    "factdesk-worker@.service": "worker",
-    "factdesk-beat.service": "beat",
-    "factdesk-migrate.service": "migrate",
+    "factdesk-bot.service": ["bot"],
+    # Instances on one machine need node names of their own (%i: instance, %H: host).
+    "factdesk-worker@.service": ["worker", "--hostname", "worker%i@%H"],
+    "factdesk-beat.service": ["beat"],
+    "factdesk-migrate.service": ["migrate"],
 }
 HARDENING = {
     "NoNewPrivileges": "yes",
@@ -45,7 +46,7 @@ def test_service_runs_a_real_cli_command_as_factdesk(name: str) -> None:
     command = shlex.split(service.value("Service", "ExecStart"))
     assert Path(command[0]).is_absolute()
     assert command[0].endswith("/bin/factdesk")
-    assert command[1:] == [SERVICES[name]]
+    assert command[1:] == SERVICES[name]
     assert is_cli_command(command[1])
     assert service.value("Service", "User") == "factdesk"
     assert service.value("Service", "Group") == "factdesk"
