@@ -37,3 +37,4 @@ def test_registering_the_tasks_loads_none_of_the_pipeline() -> None:
 def test_a_task_body_loads_what_it_needs() -> None:
     loaded = _in_fresh_interpreter("import workers.jobs")
     assert {"trafilatura", "sqlalchemy", "slack_sdk"} <= set(loaded["modules"])
+    assert "alembic" not in loaded["modules"], "only migrating needs it"
