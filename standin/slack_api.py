@@ -64,6 +64,10 @@ _EMOJI_NAME = re.compile(r"^[a-z0-9_+\-']+(::skin-tone-[2-6])?$")
 _TS_FORMAT = re.compile(r"^\d+\.\d{6}$")
 
 
+# The one Web API method an app-level (xapp-) token may call.
+APP_TOKEN_METHOD = "apps.connections.open"  # noqa: S105 -- a method name, not a secret
+
+
 @dataclass
 class RecordedCall:
     """One request the stand-in answered, kept for assertions."""
@@ -210,7 +214,11 @@ class SlackStandIn:
         self._revoked: set[str] = set()
         self._token_in_call: str | None = None
 
+        # Socket Mode: where `apps.connections.open` sends the app (standin/socket_mode.py).
+        self.socket_mode_url: Callable[[], str] | None = None
+
         self._methods: dict[str, _Method] = {
+            "apps.connections.open": self._apps_connections_open,
             "auth.test": self._auth_test,
             "chat.postMessage": self._chat_post_message,
             "chat.update": self._chat_update,
@@ -500,6 +508,9 @@ class SlackStandIn:
                     headers["Retry-After"] = "1"
             elif not token:
                 status, body = 200, {"ok": False, "error": "not_authed"}
+            elif (method == APP_TOKEN_METHOD) != token.startswith("xapp-"):
+                # App-level tokens open Socket Mode connections and do nothing else.
+                status, body = 200, {"ok": False, "error": "not_allowed_token_type"}
             elif not self._token_ok(token):
                 status, body = 200, {"ok": False, "error": "invalid_auth"}
             else:
@@ -580,7 +591,7 @@ class SlackStandIn:
             return False
         if self._tokens is not None:
             return token in self._tokens
-        return token.startswith(("xoxb-", "xoxp-"))
+        return token.startswith(("xoxb-", "xoxp-", "xapp-"))
 
     def _take_rate_token(self, method: str, args: dict[str, Any]) -> int | None:
         """Token bucket per channel for chat.postMessage; returns Retry-After if empty."""
@@ -764,6 +775,12 @@ class SlackStandIn:
             recorded = {k: v for k, v in args.items() if k != "client_secret"}
             self._record("oauth.v2.access", recorded, None, 200, body, path)
         return 200, body
+
+    def _apps_connections_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        if self.socket_mode_url is None:
+            # What Slack answers an app whose Socket Mode is switched off.
+            raise _ApiError("socket_mode_not_enabled")
+        return {"url": self.socket_mode_url()}
 
     def _auth_test(self, args: dict[str, Any]) -> dict[str, Any]:
         installed = self._installed.get(self._token_in_call or "")

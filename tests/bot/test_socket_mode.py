@@ -1,0 +1,138 @@
+"""Socket Mode, the zero-configuration path: `factdesk bot` with SLACK_APP_TOKEN connects
+to Slack's WebSocket (the stand-in's), acks each envelope and hands the work on, as over
+HTTP. The bot is a real `factdesk bot` process; the worker is the scenario worker."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from factdesk.ids import ActionId
+from standin.signing import block_actions, message_event, slash_command
+from standin.socket_mode import SocketModeStandIn
+from tests.bot.interactions import wait_for_text
+from tests.conftest import System
+
+pytestmark = pytest.mark.scenario
+
+CHANNEL = "C0SOCKET"
+TEAM = "T0SOCKETMODE"
+APP_TOKEN = "xapp-1-A0FACTDESK-1-socketmode"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def socket_mode(
+    system: System, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[SocketModeStandIn]:
+    var: Path = tmp_path_factory.mktemp("socket-bot")
+    system.slack.add_channel(CHANNEL, "socket-desk")
+    with SocketModeStandIn() as stand_in:
+        system.slack.socket_mode_url = lambda: stand_in.url
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "PROMETHEUS"))}
+        env.update(
+            SLACK_APP_TOKEN=APP_TOKEN,
+            SLACK_BOT_TOKEN="xoxb-test",
+            SLACK_API_URL=system.slack.base_url,
+            DATABASE_URL=system.settings.resolved_database_url,
+            REDIS_URL=system.settings.resolved_redis_url,
+            VAR_DIR=str(var),
+            HOST="127.0.0.1",
+            PORT=str(_free_port()),  # the probes; nothing from Slack arrives over HTTP
+            LOG_LEVEL="INFO",
+        )
+        log_path = var / "bot.log"
+        with open(log_path, "wb") as log:
+            bot = subprocess.Popen(
+                [sys.executable, "-m", "launcher.cli", "bot"],
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        try:
+            try:
+                stand_in.wait_connected(timeout=60)
+            except TimeoutError:
+                pytest.fail(f"the bot did not connect:\n{log_path.read_text()[-4000:]}")
+            yield stand_in
+        finally:
+            bot.terminate()
+            try:
+                bot.wait(10)
+            except subprocess.TimeoutExpired:
+                bot.kill()
+                bot.wait()
+            system.slack.socket_mode_url = None
+
+
+def test_the_bot_opens_its_connection_with_the_app_token(
+    system: System, socket_mode: SocketModeStandIn
+) -> None:
+    opened = system.slack.calls_to("apps.connections.open")
+    assert opened
+    assert all(call.token == APP_TOKEN and call.response["ok"] for call in opened)
+    assert socket_mode.handshakes >= 1
+
+
+def test_a_link_shared_over_socket_mode_becomes_tasks_a_click_claims_one(
+    system: System, socket_mode: SocketModeStandIn
+) -> None:
+    text = f"Worth a check <{system.pages.article_url('north-korean-troops-russia.html')}>"
+    ts = system.slack.add_message(CHANNEL, text, user="U0ANA")
+    event = message_event(text=text, channel=CHANNEL, user="U0ANA", ts=ts, team_id=TEAM)
+
+    ack = socket_mode.wait_ack(socket_mode.send("events_api", event))
+
+    assert ack.seconds < 3, "Slack redelivers an envelope it has no ack for"
+    assert "payload" not in ack.body
+    assert system.wait_until_done(ts, channel=CHANNEL, timeout=90) == "white_check_mark"
+    summary, *tasks = system.slack.thread(CHANNEL, ts)
+    assert "to check in" in summary["text"]
+    assert len(tasks) >= 10
+
+    task = tasks[0]
+    button = next(
+        element
+        for block in task["blocks"]
+        for element in block.get("elements", [])
+        if element.get("action_id") == ActionId.CLAIM_TASK
+    )
+    payload = block_actions(
+        action_id=ActionId.CLAIM_TASK,
+        value=str(button.get("value", "")),
+        user="U0BEN",
+        channel=CHANNEL,
+        message=task,
+        team_id=TEAM,
+        response_url=system.slack.response_url(f"socket-{task['ts']}"),
+    )
+    click = socket_mode.wait_ack(socket_mode.send("interactive", payload))
+
+    assert click.seconds < 3
+    wait_for_text(system, CHANNEL, task["ts"], "Claimed by <@U0BEN>")
+
+
+def test_a_slash_command_is_answered_in_its_ack(socket_mode: SocketModeStandIn) -> None:
+    command = slash_command(
+        command="/factcheck", text="help", user="U0ANA", channel=CHANNEL, team_id=TEAM
+    )
+
+    ack = socket_mode.wait_ack(
+        socket_mode.send("slash_commands", dict(command), accepts_response_payload=True)
+    )
+
+    assert ack.seconds < 3
+    assert ack.body["payload"]["response_type"] == "ephemeral"
+    assert "/factcheck" in ack.body["payload"]["text"]
