@@ -73,6 +73,13 @@ class Settings(BaseSettings):
         "rows, reactions, enqueueing); few, so a burst leaves the acks their time.",
     )
     worker_concurrency: int = Field(default=2, ge=1)
+    worker_nice: int = Field(
+        default=10,
+        ge=0,
+        le=19,
+        description="Niceness a worker gives itself: claim finding is batch work, so on a "
+        "machine it shares, the bot's acks, the database and Redis go first; 0 keeps it.",
+    )
     log_level: str = "INFO"
 
     # Weekly digests, stale-task reminders and exports.

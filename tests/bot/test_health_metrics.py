@@ -204,3 +204,19 @@ def test_the_worker_answers_under_the_node_name_it_was_given(system: System) -> 
     replies = create_celery(system.settings).control.ping(timeout=2) or []
     names = {name for reply in replies for name in reply}
     assert f"{SCENARIO_WORKER}@{socket.gethostname()}" in names
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads niceness from /proc")
+def test_the_worker_gives_way_to_the_bot_on_a_shared_machine(system: System) -> None:
+    # WORKER_NICE (10 by default), taken before Celery forks, so its pool has it too.
+    nice: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        try:
+            command = (entry / "cmdline").read_bytes().split(b"\0")
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        if b"worker" in command and any(SCENARIO_WORKER.encode() in arg for arg in command):
+            nice[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[16])
+    assert len(nice) >= 3, "the Celery parent and its two pool processes"
+    assert set(nice.values()) == {min(19, os.nice(0) + 10)}
