@@ -9,9 +9,11 @@ than the size cap in memory.
 
 from __future__ import annotations
 
+import ssl
 import time
 import zlib
 from dataclasses import dataclass
+from functools import cache
 from urllib.parse import urljoin, urlsplit
 
 import httpcore
@@ -151,14 +153,21 @@ class _GuardedTransport(httpx.HTTPTransport):
     """httpx's own transport, with its connection pool dialling through the guard."""
 
     def __init__(self, backend: GuardedBackend) -> None:
-        super().__init__(trust_env=False, retries=0)
+        super().__init__(verify=_tls_context(), trust_env=False, retries=0)
         # httpx takes no network backend of its own, so the pool it built is swapped for
         # one that uses ours; everything else (TLS, HTTP/1.1) stays httpx's.
         self._pool = httpcore.ConnectionPool(
-            ssl_context=httpx.create_ssl_context(),
+            ssl_context=_tls_context(),
             max_connections=4,
             network_backend=backend,
         )
+
+
+@cache
+def _tls_context() -> ssl.SSLContext:
+    """httpx's default TLS settings and CA bundle, loaded once per process: loading them
+    took ~18 ms, twice per fetch, about 8% of a worker's time per article."""
+    return httpx.create_ssl_context()
 
 
 def _get_once(client: httpx.Client, url: str, settings: Settings, deadline: float) -> Page | str:
