@@ -41,12 +41,18 @@ from benchmarks.burst import BurstResult, fire, signed_message_events
 from benchmarks.pages import GeneratedPage, site_directory
 from benchmarks.queries import QueryResult, bench_queries
 from benchmarks.queries import report as report_queries
-from benchmarks.stack import AUTO, EMBEDDED, BenchStack, bench_stack, postgres_server
+from benchmarks.stack import (
+    AUTO,
+    EMBEDDED,
+    ArticlePages,
+    BenchStack,
+    bench_stack,
+    postgres_server,
+)
 from factdesk.errors import NoArticleText
 from factdesk.settings import Settings
 from launcher.procs import Processes
 from launcher.stack import SIGNING_SECRET
-from standin.articles import ArticleServer
 from standin.signing import message_event, post_event
 from standin.slack_api import RecordedCall, SlackStandIn
 from workers.extract import extract
@@ -445,7 +451,7 @@ def attach_claim_posts(calls: list[RecordedCall], shared: list[Shared]) -> None:
         article.claims = posts[1:] if article.outcome == DONE else []
 
 
-def article_set(pages: ArticleServer, generated: list[GeneratedPage], count: int) -> list[str]:
+def article_set(pages: ArticlePages, generated: list[GeneratedPage], count: int) -> list[str]:
     """`count` links: one in four a seed page (in turn), the rest generated pages."""
     urls = []
     for i in range(count):

@@ -13,13 +13,14 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
@@ -27,7 +28,6 @@ from sqlalchemy.engine import make_url
 from factdesk.db import make_engine, migrate
 from launcher.procs import Processes, wait_for_http
 from launcher.stack import SIGNING_SECRET
-from standin.articles import ArticleServer
 from standin.slack_api import SlackStandIn
 
 LOCAL_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -134,10 +134,46 @@ def flush_redis(url: str) -> None:
         client.close()
 
 
+@dataclass(frozen=True)
+class ArticlePages:
+    """The article server's address (`standin.articles`, in a process of its own)."""
+
+    url: str
+
+    def article_url(self, name: str) -> str:
+        return f"{self.url}/articles/{quote(name)}"
+
+
+@contextmanager
+def article_server_process(site: Path, output: IO[bytes] | None) -> Iterator[ArticlePages]:
+    """`python -m standin.articles` serving `site`. A process of its own, as news sites are
+    to Slack: in the bench's process it shared an interpreter lock with the Slack
+    stand-in, and each slowed the other as the workers' traffic grew."""
+    port = _free_port()
+    server = subprocess.Popen(  # noqa: S603  # our own interpreter and module
+        [
+            *(sys.executable, "-m", "standin.articles", "--quiet"),
+            *("--port", str(port), "--seeds", str(site)),
+        ],
+        stdout=output or subprocess.DEVNULL,
+        stderr=output,
+    )
+    try:
+        wait_for_http(f"http://127.0.0.1:{port}/status/200", timeout=30)
+        yield ArticlePages(f"http://127.0.0.1:{port}")
+    finally:
+        server.terminate()
+        try:
+            server.wait(10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
 @dataclass
 class BenchStack:
     slack: SlackStandIn
-    pages: ArticleServer
+    pages: ArticlePages
     processes: Processes
     bot_url: str
     database_url: str
@@ -204,8 +240,8 @@ def bench_stack(
 
             broker = stack.enter_context(EmbeddedRedis(var / "redis.sock")).url
         slack = stack.enter_context(SlackStandIn())
-        pages = stack.enter_context(ArticleServer(site))
         output: IO[bytes] | None = stack.enter_context(open(log, "ab")) if log else None
+        pages = stack.enter_context(article_server_process(site, output))
         port = _free_port()
         env = {
             "SLACK_BOT_TOKEN": "xoxb-local",
