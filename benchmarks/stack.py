@@ -13,7 +13,6 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -150,24 +149,18 @@ def article_server_process(site: Path, output: IO[bytes] | None) -> Iterator[Art
     to Slack: in the bench's process it shared an interpreter lock with the Slack
     stand-in, and each slowed the other as the workers' traffic grew."""
     port = _free_port()
-    server = subprocess.Popen(  # noqa: S603  # our own interpreter and module
-        [
-            *(sys.executable, "-m", "standin.articles", "--quiet"),
-            *("--port", str(port), "--seeds", str(site)),
-        ],
-        stdout=output or subprocess.DEVNULL,
-        stderr=output,
-    )
-    try:
-        wait_for_http(f"http://127.0.0.1:{port}/status/200", timeout=30)
+    with Processes(output=output) as processes:
+        processes.start(
+            "articles",
+            "--quiet",
+            "--port",
+            str(port),
+            "--seeds",
+            str(site),
+            module="standin.articles",
+        )
+        wait_for_http(f"http://127.0.0.1:{port}/status/200", timeout=30, processes=processes)
         yield ArticlePages(f"http://127.0.0.1:{port}")
-    finally:
-        server.terminate()
-        try:
-            server.wait(10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
 
 
 @dataclass

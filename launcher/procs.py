@@ -19,7 +19,8 @@ log = logging.getLogger(__name__)
 
 
 class Processes:
-    """Starts `factdesk <subcommand>` children; on exit, stops them and their own children."""
+    """Starts `factdesk <subcommand>` children (or another of our modules); on exit, stops
+    them and their own children."""
 
     def __init__(
         self, env: Mapping[str, str] | None = None, *, output: IO[bytes] | None = None
@@ -28,9 +29,9 @@ class Processes:
         self.output = output  # children's stdout and stderr; None shares ours
         self.children: dict[str, subprocess.Popen[bytes]] = {}
 
-    def start(self, name: str, *args: str) -> subprocess.Popen[bytes]:
+    def start(self, name: str, *args: str, module: str = "launcher.cli") -> subprocess.Popen[bytes]:
         child = subprocess.Popen(  # noqa: S603  # our own interpreter and module
-            [sys.executable, "-m", "launcher.cli", *args],
+            [sys.executable, "-m", module, *args],
             env=self.env,
             stdout=self.output,
             stderr=self.output,

@@ -4,16 +4,14 @@ HTTP. The bot is a real `factdesk bot` process; the worker is the scenario worke
 
 from __future__ import annotations
 
-import os
 import socket
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from factdesk.ids import ActionId
+from launcher.procs import Processes
 from standin.signing import block_actions, message_event, slash_command
 from standin.socket_mode import SocketModeStandIn
 from tests.bot.interactions import wait_for_text
@@ -40,8 +38,7 @@ def socket_mode(
     system.slack.add_channel(CHANNEL, "socket-desk")
     with SocketModeStandIn() as stand_in:
         system.slack.socket_mode_url = lambda: stand_in.url
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "PROMETHEUS"))}
-        env.update(
+        env = dict(
             SLACK_APP_TOKEN=APP_TOKEN,
             SLACK_BOT_TOKEN="xoxb-test",
             SLACK_API_URL=system.slack.base_url,
@@ -53,28 +50,14 @@ def socket_mode(
             LOG_LEVEL="INFO",
         )
         log_path = var / "bot.log"
-        with open(log_path, "wb") as log:
-            bot = subprocess.Popen(
-                [sys.executable, "-m", "launcher.cli", "bot"],
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        try:
+        with open(log_path, "wb") as log, Processes(env, output=log) as processes:
+            processes.start("bot", "bot")
             try:
                 stand_in.wait_connected(timeout=60)
             except TimeoutError:
                 pytest.fail(f"the bot did not connect:\n{log_path.read_text()[-4000:]}")
             yield stand_in
-        finally:
-            bot.terminate()
-            try:
-                bot.wait(10)
-            except subprocess.TimeoutExpired:
-                bot.kill()
-                bot.wait()
-            system.slack.socket_mode_url = None
+        system.slack.socket_mode_url = None
 
 
 def test_the_bot_opens_its_connection_with_the_app_token(
