@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, contains_eager
+from sqlalchemy import Select, select
+from sqlalchemy.orm import InstrumentedAttribute, Session, contains_eager
 
 from factdesk.models import Article, Claim, ClaimStatus
 
@@ -87,42 +87,37 @@ def claims_for_csv(
     *, session: Session, team_id: str, channel_id: str, scope: Scope, now: datetime
 ) -> list[Claim]:
     """The channel's claims created in the window (not "Not a claim"), oldest first."""
-    query = (
-        select(Claim)
-        .join(Claim.article)
-        .options(contains_eager(Claim.article))
-        .where(
-            Article.slack_team_id == team_id,
-            Article.slack_channel_id == channel_id,
-            Claim.status != ClaimStatus.DISMISSED,
-        )
-        .order_by(Claim.created_at, Claim.id)
-    )
-    start = since(scope, now)
-    if start is not None:
-        query = query.where(Claim.created_at >= start)
-    return list(session.scalars(query).unique())
+    query = _channel_claims(team_id, channel_id).where(Claim.status != ClaimStatus.DISMISSED)
+    return _in_window(session, query, Claim.created_at, since(scope, now))
 
 
 def claims_for_claimreview(
     *, session: Session, team_id: str, channel_id: str, scope: Scope, now: datetime
 ) -> list[Claim]:
     """The channel's confirmed and disputed claims judged in the window, oldest first."""
-    query = (
+    query = _channel_claims(team_id, channel_id).where(Claim.status.in_(list(RATINGS)))
+    return _in_window(session, query, Claim.status_set_at, since(scope, now))
+
+
+def _channel_claims(team_id: str, channel_id: str) -> Select[Claim]:
+    return (
         select(Claim)
         .join(Claim.article)
         .options(contains_eager(Claim.article))
-        .where(
-            Article.slack_team_id == team_id,
-            Article.slack_channel_id == channel_id,
-            Claim.status.in_(list(RATINGS)),
-        )
-        .order_by(Claim.status_set_at, Claim.id)
+        .where(Article.slack_team_id == team_id, Article.slack_channel_id == channel_id)
     )
-    start = since(scope, now)
+
+
+def _in_window(
+    session: Session,
+    query: Select[Claim],
+    moment: InstrumentedAttribute[datetime | None] | InstrumentedAttribute[datetime],
+    start: datetime | None,
+) -> list[Claim]:
+    """`query` from `start` on (all of it for None), ordered by `moment`, oldest first."""
     if start is not None:
-        query = query.where(Claim.status_set_at >= start)
-    return list(session.scalars(query).unique())
+        query = query.where(moment >= start)
+    return list(session.scalars(query.order_by(moment, Claim.id)).unique())
 
 
 def _iso(moment: datetime | None) -> str:
