@@ -37,6 +37,7 @@ from typing import Any
 
 from sqlalchemy.engine import make_url
 
+from benchmarks import cpu
 from benchmarks.burst import BurstResult, fire, signed_message_events
 from benchmarks.pages import GeneratedPage, site_directory
 from benchmarks.queries import QueryResult, bench_queries
@@ -74,6 +75,8 @@ ARTICLE_MIX = (
 CHANNEL = "C0NEWSDESK"
 REPORTER = "U0ANA"
 DONE, FAILED = "white_check_mark", "warning"
+BENCH_PART = "bench + Slack stand-in"
+CPU_PARTS = ("workers", "bot", BENCH_PART, "article server", "PostgreSQL", "Redis", cpu.OTHER)
 
 DEFAULT_ARTICLES, QUICK_ARTICLES = 40, 6
 FINDER_RUNS, QUICK_FINDER_RUNS = 20, 5
@@ -251,11 +254,19 @@ class RssSampler:
     ``launcher.procs.Processes`` starts each child in a session of its own, so a worker's
     process group is exactly one `factdesk worker` (the Celery parent) and its pool
     children. ``groups`` says which groups to look at now: workers come and go.
+
+    The sampler shares the machine it measures, so a sample must stay cheap: one pass over
+    /proc and VmRSS from ``statm``. PSS makes the kernel walk every page of the process
+    (about 2 ms for a worker holding spaCy), so it is read only every ``pss_every``-th
+    sample; reading both for every process five times a second cost the run ~6% of a core.
     """
 
-    def __init__(self, groups: Callable[[], list[int]], interval: float = 0.2) -> None:
+    def __init__(
+        self, groups: Callable[[], list[int]], interval: float = 0.2, pss_every: int = 10
+    ) -> None:
         self.groups = groups
         self.interval = interval
+        self.pss_every = pss_every
         self.max_total_kb = 0  # all worker processes together, summing VmRSS
         self.max_worker_kb = 0  # one worker (Celery parent + its pool), summing VmRSS
         self.max_single_kb = 0  # the largest single process
@@ -276,17 +287,21 @@ class RssSampler:
         self._thread.join(timeout=5)
 
     def sample(self) -> None:
-        found = {group: _group_memory_kb(group) for group in self.groups()}
-        sizes = [size for members in found.values() for size in members.values()]
+        members = _group_members(set(self.groups()))
+        with_pss = self.samples % self.pss_every == 0
+        rss = {pid: _rss_kb(pid) for pids in members.values() for pid in pids}
+        sizes = [kb for kb in rss.values() if kb]
         if not sizes:
             return
         self.samples += 1
-        self.max_total_kb = max(self.max_total_kb, sum(rss for rss, _ in sizes))
-        self.max_single_kb = max(self.max_single_kb, max(rss for rss, _ in sizes))
-        self.max_total_pss_kb = max(self.max_total_pss_kb, sum(pss for _, pss in sizes))
+        self.max_total_kb = max(self.max_total_kb, sum(sizes))
+        self.max_single_kb = max(self.max_single_kb, max(sizes))
         self.max_processes = max(self.max_processes, len(sizes))
-        for members in found.values():
-            self.max_worker_kb = max(self.max_worker_kb, sum(rss for rss, _ in members.values()))
+        for pids in members.values():
+            self.max_worker_kb = max(self.max_worker_kb, sum(rss[pid] for pid in pids))
+        if with_pss:
+            pss = sum(_pss_kb(pid) for pid in rss)
+            self.max_total_pss_kb = max(self.max_total_pss_kb, pss)
 
     def _run(self) -> None:
         while not self._stop.is_set():
@@ -294,29 +309,45 @@ class RssSampler:
             self._stop.wait(self.interval)
 
 
-def _group_memory_kb(group: int) -> dict[int, tuple[int, int]]:
-    """(VmRSS, Pss) in kB of each live process whose process group is ``group``.
+_PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
 
-    RSS counts the pages a forked pool child still shares with its parent once per
-    process, so the sum overstates the total; PSS splits shared pages between the sharers
-    and sums to what the group really holds.
-    """
-    found: dict[int, tuple[int, int]] = {}
+
+def _group_members(groups: set[int]) -> dict[int, list[int]]:
+    """The live processes of each of ``groups``, from one pass over /proc."""
+    found: dict[int, list[int]] = {group: [] for group in groups}
     for entry in os.scandir("/proc"):
         if not entry.name.isdigit():
             continue
         try:
             stat = Path(entry.path, "stat").read_text()
-            # The command name may hold spaces and parentheses; fields resume after the last ')'.
-            fields = stat[stat.rindex(")") + 2 :].split()
-            if int(fields[2]) != group:
-                continue
-            rss = _kb_field(Path(entry.path, "status"), "VmRSS:")
-            pss = _kb_field(Path(entry.path, "smaps_rollup"), "Pss:")
-        except (OSError, ValueError, IndexError):
+        except OSError:
             continue  # the process ended between listing and reading: not ours to count
-        found[int(entry.name)] = (rss, pss)
+        # The command name may hold spaces and parentheses; fields resume after the last ')'.
+        fields = stat[stat.rindex(")") + 2 :].split()
+        group = int(fields[2])
+        if group in found:
+            found[group].append(int(entry.name))
     return found
+
+
+def _rss_kb(pid: int) -> int:
+    """VmRSS in kB (``statm``'s resident pages), 0 if the process has gone."""
+    try:
+        return int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * _PAGE_KB
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def _pss_kb(pid: int) -> int:
+    """Pss in kB: shared pages split between the processes sharing them.
+
+    RSS counts the pages a forked pool child still shares with its parent once per
+    process, so the sum overstates the total; PSS sums to what the group really holds.
+    """
+    try:
+        return _kb_field(Path(f"/proc/{pid}/smaps_rollup"), "Pss:")
+    except (OSError, ValueError, IndexError):
+        return 0
 
 
 def _kb_field(path: Path, name: str) -> int:
@@ -355,6 +386,7 @@ class Run:
     workers: int
     articles: list[Shared]
     window_s: float
+    cpu: cpu.CpuUse | None = None  # throughput runs only
 
     @property
     def completed(self) -> list[Shared]:
@@ -423,14 +455,16 @@ def wait_for_outcomes(
     seen = 0
     while pending and time.monotonic() < deadline:
         processes.check()  # a dead worker would otherwise cost the whole timeout
-        calls = slack.calls_to("reactions.add")
-        for call in calls[seen:]:
+        calls = slack.calls_since(seen)
+        for call in calls:
+            if call.method != "reactions.add":
+                continue
             article = pending.get(str(call.args.get("timestamp")))
             name = call.args.get("name")
             if article is not None and call.response.get("ok") and name in (DONE, FAILED):
                 article.outcome, article.done_at = str(name), call.at
                 del pending[article.ts]
-        seen = len(calls)
+        seen += len(calls)
         time.sleep(0.02)
 
 
@@ -464,12 +498,15 @@ def article_set(pages: ArticlePages, generated: list[GeneratedPage], count: int)
 
 def run_together(stack: BenchStack, label: str, urls: list[str], timeout: float) -> Run:
     """Share every link back to back from one client; wait for every outcome."""
+    own = {os.getpid(): BENCH_PART}
+    before = cpu.snapshot(stack.cpu_parts(), own)
     started = time.time()
     shared = [share(stack.slack, stack.events_url, url) for url in urls]
     wait_for_outcomes(stack.slack, shared, stack.processes, timeout)
     finished = [a.done_at for a in shared if a.done_at is not None]
     window = (max(finished) if finished else time.time()) - started
-    return Run(label, len(stack.workers), shared, window)
+    use = cpu.used(before, cpu.snapshot(stack.cpu_parts(), own))
+    return Run(label, len(stack.workers), shared, window, use)
 
 
 def run_one_by_one(stack: BenchStack, label: str, url: str, times: int, timeout: float) -> Run:
@@ -664,6 +701,16 @@ def report_system(result: SystemResult, options: SystemOptions) -> None:
         "the stand-ins, PostgreSQL and Redis)"
     )
     say()
+    say("    CPU per article during each run (core-ms), and how busy the whole machine was")
+    rows = [
+        [run.label]
+        + [f"{1000 * run.cpu.per(len(run.articles)).get(part, 0.0):,.0f}" for part in CPU_PARTS]
+        + [f"{100 * run.cpu.machine_busy:.0f}%"]
+        for run in (result.one, result.two)
+        if run.cpu is not None
+    ]
+    say(table(["", *CPU_PARTS, "machine busy"], rows, indent="    "))
+    say()
     burst = result.burst
     say(
         f"  c) ack latency: {len(burst.statuses)} signed message events with a link each "
@@ -688,7 +735,7 @@ def report_system(result: SystemResult, options: SystemOptions) -> None:
     )
     say()
     rss = result.rss
-    say("  d) worker memory (VmRSS, sampled every 0.2 s from start-up to the end)")
+    say("  d) worker memory (VmRSS, sampled every 0.2 s from start-up to the end; PSS every 2 s)")
     say(
         f"    one worker (Celery parent + its pool child): max {rss.max_worker_kb / 1024:.0f} MB; "
         f"largest single process {rss.max_single_kb / 1024:.0f} MB"
@@ -773,6 +820,8 @@ def figures(
         "articles_per_min_2_workers": rounded(two.articles_per_min(), 1),
         "scale_2_over_1": rounded(system.scale, 2),
         "scale_basis": "2 worker processes / 1, each --concurrency 1, same links",
+        "cpu_ms_per_article_1_worker": _cpu_per_article(one),
+        "cpu_ms_per_article_2_workers": _cpu_per_article(two),
         "home_query_ms": rounded(queries.p50("home (all three)"), 1) if queries else None,
         "digest_query_ms": rounded(queries.p50("digest (digests.build)"), 1) if queries else None,
         "query_claims": queries.shape.claims if queries else None,
@@ -788,6 +837,16 @@ def figures(
         "quick": quick,
         "seconds": round(seconds, 1),
         "machine": machine(),
+    }
+
+
+def _cpu_per_article(run: Run) -> dict[str, float] | None:
+    if run.cpu is None:
+        return None
+    per = run.cpu.per(len(run.articles))
+    return {
+        **{part: round(1000 * per.get(part, 0.0), 1) for part in CPU_PARTS},
+        "machine_busy": round(run.cpu.machine_busy, 3),
     }
 
 

@@ -135,9 +135,10 @@ def flush_redis(url: str) -> None:
 
 @dataclass(frozen=True)
 class ArticlePages:
-    """The article server's address (`standin.articles`, in a process of its own)."""
+    """The article server (`standin.articles`, in a process of its own) and its address."""
 
     url: str
+    pid: int
 
     def article_url(self, name: str) -> str:
         return f"{self.url}/articles/{quote(name)}"
@@ -150,7 +151,7 @@ def article_server_process(site: Path, output: IO[bytes] | None) -> Iterator[Art
     stand-in, and each slowed the other as the workers' traffic grew."""
     port = _free_port()
     with Processes(output=output) as processes:
-        processes.start(
+        server = processes.start(
             "articles",
             "--quiet",
             "--port",
@@ -160,7 +161,7 @@ def article_server_process(site: Path, output: IO[bytes] | None) -> Iterator[Art
             module="standin.articles",
         )
         wait_for_http(f"http://127.0.0.1:{port}/status/200", timeout=30, processes=processes)
-        yield ArticlePages(f"http://127.0.0.1:{port}")
+        yield ArticlePages(f"http://127.0.0.1:{port}", server.pid)
 
 
 @dataclass
@@ -177,6 +178,13 @@ class BenchStack:
     @property
     def events_url(self) -> str:
         return f"{self.bot_url}/slack/events"
+
+    def cpu_parts(self) -> dict[int, str]:
+        """Process group -> the part of the system it is, for `benchmarks.cpu`."""
+        parts = {worker.pid: "workers" for worker in self.workers}
+        parts[self.processes.children["bot"].pid] = "bot"
+        parts[self.pages.pid] = "article server"
+        return parts
 
     def start_worker(self, concurrency: int) -> subprocess.Popen[bytes]:
         """One more `factdesk worker` process, a session (process group) of its own."""

@@ -379,6 +379,11 @@ class SlackStandIn:
         with self._lock:
             return list(self._calls)
 
+    def calls_since(self, start: int) -> list[RecordedCall]:
+        """The calls recorded after the first ``start``: a poller's cheap next page."""
+        with self._lock:
+            return self._calls[start:]
+
     def calls_to(self, method: str) -> list[RecordedCall]:
         with self._lock:
             return [c for c in self._calls if c.method == method]

@@ -111,6 +111,21 @@ def test_unknown_method_is_404(client: WebClient, standin: SlackStandIn) -> None
     assert standin.calls_to("chat.teleport")[0].status == 404
 
 
+def test_a_poller_pages_through_the_calls_in_order(
+    client: WebClient, standin: SlackStandIn
+) -> None:
+    client.auth_test()
+    seen = standin.calls_since(0)
+    client.chat_postMessage(channel="C0GENERAL", text="one")
+    client.chat_postMessage(channel="C0GENERAL", text="two")
+
+    page = standin.calls_since(len(seen))
+
+    assert [c.method for c in seen] == ["auth.test"]
+    assert [c.args["text"] for c in page] == ["one", "two"]
+    assert standin.calls_since(len(seen) + len(page)) == []
+
+
 # -- messages -------------------------------------------------------------------
 
 
