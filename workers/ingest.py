@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 
 from slack_sdk.errors import SlackApiError
@@ -15,7 +16,7 @@ from factdesk.services import articles, channels, claims
 from workers.context import WorkerContext, for_article
 from workers.extract import canonical_url, extract
 from workers.fetch import fetch, is_transient
-from workers.posting import SlackPostFailed, post_once
+from workers.posting import Outgoing, SlackPostFailed, post_all_once, post_once
 
 log = logging.getLogger(__name__)
 
@@ -213,20 +214,7 @@ def find_claims(ctx: WorkerContext, text: str) -> list[claims.NewClaim]:
 def _post_thread(article_id: int, ctx: WorkerContext) -> None:
     # Every post goes through a two-phase marker (workers/posting.py), so a re-run after a
     # crash at any step resumes where the last run stopped and posts nothing twice.
-    with ctx.session() as session:
-        article = _load(session, article_id)
-        posted = article.slack_summary_ts is not None
-        channel, thread_ts = article.slack_channel_id, article.slack_thread_ts
-        summary = summary_message(session, article)
-    if not posted:
-
-        def record_summary(session: Session, ts: str) -> None:
-            _load(session, article_id).slack_summary_ts = ts
-
-        post_once(
-            ctx, f"summary:{article_id}", channel, thread_ts, summary, on_posted=record_summary
-        )
-    _post_unposted_claims(article_id, ctx)
+    _post_unposted_claims(article_id, ctx, with_summary=True)
 
 
 @for_article
@@ -239,26 +227,39 @@ def post_held_back(article_id: int, ctx: WorkerContext) -> None:
         update_summary(session, _load(session, article_id), ctx)
 
 
-def _post_unposted_claims(article_id: int, ctx: WorkerContext) -> None:
+def _post_unposted_claims(
+    article_id: int, ctx: WorkerContext, *, with_summary: bool = False
+) -> None:
+    """Post the claims that have no message yet, after the summary if it has none either."""
     with ctx.session() as session:
-        waiting = [
-            claim.id
-            for claim in claims.list_for_article(session=session, article_id=article_id)
+        article = _load(session, article_id)
+        channel, thread_ts = article.slack_channel_id, article.slack_thread_ts
+        waiting = []
+        if with_summary and article.slack_summary_ts is None:
+            summary = summary_message(session, article)
+            record = functools.partial(_record_summary, article_id)
+            waiting.append(Outgoing(f"summary:{article_id}", summary, on_posted=record))
+        posted = claims.list_for_article(session=session, article_id=article_id)
+        waiting += [
+            Outgoing(
+                f"claim:{claim.id}",
+                render.claim_task(claim, number=number, total=len(posted)),
+                on_posted=functools.partial(_record_claim, claim.id),
+            )
+            for number, claim in enumerate(posted, start=1)
             if claim.slack_ts is None
         ]
-    for claim_id in waiting:
-        with ctx.session() as session:
-            claim = claims.get(session=session, claim_id=claim_id)
-            number, total = claims.position(session=session, claim=claim)
-            channel, thread_ts = claim.article.slack_channel_id, claim.article.slack_thread_ts
-            task = render.claim_task(claim, number=number, total=total)
+    post_all_once(ctx, channel, thread_ts, waiting)
 
-        def record_claim(session: Session, ts: str, claim_id: int = claim_id) -> None:
-            claim = session.get(Claim, claim_id)
-            if claim is not None:
-                claim.slack_ts = ts
 
-        post_once(ctx, f"claim:{claim_id}", channel, thread_ts, task, on_posted=record_claim)
+def _record_summary(article_id: int, session: Session, ts: str) -> None:
+    _load(session, article_id).slack_summary_ts = ts
+
+
+def _record_claim(claim_id: int, session: Session, ts: str) -> None:
+    claim = session.get(Claim, claim_id)
+    if claim is not None:
+        claim.slack_ts = ts
 
 
 def summary_message(session: Session, article: Article) -> render.Message:

@@ -14,13 +14,14 @@ records it instead of posting a second copy.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from datetime import timedelta
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.error import URLError
 
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -58,6 +59,16 @@ class SlackPostFailed(FactdeskError):
         self.transient = transient
 
 
+@dataclass(frozen=True)
+class Outgoing:
+    """A message to post once under `key`; `on_posted(session, ts)` runs in the
+    transaction that records its ts."""
+
+    key: str
+    message: render.Message
+    on_posted: Callable[[Session, str], None] | None = None
+
+
 def post_once(
     ctx: WorkerContext,
     key: str,
@@ -71,36 +82,72 @@ def post_once(
 
     `on_posted(session, ts)` runs in the transaction that records the ts.
     """
+    return post_all_once(ctx, channel, thread_ts, [Outgoing(key, message, on_posted)])[0]
+
+
+def post_all_once(
+    ctx: WorkerContext, channel: str, thread_ts: str | None, outgoing: Sequence[Outgoing]
+) -> list[str]:
+    """Post each message of `outgoing` in order, each unless it already is; their ts.
+
+    The pending markers of the whole batch are committed together, and the thread is read
+    back once for all the markers an earlier run left: a thread's dozen claims cost one
+    transaction before posting, not one each. Each ts is still recorded as soon as its
+    message is posted.
+    """
+    if not outgoing:
+        return []
+    keys = [item.key for item in outgoing]
     with ctx.session() as session:
-        row = session.scalar(select(SlackPost).where(SlackPost.key == key))
-        if row is not None and row.ts:
-            if on_posted is not None:
-                on_posted(session, row.ts)
-            return row.ts
-        pending = row is not None
-    if not pending:
-        pending = not _mark_pending(ctx, key, channel, thread_ts)
-    ts = find_posted(ctx, key, channel, thread_ts) if pending else None
-    if ts is not None:
-        log.info("post found after a crash key=%s ts=%s", key, ts)
-    else:
-        ts = post(ctx, channel, thread_ts, message, key=key)
+        rows = session.scalars(select(SlackPost).where(SlackPost.key.in_(keys))).all()
+        recorded: dict[str, str] = {row.key: row.ts for row in rows if row.ts}
+        left_pending = {row.key for row in rows if not row.ts}
+        created = min((row.created_at for row in rows if not row.ts), default=None)
+    fresh = [key for key in keys if key not in recorded and key not in left_pending]
+    if not _mark_pending(ctx, fresh, channel, thread_ts):
+        if len(outgoing) > 1:  # another run marked one of them first: settle each alone
+            return [post_all_once(ctx, channel, thread_ts, [item])[0] for item in outgoing]
+        left_pending.update(fresh)  # its post may be out already: look before posting
+        created = None
+    found = (
+        find_posted_keys(ctx, left_pending, channel, thread_ts, since=created)
+        if left_pending
+        else {}
+    )
+    for key, found_ts in found.items():
+        log.info("post found after a crash key=%s ts=%s", key, found_ts)
+    posted = []
+    for item in outgoing:
+        ts = recorded.get(item.key) or found.get(item.key)
+        ts = ts or post(ctx, channel, thread_ts, item.message, key=item.key)
+        if item.key not in recorded or item.on_posted is not None:
+            _record(ctx, item, channel, thread_ts, ts)
+        posted.append(ts)
+    return posted
+
+
+def _record(
+    ctx: WorkerContext, item: Outgoing, channel: str, thread_ts: str | None, ts: str
+) -> None:
     with ctx.session() as session:
-        row = session.scalar(select(SlackPost).where(SlackPost.key == key))
+        row = session.scalar(select(SlackPost).where(SlackPost.key == item.key))
         if row is None:  # the pending row was cleared under us; keep the record anyway
-            row = SlackPost(key=key, channel_id=channel, thread_ts=thread_ts)
+            row = SlackPost(key=item.key, channel_id=channel, thread_ts=thread_ts)
             session.add(row)
         row.ts = ts
-        if on_posted is not None:
-            on_posted(session, ts)
-    return ts
+        if item.on_posted is not None:
+            item.on_posted(session, ts)
 
 
-def _mark_pending(ctx: WorkerContext, key: str, channel: str, thread_ts: str | None) -> bool:
-    """Commit the pending row; False when another run got there first."""
+def _mark_pending(ctx: WorkerContext, keys: list[str], channel: str, thread_ts: str | None) -> bool:
+    """Commit the pending rows; False when another run got to one of them first."""
+    if not keys:
+        return True
     try:
         with ctx.session() as session:
-            session.add(SlackPost(key=key, channel_id=channel, thread_ts=thread_ts, ts=None))
+            session.add_all(
+                SlackPost(key=key, channel_id=channel, thread_ts=thread_ts, ts=None) for key in keys
+            )
     except IntegrityError:
         return False
     return True
@@ -108,35 +155,61 @@ def _mark_pending(ctx: WorkerContext, key: str, channel: str, thread_ts: str | N
 
 def find_posted(ctx: WorkerContext, key: str, channel: str, thread_ts: str | None) -> str | None:
     """The ts of a message in the thread (or channel) whose metadata carries `key`."""
+    return find_posted_keys(ctx, {key}, channel, thread_ts).get(key)
+
+
+def find_posted_keys(
+    ctx: WorkerContext,
+    keys: Collection[str],
+    channel: str,
+    thread_ts: str | None,
+    *,
+    since: datetime | None = None,
+) -> dict[str, str]:
+    """The ts of each message in the thread (or channel) whose metadata carries one of
+    `keys`, read in one pass that stops once all are found.
+
+    Outside a thread the channel's history is read from a little before `since` (when the
+    markers were made; looked up when not given).
+    """
+    wanted = set(keys)
+    found: dict[str, str] = {}
     try:
         if thread_ts is not None:
             pages = _pages(ctx.slack.conversations_replies, channel=channel, ts=thread_ts)
         else:
-            oldest = _pending_since(ctx, key)
+            oldest = _oldest(since if since is not None else _pending_since(ctx, wanted))
             pages = _pages(ctx.slack.conversations_history, channel=channel, oldest=oldest)
         seen = 0
         for messages in pages:
             for message in messages:
                 metadata = message.get("metadata") or {}
-                payload = metadata.get("event_payload") or {}
-                if metadata.get("event_type") == EVENT_TYPE and payload.get("key") == key:
-                    return str(message["ts"])
+                key = (metadata.get("event_payload") or {}).get("key")
+                if metadata.get("event_type") == EVENT_TYPE and key in wanted:
+                    found[key] = str(message["ts"])
             seen += len(messages)
-            if seen >= SCAN_LIMIT:
+            if len(found) == len(wanted) or seen >= SCAN_LIMIT:
                 break
     except SlackApiError as exc:
         error = str(exc.response.get("error"))
         raise SlackPostFailed(
-            detail=f"reading back {key}: {error}", transient=_transient(exc)
+            detail=f"reading back {sorted(wanted)}: {error}", transient=_transient(exc)
         ) from exc
     except (URLError, OSError) as exc:
-        raise SlackPostFailed(detail=f"reading back {key}: {exc!r}", transient=True) from exc
-    return None
+        raise SlackPostFailed(
+            detail=f"reading back {sorted(wanted)}: {exc!r}", transient=True
+        ) from exc
+    return found
 
 
-def _pending_since(ctx: WorkerContext, key: str) -> str | None:
+def _pending_since(ctx: WorkerContext, keys: Collection[str]) -> datetime | None:
     with ctx.session() as session:
-        created = session.scalar(select(SlackPost.created_at).where(SlackPost.key == key))
+        return session.scalar(
+            select(func.min(SlackPost.created_at)).where(SlackPost.key.in_(list(keys)))
+        )
+
+
+def _oldest(created: datetime | None) -> str | None:
     if created is None:
         return None
     return f"{(created - timedelta(minutes=5)).timestamp():.6f}"

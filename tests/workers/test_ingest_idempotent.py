@@ -26,7 +26,7 @@ from factdesk.settings import Settings
 from standin.slack_api import SlackStandIn
 from workers import ingest
 from workers.context import WorkerContext
-from workers.posting import EVENT_TYPE, SlackPostFailed, post_once
+from workers.posting import EVENT_TYPE, Outgoing, SlackPostFailed, post_all_once, post_once
 
 CHANNEL = "C0CRASH"
 TEXT = (
@@ -194,3 +194,39 @@ def test_permanent_slack_errors_are_not_transient(settings: Settings, slack: Sla
         post_once(ctx, "line:3", CHANNEL, ts, render.Message(text="three"))
     assert not permanent.value.transient
     assert not ingest.transient(permanent.value)
+
+
+def test_a_batch_marks_every_message_pending_in_one_transaction(
+    settings: Settings, slack: SlackStandIn
+) -> None:
+    ctx = CrashingContext(settings)
+    ts = slack.add_message(CHANNEL, "root", user="U0ANA")
+    batch = [Outgoing(f"line:b{i}", render.Message(text=f"line {i}")) for i in range(12)]
+
+    posted = post_all_once(ctx, CHANNEL, ts, batch)
+
+    assert [m["ts"] for m in _replies(slack, ts)] == posted
+    # One look for markers, one commit of all twelve, then one record per post: the
+    # single-message path took four sessions per message.
+    assert ctx.sessions == 2 + len(batch)
+
+
+def test_a_batch_cut_short_reads_the_thread_once_and_posts_the_rest(
+    settings: Settings, slack: SlackStandIn
+) -> None:
+    ts = slack.add_message(CHANNEL, "root", user="U0ANA")
+    batch = [Outgoing(f"line:c{i}", render.Message(text=f"line {i}")) for i in range(5)]
+    # Sessions 1 and 2 look and mark; 3 to 5 record the first three posts; 6 dies between
+    # the fourth post and its record.
+    with pytest.raises(Crash):
+        post_all_once(CrashingContext(settings, crash_at=6), CHANNEL, ts, batch)
+    assert len(_replies(slack, ts)) == 4
+    reads_before = len(slack.calls_to("conversations.replies"))
+
+    posted = post_all_once(WorkerContext(settings), CHANNEL, ts, batch)
+
+    assert [m["ts"] for m in _replies(slack, ts)] == posted, "each line once, in order"
+    assert len(slack.calls_to("conversations.replies")) == reads_before + 1
+    with WorkerContext(settings).session() as session:
+        pending = session.scalars(select(SlackPost.key).where(SlackPost.ts.is_(None))).all()
+    assert pending == []
