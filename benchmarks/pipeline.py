@@ -79,6 +79,9 @@ BENCH_PART = "bench + Slack stand-in"
 CPU_PARTS = ("workers", "bot", BENCH_PART, "article server", "PostgreSQL", "Redis", cpu.OTHER)
 
 DEFAULT_ARTICLES, QUICK_ARTICLES = 40, 6
+# Single runs of the 2/1 ratio on a shared 2-core machine swing by +-0.2; the median of
+# three back-to-back pairs is steadier.
+DEFAULT_ROUNDS = 3
 FINDER_RUNS, QUICK_FINDER_RUNS = 20, 5
 EXTRACT_RUNS = 5
 
@@ -418,17 +421,39 @@ class SystemResult:
     backends: dict[str, str]
     startup_s: float
     latency: Run
-    one: Run
-    two: Run
+    ones: list[Run]  # 1 worker, then 2, in rounds: ones[i] and twos[i] ran back to back
+    twos: list[Run]
     burst: BurstResult
     rss: RssSampler
     generated: list[GeneratedPage]
     log: Path
 
     @property
+    def scales(self) -> list[float]:
+        """2 workers / 1 in each round."""
+        return [
+            two.articles_per_min() / one.articles_per_min()
+            if one.articles_per_min() > 0
+            else math.nan
+            for one, two in zip(self.ones, self.twos, strict=True)
+        ]
+
+    @property
     def scale(self) -> float:
-        one, two = self.one.articles_per_min(), self.two.articles_per_min()
-        return two / one if one > 0 else math.nan
+        return statistics.median(self.scales)
+
+    @property
+    def one(self) -> Run:
+        """The 1-worker run of median throughput."""
+        return _median_run(self.ones)
+
+    @property
+    def two(self) -> Run:
+        return _median_run(self.twos)
+
+
+def _median_run(runs: list[Run]) -> Run:
+    return sorted(runs, key=lambda run: run.articles_per_min())[(len(runs) - 1) // 2]
 
 
 _teams = itertools.count(1)
@@ -564,6 +589,7 @@ class SystemOptions:
     redis: str
     pacing: bool
     timeout: float
+    rounds: int = 1
 
 
 def bench_system(settings: Settings, options: SystemOptions) -> SystemResult:
@@ -595,11 +621,21 @@ def bench_system(settings: Settings, options: SystemOptions) -> SystemResult:
                     stack, "seed article, one at a time", seed_url, options.latency_runs, 60
                 )
                 urls = article_set(stack.pages, generated, options.articles)
-                one = run_together(stack, "1 worker process", urls, options.timeout)
                 stack.start_worker(1)
                 # Both workers take one each (prefetch 1, late acks): both pools warm.
                 warm_up(stack, 4)
-                two = run_together(stack, "2 worker processes", urls, options.timeout)
+                ones, twos = [], []
+                for round_ in range(1, options.rounds + 1):
+                    # The second worker stays up and warm, only not taking tasks, so each
+                    # round is the same system with one worker or two.
+                    stack.set_consuming(2, False)
+                    ones.append(
+                        run_together(stack, f"1 worker, round {round_}", urls, options.timeout)
+                    )
+                    stack.set_consuming(2, True)
+                    twos.append(
+                        run_together(stack, f"2 workers, round {round_}", urls, options.timeout)
+                    )
                 requests = burst_events(stack, options.burst, generated)
                 burst = fire(stack.events_url, requests, concurrency=options.burst_concurrency)
                 rss.sample()
@@ -608,9 +644,9 @@ def bench_system(settings: Settings, options: SystemOptions) -> SystemResult:
         # The context managers stopped everything; point at the processes' output.
         say(f"  (worker and bot output: {log})")
         raise
-    for run in (latency, one, two):
+    for run in (latency, *ones, *twos):
         attach_claim_posts(calls, run.articles)
-    return SystemResult(backends, startup_s, latency, one, two, burst, rss, generated, log)
+    return SystemResult(backends, startup_s, latency, ones, twos, burst, rss, generated, log)
 
 
 def _describe(url: str) -> str:
@@ -671,12 +707,15 @@ def report_system(result: SystemResult, options: SystemOptions) -> None:
         rows += _latency_rows(run)
     say(table(["", "p50", "p95", "p99"], rows, indent="    "))
     say()
+    rounds = len(result.ones)
     say(
         f"  b) throughput: the same {len(result.one.articles)} links (1 in 4 a seed page, the "
-        "rest generated) shared back to back, with 1 and then 2 worker processes"
+        "rest generated) shared back to back, with 1 and then 2 worker processes, "
+        f"{rounds} round{'s' if rounds > 1 else ''}"
     )
+    runs = [run for pair in zip(result.ones, result.twos, strict=True) for run in pair]
     rows = []
-    for run in (result.one, result.two):
+    for run in runs:
         warnings = sum(1 for a in run.articles if a.outcome == FAILED)
         rows.append(
             [
@@ -695,9 +734,11 @@ def report_system(result: SystemResult, options: SystemOptions) -> None:
             indent="    ",
         )
     )
+    each = ", ".join(f"{scale:.2f}" for scale in result.scales)
     say(
-        f"    2 worker processes / 1: {fmt(result.scale, 2)}x "
-        f"(this machine has {len(os.sched_getaffinity(0))} CPUs, shared with the bot, "
+        f"    2 worker processes / 1: {fmt(result.scale, 2)}x"
+        + (f", the median of the rounds' {each}" if rounds > 1 else "")
+        + f" (this machine has {len(os.sched_getaffinity(0))} CPUs, shared with the bot, "
         "the stand-ins, PostgreSQL and Redis)"
     )
     say()
@@ -706,7 +747,7 @@ def report_system(result: SystemResult, options: SystemOptions) -> None:
         [run.label]
         + [f"{1000 * run.cpu.per(len(run.articles)).get(part, 0.0):,.0f}" for part in CPU_PARTS]
         + [f"{100 * run.cpu.machine_busy:.0f}%"]
-        for run in (result.one, result.two)
+        for run in runs
         if run.cpu is not None
     ]
     say(table(["", *CPU_PARTS, "machine busy"], rows, indent="    "))
@@ -819,7 +860,9 @@ def figures(
         "articles_per_min_1_worker": rounded(one.articles_per_min(), 1),
         "articles_per_min_2_workers": rounded(two.articles_per_min(), 1),
         "scale_2_over_1": rounded(system.scale, 2),
-        "scale_basis": "2 worker processes / 1, each --concurrency 1, same links",
+        "scale_2_over_1_rounds": [rounded(scale, 2) for scale in system.scales],
+        "scale_basis": "2 worker processes / 1, each --concurrency 1, same links; "
+        "the median of the rounds, each a 1-worker run then a 2-worker run",
         "cpu_ms_per_article_1_worker": _cpu_per_article(one),
         "cpu_ms_per_article_2_workers": _cpu_per_article(two),
         "home_query_ms": rounded(queries.p50("home (all three)"), 1) if queries else None,
@@ -830,7 +873,7 @@ def figures(
         "extract_ms_p50": rounded(statistics.median(r.median_ms for r in extraction), 2),
         "articles": len(one.articles),
         "latency_runs": len(lat.articles),
-        "failures": one.failures + two.failures + lat.failures,
+        "failures": sum(run.failures for run in (lat, *system.ones, *system.twos)),
         "pacing": "off",
         "database": system.backends["database"],
         "redis": system.backends["redis"],
@@ -865,6 +908,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         type=int,
         default=None,
         help=f"links per throughput run (default {DEFAULT_ARTICLES}, {QUICK_ARTICLES} quick)",
+    )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=None,
+        help=f"1-worker then 2-worker throughput runs (default {DEFAULT_ROUNDS}, 1 quick)",
     )
     parser.add_argument(
         "--latency-runs", type=int, default=None, help="seed article shares, one at a time"
@@ -910,9 +959,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         redis=args.redis_url,
         pacing=args.pacing,
         timeout=args.timeout,
+        rounds=args.rounds or (1 if quick else DEFAULT_ROUNDS),
     )
     query_claims = args.query_claims or (20_000 if quick else 1_000_000)
-    if min(options.articles, options.latency_runs, options.burst, query_claims) < 1:
+    if min(options.articles, options.latency_runs, options.burst, options.rounds, query_claims) < 1:
         parser.error("counts must be at least 1")
     finder_runs = QUICK_FINDER_RUNS if quick else FINDER_RUNS
 
@@ -960,7 +1010,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     say(f"Wrote {out} ({seconds:.1f} s in all).")
-    failures = system.one.failures + system.two.failures + system.latency.failures
+    failures = sum(run.failures for run in (system.latency, *system.ones, *system.twos))
     return 1 if failures or system.burst.refused else 0
 
 

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 from urllib.parse import quote, urlsplit
 
 from sqlalchemy import text
@@ -188,11 +188,28 @@ class BenchStack:
 
     def start_worker(self, concurrency: int) -> subprocess.Popen[bytes]:
         """One more `factdesk worker` process, a session (process group) of its own."""
+        name = f"worker-{len(self.workers) + 1}"
         child = self.processes.start(
-            f"worker-{len(self.workers) + 1}", "worker", "--concurrency", str(concurrency)
+            name, "worker", "--concurrency", str(concurrency), "--hostname", f"{name}@%h"
         )
         self.workers.append(child)
         return child
+
+    def set_consuming(self, worker: int, consuming: bool) -> None:
+        """Stop or restart worker `worker` (from 1) taking tasks, keeping it running and warm.
+
+        A worker that stops consuming finishes nothing half-way: the bench calls this
+        between runs, with the queue empty.
+        """
+        node = f"worker-{worker}@{socket.gethostname()}"
+        control = _control(self.redis_url)
+        queue = "celery"
+        if consuming:
+            replies = control.add_consumer(queue, destination=[node], reply=True, timeout=10)
+        else:
+            replies = control.cancel_consumer(queue, destination=[node], reply=True, timeout=10)
+        if not any(node in reply for reply in replies or []):
+            raise RuntimeError(f"{node} did not answer the request to change its consumers")
 
     def stop_workers(self) -> None:
         """Stop the worker processes (the bot and servers keep running)."""
@@ -269,6 +286,13 @@ def bench_stack(
         bot_url = f"http://127.0.0.1:{port}"
         wait_for_http(f"{bot_url}/healthz", timeout=30, processes=processes)
         yield BenchStack(slack, pages, processes, bot_url, database_url, broker, env)
+
+
+def _control(broker: str) -> Any:
+    """Celery's remote control over `broker`, without our task modules."""
+    from celery import Celery
+
+    return Celery(broker=broker).control
 
 
 def _signal_group(child: subprocess.Popen[bytes], sig: signal.Signals) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from benchmarks import pages, pipeline, stack
-from benchmarks.burst import fire, signed_message_events
+from benchmarks.burst import BurstResult, fire, signed_message_events
 from standin.slack_api import RecordedCall
 
 SEEDS = Path(__file__).resolve().parent.parent.parent / "seeds"
@@ -144,3 +144,26 @@ def test_the_bench_talks_to_loopback_only() -> None:
 def test_embedded_storage_is_chosen_when_asked() -> None:
     assert stack.postgres_server(stack.EMBEDDED) is None
     assert stack.redis_choice(stack.EMBEDDED) is None
+
+
+def test_the_ratio_is_the_median_of_the_rounds() -> None:
+    def run(per_min: float) -> pipeline.Run:
+        done = pipeline.Shared("u", "1.0", 0.0, 1.0, 200, outcome=pipeline.DONE, done_at=1.0)
+        return pipeline.Run("r", 1, [done] * int(per_min), window_s=60.0)
+
+    result = pipeline.SystemResult(
+        backends={},
+        startup_s=0.0,
+        latency=run(1),
+        ones=[run(100), run(120), run(90)],
+        twos=[run(190), run(180), run(180)],
+        burst=BurstResult([], [], 0.0, 1),
+        rss=pipeline.RssSampler(list),
+        generated=[],
+        log=Path("log"),
+    )
+
+    assert result.scales == [1.9, 1.5, 2.0]
+    assert result.scale == 1.9
+    assert result.one.articles_per_min() == 100
+    assert result.two.articles_per_min() == 180
