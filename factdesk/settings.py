@@ -77,8 +77,9 @@ class Settings(BaseSettings):
         default=10,
         ge=0,
         le=19,
-        description="Niceness a worker gives itself: claim finding is batch work, so on a "
-        "machine it shares, the bot's acks, the database and Redis go first; 0 keeps it.",
+        description="Niceness of a worker's pool processes: claim finding is batch work, so "
+        "on a machine it shares, the bot's acks, the database and Redis go first; 0 keeps it. "
+        "The Celery parent, which hands out tasks, keeps its priority.",
     )
     log_level: str = "INFO"
 

@@ -138,9 +138,6 @@ def run_bot(settings: Settings) -> int:
 
 def run_worker(settings: Settings, concurrency: int | None, hostname: str | None = None) -> int:
     _embedded_redis(settings)
-    if settings.worker_nice:
-        # Before Celery forks its pool: the children inherit it.
-        os.nice(settings.worker_nice)
     metrics_dir = None
     if settings.worker_metrics_port and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         # Before prometheus_client is imported: the pool's children each write their

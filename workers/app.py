@@ -42,6 +42,11 @@ EVENT_ID_HEADER = "factdesk_event_id"
 
 @worker_process_init.connect
 def _warm_pipeline(**_: Any) -> None:
+    # Only the pool children, which find claims, give way (WORKER_NICE). The parent hands
+    # them their next task and acks the last: at the same low priority it waited behind
+    # the bot, the database and the other worker for its turn, and its children idled.
+    if settings.worker_nice:
+        os.nice(settings.worker_nice)
     # Loading spaCy once per child process here keeps the first task of each child fast.
     configure(settings.log_level, fmt=settings.log_format)
     from workers.context import pipeline
