@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextvars
 import logging
 import threading
+import time
 import weakref
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -50,7 +51,9 @@ def create_app(
         # Listeners keep the request's log context (event_id); events and clicks get
         # pools of their own.
         listener_executor=ListenerExecutor(
-            interactive_workers=5, event_workers=settings.bot_event_workers
+            interactive_workers=5,
+            event_workers=settings.bot_event_workers,
+            gate=AckGate(max_wait=settings.bot_event_defer_seconds),
         ),
     )
     # Sends wait out a short broker restart; a longer outage is told to the person.
@@ -181,6 +184,53 @@ _delivery: contextvars.ContextVar[_Delivery | None] = contextvars.ContextVar(
 )
 
 
+class AckGate:
+    """Tracks the requests Slack is waiting on, so events' work can let them go first.
+
+    Slack waits for each ack and retries after 3 s; the work after an event's ack (receipt,
+    article row, reaction, enqueue) can wait a little. In one process they share an
+    interpreter lock, so during a burst every ack queued behind that work. Each piece of
+    it now starts once no request has been in flight for `QUIET_SECONDS` (a burst has
+    ended), or `max_wait` seconds after it was queued at the latest: under steady traffic
+    the work at the head of the queue is already that old and runs at once, so deferring
+    never throttles it.
+    """
+
+    QUIET_SECONDS = 0.02
+
+    def __init__(self, max_wait: float) -> None:
+        self.max_wait = max_wait
+        self._in_flight = 0
+        self._last = 0.0  # monotonic time the last request was answered
+        self._changed = threading.Condition()
+
+    def enter(self) -> None:
+        with self._changed:
+            self._in_flight += 1
+
+    def leave(self) -> None:
+        with self._changed:
+            self._in_flight -= 1
+            self._last = time.monotonic()
+            self._changed.notify_all()
+
+    def wait_quiet(self, queued_at: float) -> None:
+        """Return once the bot is quiet, or `max_wait` after `queued_at` (monotonic)."""
+        deadline = queued_at + self.max_wait
+        with self._changed:
+            while True:
+                now = time.monotonic()
+                if now >= deadline:
+                    return
+                if self._in_flight == 0:
+                    quiet_at = self._last + self.QUIET_SECONDS
+                    if now >= quiet_at:
+                        return
+                    self._changed.wait(min(quiet_at, deadline) - now)
+                else:
+                    self._changed.wait(deadline - now)
+
+
 class ListenerExecutor(ContextThreadPoolExecutor):
     """Bolt's listener pool, split in two.
 
@@ -191,18 +241,24 @@ class ListenerExecutor(ContextThreadPoolExecutor):
     event already handled does not run.
     """
 
-    def __init__(self, *, interactive_workers: int, event_workers: int) -> None:
+    def __init__(
+        self, *, interactive_workers: int, event_workers: int, gate: AckGate | None = None
+    ) -> None:
         super().__init__(max_workers=interactive_workers, thread_name_prefix="listener")
         self.events = ContextThreadPoolExecutor(
             max_workers=event_workers, thread_name_prefix="event-listener"
         )
+        self.gate = gate or AckGate(max_wait=0.0)
 
     def submit(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> Future[T]:
         delivery = _delivery.get()
         if delivery is None:
             return super().submit(fn, *args, **kwargs)
 
+        queued_at = time.monotonic()
+
         def once(*args: Any, **kwargs: Any) -> T | None:
+            self.gate.wait_quiet(queued_at)
             if delivery.is_first():
                 return fn(*args, **kwargs)
             delivery.logger.info(

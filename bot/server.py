@@ -17,7 +17,7 @@ from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk.signature import SignatureVerifier
 
-from bot.app import settings_of
+from bot.app import AckGate, ListenerExecutor, settings_of
 from factdesk.metrics import ACK_SECONDS, elapsed, probe
 from factdesk.settings import Settings, secret
 
@@ -42,6 +42,8 @@ def wsgi_app(
     signing_secret = app._signing_secret  # the one Bolt verifies with
     verifier = SignatureVerifier(signing_secret) if signing_secret else None
 
+    executor = app.listener_runner.listener_executor
+    gate = executor.gate if isinstance(executor, ListenerExecutor) else AckGate(max_wait=0.0)
     # The app's own settings, so /readyz checks the database and Redis it uses.
     probes = settings or settings_of(app) or Settings()
 
@@ -52,11 +54,13 @@ def wsgi_app(
         if path != EVENTS_PATH or environ.get("REQUEST_METHOD") != "POST":
             return slack(environ, start_response)
         started = time.perf_counter()
+        gate.enter()
         try:
             # A fresh context per request: the log fields one request binds (bot/app.py)
             # never leak into the next request this thread serves.
             return contextvars.Context().run(_events, environ, start_response)
         finally:
+            gate.leave()
             # Bolt answers once the listener acked (the work goes on in its threads), so
             # this is the time Slack waits for its 200.
             ACK_SECONDS.observe(elapsed(started))

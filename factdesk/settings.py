@@ -72,6 +72,14 @@ class Settings(BaseSettings):
         description="Threads per bot process doing events' work after their ack (article "
         "rows, reactions, enqueueing); few, so a burst leaves the acks their time.",
     )
+    bot_event_defer_seconds: float = Field(
+        default=1.0,
+        ge=0,
+        le=2,
+        description="How long after its ack an event's work (receipt, article row, "
+        "reaction, enqueue) may wait for a lull in the bot's requests: during a burst, "
+        "acks go first. 0 starts it at once.",
+    )
     worker_concurrency: int = Field(default=2, ge=1)
     worker_nice: int = Field(
         default=10,

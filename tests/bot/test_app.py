@@ -5,10 +5,11 @@ from __future__ import annotations
 import contextvars
 import logging
 import threading
+import time
 from concurrent.futures import Future
 from pathlib import Path
 
-from bot.app import ListenerExecutor, _Delivery, _delivery
+from bot.app import AckGate, ListenerExecutor, _Delivery, _delivery
 from factdesk.db import migrate
 
 
@@ -41,3 +42,45 @@ def test_a_click_is_not_queued_behind_the_work_of_a_burst_of_events(tmp_path: Pa
         release.set()
         pool.shutdown()
     assert all(event.result() for event in events)
+
+
+def test_events_work_waits_for_the_requests_in_flight() -> None:
+    gate = AckGate(max_wait=5.0)
+    gate.enter()  # Slack is waiting on an ack
+    started = threading.Event()
+
+    def work() -> None:
+        gate.wait_quiet(time.monotonic())
+        started.set()
+
+    thread = threading.Thread(target=work)
+    thread.start()
+    try:
+        assert not started.wait(0.2), "the work started while an ack was owed"
+        gate.leave()
+        assert started.wait(1.0), "the work starts once the bot is quiet"
+    finally:
+        thread.join(5)
+
+
+def test_events_work_waits_no_longer_than_its_deadline() -> None:
+    gate = AckGate(max_wait=0.3)
+    gate.enter()  # a bot that is never quiet
+    began = time.monotonic()
+
+    gate.wait_quiet(began)
+    waited = time.monotonic() - began
+    # Work queued long ago, as at the head of a queue under steady traffic: no wait at all.
+    gate.wait_quiet(began - 1.0)
+
+    assert 0.25 <= waited < 2.0
+    assert time.monotonic() - began - waited < 0.1
+
+
+def test_a_quiet_bot_starts_events_work_at_once() -> None:
+    gate = AckGate(max_wait=5.0)
+    began = time.monotonic()
+
+    gate.wait_quiet(began)
+
+    assert time.monotonic() - began < 0.1

@@ -91,9 +91,13 @@ def test_a_known_event_id_is_skipped_before_any_listener_runs(system: System) ->
         status, body = post_event(system.events_url, event, SIGNING_SECRET)
         assert status == 200, body
 
-    system.wait_until_done(first, channel=CHANNEL)
-    assert len(_articles(system, first)) == 1
-    assert _articles(system, second) == []
+    # Either delivery may be the one handled: a burst's deferred work (bot/app.py, AckGate)
+    # starts in no set order, and a real redelivery carries the same message anyway.
+    system.slack.wait_for(lambda _: bool(_articles(system, first) + _articles(system, second)))
+    handled, other = (first, second) if _articles(system, first) else (second, first)
+    system.wait_until_done(handled, channel=CHANNEL)
+    assert len(_articles(system, handled)) == 1
+    assert _articles(system, other) == []
 
 
 def test_simultaneous_deliveries_of_one_event_do_the_work_once(system: System) -> None:
