@@ -13,7 +13,7 @@ with it (PostgreSQL backends the pools keep open do not).
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,20 +50,25 @@ def snapshot(groups: Mapping[int, str], own: Mapping[int, str]) -> CpuSnapshot:
     """
     busy, total = _machine_ticks()
     found: dict[int, tuple[int, int, str]] = {}
+    for pid, name, fields in processes():
+        # Fields after the name, from 0: 2 pgrp, 11 utime, 12 stime, 19 starttime.
+        part = own.get(pid) or groups.get(int(fields[2])) or _BY_NAME.get(name, OTHER)
+        found[pid] = (int(fields[19]), int(fields[11]) + int(fields[12]), part)
+    return CpuSnapshot(busy, total, found)
+
+
+def processes() -> Iterator[tuple[int, str, list[str]]]:
+    """Each live process: pid, command name, and the fields of /proc/<pid>/stat after it."""
     for entry in os.scandir("/proc"):
         if not entry.name.isdigit():
             continue
         try:
             stat = Path(entry.path, "stat").read_text()
         except OSError:
-            continue
+            continue  # it ended between listing and reading
+        # The command name may hold spaces and parentheses; fields resume after the last ')'.
         name = stat[stat.index("(") + 1 : stat.rindex(")")]
-        fields = stat[stat.rindex(")") + 2 :].split()
-        pid = int(entry.name)
-        # Fields after the name, from 0: 2 pgrp, 11 utime, 12 stime, 19 starttime.
-        part = own.get(pid) or groups.get(int(fields[2])) or _BY_NAME.get(name, OTHER)
-        found[pid] = (int(fields[19]), int(fields[11]) + int(fields[12]), part)
-    return CpuSnapshot(busy, total, found)
+        yield int(entry.name), name, stat[stat.rindex(")") + 2 :].split()
 
 
 def used(before: CpuSnapshot, after: CpuSnapshot) -> CpuUse:

@@ -318,18 +318,10 @@ _PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
 def _group_members(groups: set[int]) -> dict[int, list[int]]:
     """The live processes of each of ``groups``, from one pass over /proc."""
     found: dict[int, list[int]] = {group: [] for group in groups}
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = Path(entry.path, "stat").read_text()
-        except OSError:
-            continue  # the process ended between listing and reading: not ours to count
-        # The command name may hold spaces and parentheses; fields resume after the last ')'.
-        fields = stat[stat.rindex(")") + 2 :].split()
+    for pid, _, fields in cpu.processes():
         group = int(fields[2])
         if group in found:
-            found[group].append(int(entry.name))
+            found[group].append(pid)
     return found
 
 
