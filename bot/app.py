@@ -38,10 +38,10 @@ def create_app(
     oauth_mode = settings.oauth_enabled
     if oauth_mode and client is None:
         # Each request's client gets its workspace's token from the installation store.
-        client = web_client(settings)
+        client = web_client(settings, component="bot")
         client.token = None
     app = App(
-        client=client or web_client(settings),
+        client=client or web_client(settings, component="bot"),
         signing_secret=secret(settings.slack_signing_secret) or None,
         # Socket Mode frames come over an authenticated websocket, not signed HTTP.
         request_verification_enabled=not socket_mode,

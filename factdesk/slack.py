@@ -35,12 +35,17 @@ class MeteredWebClient(WebClient):
             raise
 
 
-def web_client(settings: Settings, token: str | None = None) -> WebClient:
+def web_client(settings: Settings, token: str | None = None, *, component: str) -> WebClient:
     """A WebClient that waits out 429s (honouring Retry-After), and retries dropped
     connections and Slack's 5xx answers with backoff. Without a token (multi-workspace
-    installs) Bolt and the workers give it each team's."""
+    installs) Bolt and the workers give it each team's.
+
+    Its User-Agent starts with `factdesk-<component>` (bot, worker), so a call in Slack's
+    access logs, or in the stand-in's record, says which part of Factdesk made it.
+    """
     return MeteredWebClient(
         token=token or secret(settings.slack_bot_token) or None,
+        user_agent_prefix=f"factdesk-{component}",
         retry_handlers=[
             ConnectionErrorRetryHandler(max_retry_count=2),
             RateLimitErrorRetryHandler(max_retry_count=5),

@@ -79,6 +79,7 @@ class RecordedCall:
     response: dict[str, Any]
     at: float
     path: str = ""
+    user_agent: str = ""  # says which client called (our bot and workers name themselves)
 
 
 @dataclass
@@ -496,6 +497,7 @@ class SlackStandIn:
         path: str,
         *,
         body_error: str | None = None,
+        user_agent: str = "",
     ) -> _Reply:
         """Answer one Web API call and record it; ``body_error`` flags an unreadable body."""
         headers: dict[str, str] = {}
@@ -530,7 +532,7 @@ class SlackStandIn:
                         body = {"ok": True, **handler(args)}
                     except _ApiError as exc:
                         body = exc.body()
-            self._record(method, args, token, status, body, path)
+            self._record(method, args, token, status, body, path, user_agent=user_agent)
         return status, body, headers
 
     def _handle_response_url(self, body: bytes, path: str) -> tuple[int, str]:
@@ -578,6 +580,8 @@ class SlackStandIn:
         status: int,
         response: dict[str, Any],
         path: str,
+        *,
+        user_agent: str = "",
     ) -> None:
         self._calls.append(
             RecordedCall(
@@ -588,6 +592,7 @@ class SlackStandIn:
                 response=copy.deepcopy(response),
                 at=time.time(),
                 path=path,
+                user_agent=user_agent,
             )
         )
 
@@ -1459,7 +1464,12 @@ class _Handler(BaseHTTPRequestHandler):
             is_json = "json" in self.headers.get("Content-Type", "")
             body_error = "invalid_json" if is_json else "invalid_form_data"
         status, reply, headers = self.standin._handle_api(
-            method, args, token, self.path, body_error=body_error
+            method,
+            args,
+            token,
+            self.path,
+            body_error=body_error,
+            user_agent=self.headers.get("User-Agent", ""),
         )
         self._send_json(status, reply, headers)
 

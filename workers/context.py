@@ -66,7 +66,7 @@ class WorkerContext:
     _team_clients: dict[str, WebClient] = field(init=False, repr=False, default_factory=dict)
 
     def __post_init__(self) -> None:
-        self._default_slack = web_client(self.settings)
+        self._default_slack = web_client(self.settings, component="worker")
 
     @property
     def slack(self) -> WebClient:
@@ -93,7 +93,9 @@ class WorkerContext:
         if client is None or client.token != token:
             # One client per team, so its connection and workspace URL cache are reused;
             # a reinstall's new token replaces it.
-            client = self._team_clients[team_id] = web_client(self.settings, token=token)
+            client = self._team_clients[team_id] = web_client(
+                self.settings, token=token, component="worker"
+            )
         return client
 
     @contextmanager

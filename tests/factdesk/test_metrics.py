@@ -36,7 +36,7 @@ def test_slack_api_errors_are_counted_by_method_and_code(
     slack: SlackStandIn, tmp_path: Path
 ) -> None:
     settings = Settings(slack_bot_token=SecretStr("xoxb-metrics"), slack_api_url=slack.base_url)
-    client = web_client(settings)
+    client = web_client(settings, component="worker")
     before = _errors("chat.postMessage", "is_archived")
     slack.fail_next("chat.postMessage", "is_archived")
 
