@@ -167,3 +167,16 @@ def test_the_ratio_is_the_median_of_the_rounds() -> None:
     assert result.scale == 1.9
     assert result.one.articles_per_min() == 100
     assert result.two.articles_per_min() == 180
+
+
+def test_steady_throughput_leaves_out_the_drain_of_the_last_workers() -> None:
+    def shared(done_at: float) -> pipeline.Shared:
+        return pipeline.Shared("u", "1.0", 0.0, 1.0, 200, outcome=pipeline.DONE, done_at=done_at)
+
+    # Two workers: the fourth outcome came 3 s after the third, one worker idle meanwhile.
+    two = pipeline.Run("r", 2, [shared(t) for t in (1.0, 2.0, 3.0, 6.0)], window_s=6.0)
+    one = pipeline.Run("r", 1, [shared(t) for t in (1.0, 2.0, 3.0, 6.0)], window_s=6.0)
+
+    assert two.articles_per_min() == 40.0
+    assert two.steady_articles_per_min() == 60.0  # 3 articles in 3 s
+    assert one.steady_articles_per_min() == one.articles_per_min() == 40.0
