@@ -24,9 +24,11 @@ from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from types import FrameType, TracebackType
-from typing import Any
+from types import FrameType
+from typing import Any, Self
 from urllib.parse import parse_qs, quote, unquote, urlencode
+
+from standin.lifecycle import Served
 
 __all__ = ["ArticleServer", "main"]
 
@@ -580,7 +582,7 @@ def pdf_document(title: str, text: str) -> bytes:
     return bytes(out)
 
 
-class ArticleServer:
+class ArticleServer(Served):
     """Serves ``seeds_dir`` and the test endpoints on a background thread.
 
     Use it as a context manager, or call :meth:`start` and :meth:`stop`.
@@ -603,7 +605,7 @@ class ArticleServer:
         self._lock = threading.Lock()
         self._requests: list[tuple[str, str]] = []
 
-    def start(self) -> ArticleServer:
+    def start(self) -> Self:
         if self._httpd is not None:
             raise RuntimeError("ArticleServer is already running")
         if not self._seeds_dir.is_dir():
@@ -632,17 +634,6 @@ class ArticleServer:
             thread.join(timeout=5)
         self._httpd = None
         self._thread = None
-
-    def __enter__(self) -> ArticleServer:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     @property
     def url(self) -> str:

@@ -29,11 +29,12 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import FrameType, TracebackType
-from typing import Any, cast
+from types import FrameType
+from typing import Any, Self, cast
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
 from standin.blockkit import validate_blocks, validate_view
+from standin.lifecycle import Served
 
 __all__ = [
     "DEFAULT_CHANNELS",
@@ -148,7 +149,7 @@ _Reply = tuple[int, dict[str, Any], dict[str, str]]
 _Method = Callable[[dict[str, Any]], dict[str, Any]]
 
 
-class SlackStandIn:
+class SlackStandIn(Served):
     """An in-process fake Slack workspace reachable by ``slack_sdk`` over HTTP."""
 
     def __init__(
@@ -249,7 +250,7 @@ class SlackStandIn:
 
     # -- lifecycle ---------------------------------------------------------------
 
-    def start(self) -> SlackStandIn:
+    def start(self) -> Self:
         """Serve in a daemon thread; returns ``self`` so it chains."""
         if self._server is not None:
             raise RuntimeError("SlackStandIn is already running")
@@ -276,17 +277,6 @@ class SlackStandIn:
         server.server_close()
         if thread is not None:
             thread.join(timeout=5)
-
-    def __enter__(self) -> SlackStandIn:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     @property
     def port(self) -> int:

@@ -21,8 +21,9 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
-from types import TracebackType
-from typing import Any
+from typing import Any, Self
+
+from standin.lifecycle import Served
 
 WEBSOCKET_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 TEXT, CLOSE, PING, PONG = 0x1, 0x8, 0x9, 0xA
@@ -54,7 +55,7 @@ class _Connection:
             self.request.sendall(header + payload)
 
 
-class SocketModeStandIn:
+class SocketModeStandIn(Served):
     """Sends envelopes to the app connected over Socket Mode; records its acks."""
 
     def __init__(self, *, host: str = "127.0.0.1", app_id: str = "A0FACTDESK") -> None:
@@ -71,7 +72,7 @@ class SocketModeStandIn:
 
     # -- lifecycle -------------------------------------------------------------------
 
-    def start(self) -> SocketModeStandIn:
+    def start(self) -> Self:
         stand_in = self
 
         class Handler(socketserver.BaseRequestHandler):
@@ -99,17 +100,6 @@ class SocketModeStandIn:
         if server is not None:
             server.shutdown()
             server.server_close()
-
-    def __enter__(self) -> SocketModeStandIn:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     @property
     def url(self) -> str:
