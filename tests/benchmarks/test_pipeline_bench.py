@@ -44,6 +44,19 @@ def test_the_site_holds_the_seeds_and_the_generated_pages(tmp_path: Path) -> Non
     assert {page.name for page in generated} <= names
 
 
+@pytest.mark.parametrize("count", [20, pipeline.DEFAULT_ARTICLES, 120])
+def test_a_throughput_batch_does_not_end_on_its_longest_page(count: int) -> None:
+    generated = [pages.GeneratedPage(f"gen-{n:04d}.html", 400, 6) for n in range(1, 61)]
+    site = stack.ArticlePages("http://127.0.0.1:1", pid=0)
+
+    urls = pipeline.article_set(site, generated, count)
+
+    assert set(pipeline.THROUGHPUT_MIX) == set(pipeline.ARTICLE_MIX)
+    assert sum(url.endswith(pipeline.LONG_PAGE.name) for url in urls) == count // 20
+    # Ten ordinary pages are more work than the long one, so the other worker keeps busy.
+    assert not any(url.endswith(pipeline.LONG_PAGE.name) for url in urls[-10:])
+
+
 def test_generated_pages_yield_claims(tmp_path: Path) -> None:
     from tests.workers.nlp.helpers import make_blank_pipeline
     from workers.extract import extract
