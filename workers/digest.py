@@ -30,7 +30,7 @@ from typing import Any
 
 from slack_sdk.errors import SlackApiError
 
-from factdesk import charts, render_digest
+from factdesk import render_digest
 from factdesk.models import DigestPost, DigestState, utcnow
 from factdesk.services import channels, digests
 from factdesk.services.digests import Digest, Week
@@ -238,6 +238,9 @@ def _ensure_chart(
                 if shared.get("name") == name:
                     _set_chart(ctx, post_id, str(shared["id"]))
                     return
+        # matplotlib costs every pool child ~25 MB; only a weekly digest draws with it.
+        from factdesk import charts
+
         png = charts.claims_per_day(digest.per_day, title=render_digest.chart_title(digest))
         uploaded = ctx.slack.files_upload_v2(
             channel=channel_id,

@@ -38,3 +38,4 @@ def test_a_task_body_loads_what_it_needs() -> None:
     loaded = _in_fresh_interpreter("import workers.jobs")
     assert {"trafilatura", "sqlalchemy", "slack_sdk"} <= set(loaded["modules"])
     assert "alembic" not in loaded["modules"], "only migrating needs it"
+    assert "matplotlib" not in loaded["modules"], "only a weekly digest's chart needs it"
