@@ -25,7 +25,7 @@ from factdesk.metrics import EVENTS_RECEIVED
 from factdesk.queue import QueueUnavailable, TaskQueue, create_patient_celery
 from factdesk.services import receipts
 from factdesk.settings import Settings, secret
-from factdesk.slack import web_client
+from factdesk.slack import metered, web_client
 
 T = TypeVar("T")
 
@@ -58,6 +58,13 @@ def create_app(
     )
     # Sends wait out a short broker restart; a longer outage is told to the person.
     task_queue = queue or TaskQueue(create_patient_celery(settings))
+
+    @app.middleware
+    def meter_slack_calls(context: BoltContext, next: Any) -> None:
+        # Listeners' Slack calls go through the client Bolt made for this request: counted
+        # by method and error code like the workers' calls, and named as the bot's.
+        context["client"] = metered(context.client, component="bot")
+        next()
 
     @app.middleware
     def observe(body: dict[str, Any], context: BoltContext, next: Any) -> None:

@@ -35,6 +35,26 @@ class MeteredWebClient(WebClient):
             raise
 
 
+def metered(client: WebClient, *, component: str) -> MeteredWebClient:
+    """`client`'s copy that counts Slack's errors and names `component` in its User-Agent.
+
+    Bolt gives each request a plain WebClient of its own, built on the headers dict of the
+    app's client, and in doing so resets the User-Agent that dict holds.
+    """
+    return MeteredWebClient(
+        token=client.token,
+        base_url=client.base_url,
+        timeout=client.timeout,
+        ssl=client.ssl,
+        proxy=client.proxy,
+        headers={name: value for name, value in client.headers.items() if name != "User-Agent"},
+        user_agent_prefix=f"factdesk-{component}",
+        team_id=client.default_params.get("team_id"),
+        logger=client.logger,
+        retry_handlers=client.retry_handlers,
+    )
+
+
 def web_client(settings: Settings, token: str | None = None, *, component: str) -> WebClient:
     """A WebClient that waits out 429s (honouring Retry-After), and retries dropped
     connections and Slack's 5xx answers with backoff. Without a token (multi-workspace

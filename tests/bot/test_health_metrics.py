@@ -18,12 +18,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from prometheus_client import REGISTRY
 from prometheus_client.parser import text_string_to_metric_families
 
 from factdesk import logs
 from factdesk.queue import PRUNE_RECEIPTS, create_celery
 from factdesk.settings import Settings
-from standin.signing import message_event, post_event
+from standin.signing import message_event, post_command, post_event, slash_command
 from tests.conftest import SCENARIO_WORKER, SIGNING_SECRET, System, _stop, _wait_for_worker
 
 pytestmark = pytest.mark.scenario
@@ -60,6 +61,34 @@ def test_bot_health_readiness_and_metrics(system: System) -> None:
     assert _samples(text, "factdesk_events_received_total")[(("type", "message"),)] >= 1
     after = _samples(text, "factdesk_ack_seconds_count")
     assert after[()] >= before.get((), 0) + 1
+
+
+def test_the_bots_slack_calls_are_counted_and_named_as_the_bots(system: System) -> None:
+    # Bolt hands each request a client of its own: a listener's failed call counts like a
+    # worker's, and every call, not only the first request's, says it is the bot's.
+    labels = {"method": "views.open", "code": "expired_trigger_id"}
+    before = REGISTRY.get_sample_value("factdesk_slack_api_errors_total", labels) or 0.0
+    opened = len(system.slack.calls_to("views.open"))
+    system.slack.fail_next("views.open", "expired_trigger_id")
+    form = slash_command(
+        command="/factcheck",
+        text="settings",
+        user="U0ANA",
+        channel="C0NEWSDESK",
+        response_url=system.slack.response_url("metered"),
+    )
+    assert post_command(system.events_url, form, SIGNING_SECRET)[0] == 200
+    system.slack.wait_for(lambda s: len(s.calls_to("views.open")) > opened, timeout=10)
+
+    [call] = system.slack.calls_to("views.open")[opened:]
+    assert call.response["error"] == "expired_trigger_id"
+    assert call.user_agent.startswith("factdesk-bot ")
+    deadline = time.monotonic() + 5
+    counted = before
+    while counted < before + 1 and time.monotonic() < deadline:
+        counted = REGISTRY.get_sample_value("factdesk_slack_api_errors_total", labels) or 0.0
+        time.sleep(0.02)
+    assert counted == before + 1
 
 
 def test_bot_log_lines_carry_the_event_and_team(
