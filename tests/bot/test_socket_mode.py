@@ -5,10 +5,12 @@ HTTP. The bot is a real `factdesk bot` process; the worker is the scenario worke
 from __future__ import annotations
 
 import socket
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from factdesk.ids import ActionId
 from launcher.procs import Processes
@@ -31,8 +33,13 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
+def probe_port() -> int:
+    return _free_port()
+
+
+@pytest.fixture(scope="module")
 def socket_mode(
-    system: System, tmp_path_factory: pytest.TempPathFactory
+    system: System, tmp_path_factory: pytest.TempPathFactory, probe_port: int
 ) -> Iterator[SocketModeStandIn]:
     var: Path = tmp_path_factory.mktemp("socket-bot")
     system.slack.add_channel(CHANNEL, "socket-desk")
@@ -46,7 +53,7 @@ def socket_mode(
             REDIS_URL=system.settings.resolved_redis_url,
             VAR_DIR=str(var),
             HOST="127.0.0.1",
-            PORT=str(_free_port()),  # the probes; nothing from Slack arrives over HTTP
+            PORT=str(probe_port),  # the probes; nothing from Slack arrives over HTTP
             LOG_LEVEL="INFO",
         )
         log_path = var / "bot.log"
@@ -119,3 +126,28 @@ def test_a_slash_command_is_answered_in_its_ack(socket_mode: SocketModeStandIn) 
     assert ack.seconds < 3
     assert ack.body["payload"]["response_type"] == "ephemeral"
     assert "/factcheck" in ack.body["payload"]["text"]
+
+
+def test_acks_are_timed_in_socket_mode_too(socket_mode: SocketModeStandIn, probe_port: int) -> None:
+    def acks_timed() -> float:
+        with urllib.request.urlopen(f"http://127.0.0.1:{probe_port}/metrics", timeout=10) as r:
+            text = r.read().decode()
+        return next(
+            (
+                sample.value
+                for family in text_string_to_metric_families(text)
+                for sample in family.samples
+                if sample.name == "factdesk_ack_seconds_count"
+            ),
+            0.0,
+        )
+
+    before = acks_timed()
+    command = slash_command(
+        command="/factcheck", text="help", user="U0ANA", channel=CHANNEL, team_id=TEAM
+    )
+    socket_mode.wait_ack(
+        socket_mode.send("slash_commands", dict(command), accepts_response_payload=True)
+    )
+
+    assert acks_timed() == before + 1
