@@ -60,7 +60,9 @@ SLACK_API_ERRORS = Counter(
 )
 DIGEST_RUNS = Counter(
     "factdesk_digest_runs",
-    "Weekly digest tasks, by outcome (posted, adopted, skipped).",
+    "Weekly digest tasks, by outcome: posted, adopted (found already posted), quiet (a week "
+    "with nothing to say), already (another task had it), lost, not installed; failure or "
+    "retry when the task raised.",
     ["outcome"],
 )
 

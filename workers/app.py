@@ -80,8 +80,9 @@ def _task_finished(task_id: str, task: Task[Any, Any], state: str | None = None,
     from factdesk.metrics import DIGEST_RUNS, TASKS
 
     TASKS.labels(task=task.name, state=state or "UNKNOWN").inc()
-    if task.name == POST_DIGEST:
-        DIGEST_RUNS.labels(outcome=state or "UNKNOWN").inc()
+    if task.name == POST_DIGEST and state != "SUCCESS":
+        # A digest task that returned counted its own outcome (workers/digest.py).
+        DIGEST_RUNS.labels(outcome=(state or "unknown").lower()).inc()
     token = _log_context.pop(task_id, None)
     if token is not None:
         logs.unbind(token)

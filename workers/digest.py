@@ -31,6 +31,7 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 
 from factdesk import render_digest
+from factdesk.metrics import DIGEST_RUNS
 from factdesk.models import DigestPost, DigestState, utcnow
 from factdesk.services import channels, digests
 from factdesk.services.digests import Digest, Week
@@ -128,7 +129,6 @@ def digest_tick(
     return queued
 
 
-@for_team_or("not installed")
 def post_digest(
     team_id: str,
     channel_id: str,
@@ -137,7 +137,21 @@ def post_digest(
     *,
     now: datetime | None = None,
 ) -> str:
-    """Post the channel's digest for the week once; returns what happened, for logs and tests."""
+    """Post the channel's digest for the week once; returns what happened, also counted."""
+    outcome = _post_digest(team_id, channel_id, week_start, ctx, now=now)
+    DIGEST_RUNS.labels(outcome=outcome).inc()
+    return outcome
+
+
+@for_team_or("not installed")
+def _post_digest(
+    team_id: str,
+    channel_id: str,
+    week_start: str,
+    ctx: WorkerContext,
+    *,
+    now: datetime | None = None,
+) -> str:
     now = now or utcnow()
     start = date.fromisoformat(week_start)
     with ctx.session() as session:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from prometheus_client import REGISTRY
 from pydantic import SecretStr
 from slack_sdk import WebClient
 from sqlalchemy import delete
@@ -66,6 +67,10 @@ def _post(ctx: WorkerContext) -> str:
     return digest_worker.post_digest(TEAM, CHANNEL, WEEK_START, ctx, now=NOW)
 
 
+def _digest_runs(outcome: str) -> float:
+    return REGISTRY.get_sample_value("factdesk_digest_runs_total", {"outcome": outcome}) or 0.0
+
+
 def _marker(ctx: WorkerContext, week_start: date = date(2024, 11, 18)) -> DigestPost:
     with ctx.session() as session:
         post = digests.get_post(
@@ -79,9 +84,14 @@ def test_the_digest_is_posted_once_with_its_chart_in_the_thread(
     ctx: WorkerContext, slack: SlackStandIn
 ) -> None:
     before = len(slack.files())
+    counted = {outcome: _digest_runs(outcome) for outcome in ("posted", "already")}
 
     assert _post(ctx) == "posted"
     assert _post(ctx) == "already"
+    assert {outcome: _digest_runs(outcome) - n for outcome, n in counted.items()} == {
+        "posted": 1,
+        "already": 1,
+    }
 
     [posted] = _digests_in(slack)
     assert "2 articles, 7 claims found, 4 verdicts" in str(posted["text"])
