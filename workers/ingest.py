@@ -92,6 +92,7 @@ def _run(article_id: int, ctx: WorkerContext, *, fresh: bool) -> bool:
             _load(session, article_id).slack_thread_ts = ts
 
         post_once(ctx, f"anchor:{article_id}", channel, None, anchor, on_posted=record_anchor)
+    stored = 0
     with ctx.session() as session:
         article = _load(session, article_id)
         if article.text_hash is None:
@@ -126,8 +127,11 @@ def _run(article_id: int, ctx: WorkerContext, *, fresh: bool) -> bool:
                 channel_id=article.slack_channel_id,
                 default=ctx.settings.max_claims_per_article,
             )
-            claims.add_found(session=session, article=article, found=found, cap=cap)
-            CLAIMS_FOUND.inc(len(found))
+            known = len(article.claims)
+            stored = len(claims.add_found(session=session, article=article, found=found, cap=cap))
+            stored -= known
+    # Counted once committed: a run cut short before then finds them again.
+    CLAIMS_FOUND.inc(stored)
     _post_thread(article_id, ctx)
     with ctx.session() as session:
         article = _load(session, article_id)

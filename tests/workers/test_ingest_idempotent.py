@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from prometheus_client import REGISTRY
 from pydantic import SecretStr
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -23,6 +24,7 @@ from factdesk import render
 from factdesk.models import Article, ArticleSource, ArticleState, Claim, SlackPost
 from factdesk.services import articles
 from factdesk.settings import Settings
+from standin.articles import ArticleServer
 from standin.slack_api import SlackStandIn
 from workers import ingest
 from workers.context import WorkerContext
@@ -142,6 +144,51 @@ def test_a_crash_at_any_step_is_completed_by_the_rerun_without_duplicates(
         _assert_complete(clean, slack, article_id, ts)
         break
     assert crash_at > 10, "the sweep covered every session of an ingest"
+
+
+def test_claims_found_are_counted_once_however_often_the_task_runs(
+    settings: Settings, slack: SlackStandIn
+) -> None:
+    ctx = WorkerContext(settings)
+    article_id, _ = _article(ctx, slack)
+    before = _claims_found()
+
+    ingest.ingest_article(article_id, ctx)
+    ingest.ingest_article(article_id, ctx)  # a redelivery
+
+    with ctx.session() as session:
+        stored = session.scalars(select(Claim.id).where(Claim.article_id == article_id)).all()
+    assert stored
+    assert _claims_found() - before == len(stored)
+
+
+def _claims_found() -> float:
+    return REGISTRY.get_sample_value("factdesk_claims_found_total") or 0.0
+
+
+def test_a_link_that_cannot_be_fetched_is_counted_by_kind(
+    settings: Settings, slack: SlackStandIn, pages: ArticleServer
+) -> None:
+    ctx = WorkerContext(settings)
+    ts = slack.add_message(CHANNEL, "gone?", user="U0ANA")
+    with ctx.session() as session:
+        article, _ = articles.create(
+            session=session,
+            url=f"{pages.url}/status/404",
+            team_id="T0CRASH",
+            channel_id=CHANNEL,
+            thread_ts=ts,
+            message_ts=ts,
+            requested_by="U0ANA",
+        )
+        article_id = article.id
+    labels = {"kind": "http_error"}
+    before = REGISTRY.get_sample_value("factdesk_fetch_failures_total", labels) or 0.0
+
+    ingest.ingest_article(article_id, ctx)
+
+    assert REGISTRY.get_sample_value("factdesk_fetch_failures_total", labels) == before + 1
+    assert "wasn't found (HTTP 404)" in _replies(slack, ts)[-1]["text"]
 
 
 def test_a_post_made_but_not_recorded_is_found_in_the_thread(
