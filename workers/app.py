@@ -47,6 +47,10 @@ def _warm_pipeline(**_: Any) -> None:
     # the bot, the database and the other worker for its turn, and its children idled.
     if settings.worker_nice:
         os.nice(settings.worker_nice)
+    # A pool child runs one task at a time, and a task's sessions follow one another.
+    from factdesk.db import size_pool
+
+    size_pool(1)
     # Loading spaCy once per child process here keeps the first task of each child fast.
     configure(settings.log_level, fmt=settings.log_format)
     from workers.context import pipeline

@@ -1,8 +1,10 @@
-"""The Celery parent learns the tasks without loading what their bodies need."""
+"""The Celery parent learns the tasks without loading what their bodies need; each pool
+process loads them, and sizes its database pool, once."""
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -39,3 +41,22 @@ def test_a_task_body_loads_what_it_needs() -> None:
     assert {"trafilatura", "sqlalchemy", "slack_sdk"} <= set(loaded["modules"])
     assert "alembic" not in loaded["modules"], "only migrating needs it"
     assert "matplotlib" not in loaded["modules"], "only a weekly digest's chart needs it"
+
+
+def test_a_pool_process_keeps_database_connections_for_one_task_at_a_time() -> None:
+    script = (
+        "from workers import app\n"
+        "app._warm_pipeline()\n"
+        "from factdesk import db\n"
+        "print(db.pool_limits()['pool_size'])"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DB_")}
+    out = subprocess.run(
+        [sys.executable, "-c", script],
+        env={**env, "WORKER_NICE": "0"},
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    assert out.stdout.splitlines()[-1] == "1"
