@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
@@ -118,6 +118,16 @@ def session_scope(url: str) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def insert_skipping_duplicates(session: Session) -> Callable[[Any], Any] | None:
+    """The session's dialect's `insert`, which takes ON CONFLICT DO NOTHING; None where the
+    database has none (the caller then writes row by row in savepoints)."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    return {"postgresql": postgresql.insert, "sqlite": sqlite.insert}.get(
+        session.get_bind().dialect.name
+    )
 
 
 def alembic_config(url: str) -> Config:

@@ -162,9 +162,8 @@ def _ping(ctx: WorkerContext, now: datetime, sent: Sent, *, limit: int) -> None:
             kept = [claim for claim in waiting if claim.id in held.keys]
             if not kept:
                 continue
-            numbers = sorted(
-                claim_service.position(session=session, claim=claim)[0] for claim in kept
-            )
+            number = claim_service.numbers(session=session, article_id=article_id)
+            numbers = sorted(number[claim.id] for claim in kept)
             plans.append(
                 (
                     article.slack_team_id,

@@ -163,8 +163,14 @@ def release_held_back(*, session: Session, article_id: int) -> list[Claim]:
 
 def position(*, session: Session, claim: Claim) -> tuple[int, int]:
     """The claim's number among its article's posted claims, and how many there are."""
-    posted = list_for_article(session=session, article_id=claim.article_id)
-    return posted.index(claim) + 1, len(posted)
+    by_id = numbers(session=session, article_id=claim.article_id)
+    return by_id[claim.id], len(by_id)
+
+
+def numbers(*, session: Session, article_id: int) -> dict[int, int]:
+    """Each posted claim's number in its article (1 first), by claim id."""
+    posted = list_for_article(session=session, article_id=article_id)
+    return {claim.id: number for number, claim in enumerate(posted, start=1)}
 
 
 def claim_task(*, session: Session, claim_id: int, user_id: str) -> Change:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 from sqlalchemy import delete
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from factdesk.db import insert_skipping_duplicates
 from factdesk.models import SlackEventReceipt, utcnow
 
 # Slack gives up retrying after about an hour; a week leaves room for replays by hand.
@@ -20,10 +20,9 @@ def record(*, session: Session, event_id: str, team_id: str | None) -> bool:
     # One statement that skips a duplicate, rather than an ORM add in a savepoint that
     # fails: the bot does this for every event, and the savepoint's extra round trips
     # and the unit of work were most of its cost under a burst (docs/performance.md).
-    dialect = session.get_bind().dialect.name
-    if dialect not in ("postgresql", "sqlite"):
+    insert = insert_skipping_duplicates(session)
+    if insert is None:
         return _record_portably(session=session, event_id=event_id, team_id=team_id)
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     inserted = session.scalar(
         insert(SlackEventReceipt)
         .values(event_id=event_id, slack_team_id=team_id, received_at=utcnow())

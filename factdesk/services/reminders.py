@@ -19,6 +19,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, contains_eager
 
+from factdesk.db import insert_skipping_duplicates
 from factdesk.models import Article, Claim, ClaimStatus, Reminder, ReminderKind
 
 DAY = timedelta(days=1)
@@ -135,6 +136,29 @@ def reserve(
     now: datetime,
 ) -> Reserved:
     """Write the reminders' keys; a key someone else wrote first is left out."""
+    if not claims:
+        return Reserved({})
+    insert = insert_skipping_duplicates(session)
+    if insert is not None:
+        # One statement for all of them, not a savepoint each: a run may hold hundreds.
+        written = session.execute(
+            insert(Reminder)
+            .values(
+                [
+                    {
+                        "key": key,
+                        "claim_id": claim.id,
+                        "kind": kind,
+                        "recipient": recipient,
+                        "sent_at": now,
+                    }
+                    for claim, key in claims
+                ]
+            )
+            .on_conflict_do_nothing(index_elements=[Reminder.key])
+            .returning(Reminder.claim_id, Reminder.key)
+        ).all()
+        return Reserved({claim_id: key for claim_id, key in written})
     held: dict[int, str] = {}
     for claim, key in claims:
         try:

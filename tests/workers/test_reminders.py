@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pydantic import SecretStr
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
-from factdesk.db import migrate
+from factdesk.db import engine_for, migrate
 from factdesk.models import Article, Claim, ClaimStatus, Reminder, ReminderKind
 from factdesk.settings import Settings
 from standin.slack_api import SlackStandIn
@@ -145,3 +147,37 @@ def test_a_failed_dm_is_tried_again_next_run(ctx: WorkerContext, slack: SlackSta
 
     assert failed.nudged == {}
     assert retried.nudged == {NUDGED: sorted([ids["stale"], ids["stale2"]])}
+
+
+def _statements(ctx: WorkerContext, run: Callable[[], object]) -> int:
+    statements: list[str] = []
+
+    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    engine = engine_for(ctx.settings.resolved_database_url)
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        run()
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    return len(statements)
+
+
+def test_a_ping_costs_as_many_statements_for_many_waiting_tasks_as_for_one(
+    slack: SlackStandIn, tmp_path: Path
+) -> None:
+    slack.add_channel(CHANNEL, "remind")
+    counts = []
+    now = at(22, 9, 30)
+    for waiting in (1, 6):
+        ctx = _ctx(slack, tmp_path / f"{waiting}-waiting")
+        with ctx.session() as session:
+            story = _story(session, slack, at(18, 9))
+            for _ in range(waiting):
+                claim(session, story, at(21, 3))
+        counts.append(_statements(ctx, lambda ctx=ctx: send_reminders(ctx, now=now)))
+        with ctx.session() as session:
+            pings = session.scalar(select(func.count()).select_from(Reminder))
+        assert pings == waiting
+    assert counts[0] == counts[1]
