@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -176,7 +177,7 @@ def test_a_ping_costs_as_many_statements_for_many_waiting_tasks_as_for_one(
             story = _story(session, slack, at(18, 9))
             for _ in range(waiting):
                 claim(session, story, at(21, 3))
-        counts.append(_statements(ctx, lambda ctx=ctx: send_reminders(ctx, now=now)))
+        counts.append(_statements(ctx, partial(send_reminders, ctx, now=now)))
         with ctx.session() as session:
             pings = session.scalar(select(func.count()).select_from(Reminder))
         assert pings == waiting
