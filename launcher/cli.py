@@ -24,7 +24,8 @@ from factdesk.settings import MANIFEST_PATH, Settings, secret
 log = logging.getLogger("factdesk")
 
 
-def main(argv: list[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
+    """The `factdesk` command line: every subcommand and its options."""
     parser = argparse.ArgumentParser(prog="factdesk", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser(
@@ -41,7 +42,20 @@ def main(argv: list[str] | None = None) -> int:
     )
     commands.add_parser("beat", help="run the Celery beat scheduler (run exactly one)")
     commands.add_parser("run", help="bot, worker and beat together on one machine")
-    commands.add_parser("migrate", help="apply database migrations")
+    migrate = commands.add_parser("migrate", help="apply database migrations")
+    migrate.add_argument(
+        "--check",
+        action="store_true",
+        help="change nothing; exit 0 when the database is at this release's newest migration "
+        "(or newer), 1 with the reason when not",
+    )
+    migrate.add_argument(
+        "--wait",
+        type=float,
+        metavar="SECONDS",
+        default=None,
+        help="with --check: keep checking until the database is ready or SECONDS have passed",
+    )
     claims = commands.add_parser("claims", help="print the ranked claims in a file, URL or stdin")
     claims.add_argument("source", nargs="?", help="a text file, an http(s) URL, or - for stdin")
     claims.add_argument("--json", action="store_true", help="print JSON instead of a table")
@@ -56,7 +70,18 @@ def main(argv: list[str] | None = None) -> int:
         "fetch", help="fetch and extract one link as the workers do; print the article as JSON"
     )
     fetch.add_argument("url", help="an http(s) link")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
     args = parser.parse_args(argv)
+    if args.command == "migrate" and args.wait is not None:
+        if not args.check:
+            # Alone it would read as "wait, then migrate": say which one is meant.
+            parser.error("migrate: --wait needs --check (it only waits, it never migrates)")
+        if args.wait < 0:
+            parser.error("migrate: --wait needs a number of seconds, 0 or more")
 
     settings = Settings()
     configure(
@@ -77,7 +102,9 @@ def main(argv: list[str] | None = None) -> int:
         "worker": lambda s: run_worker(s, args.concurrency, args.hostname),
         "beat": run_beat,
         "run": run_all,
-        "migrate": run_migrate,
+        "migrate": lambda s: (
+            check_migrations(s, args.wait or 0.0) if args.check else run_migrate(s)
+        ),
         "claims": lambda s: (
             score_sentences(s, args.sentences)
             if args.sentences
@@ -95,6 +122,25 @@ def run_migrate(settings: Settings) -> int:
 
     migrate(settings.resolved_database_url)
     log.info("database migrated")
+    return 0
+
+
+def check_migrations(settings: Settings, wait: float) -> int:
+    """Exit status 0 when the database is migrated for this release, 1 (and why) when not.
+
+    What a pod's init container runs, so the bot, workers and beat start only once the
+    migration Job has brought the database up to this release.
+    """
+    from factdesk.schema_check import wait_for_schema
+
+    url = settings.resolved_database_url
+    status = wait_for_schema(
+        url, wait, report=lambda s: print(f"waiting: {s.message}", file=sys.stderr, flush=True)
+    )
+    if not status.ready:
+        print(status.message, file=sys.stderr)
+        return 1
+    print(status.message)
     return 0
 
 

@@ -86,6 +86,25 @@ def test_oauth_mode_needs_no_bot_token(tmp_path: Path) -> None:
     assert "SLACK_SIGNING_SECRET" in result.stderr
 
 
+def test_migrate_check_changes_nothing_and_says_why_in_one_line(tmp_path: Path) -> None:
+    result = _factdesk("migrate", "--check", cwd=tmp_path)
+
+    assert result.returncode == 1
+    (line,) = result.stderr.splitlines()
+    assert line.startswith(f"no database at {tmp_path / 'var' / 'factdesk.db'};")
+    assert line.endswith("run `factdesk migrate`")
+    assert not (tmp_path / "var").exists(), "the check creates no database"
+
+
+def test_migrate_wait_needs_check(tmp_path: Path) -> None:
+    result = _factdesk("migrate", "--wait", "5", cwd=tmp_path)
+
+    # Not "wait, then migrate": refused before anything runs.
+    assert result.returncode == 2
+    assert "--wait needs --check" in result.stderr
+    assert not (tmp_path / "var").exists()
+
+
 def _descendants(pid: int) -> set[int]:
     children: dict[int, set[int]] = {}
     for entry in Path("/proc").iterdir():
