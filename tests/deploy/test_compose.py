@@ -95,8 +95,17 @@ def test_health_checks(compose: dict[str, Any]) -> None:
     assert "pg_isready" in check("postgres")
     assert "redis-cli ping" in check("redis")
     assert "/healthz" in check("bot")
-    assert "inspect ping" in check("worker")
     assert compose["services"]["bot"]["healthcheck"]["test"][0] == "CMD"
+    # The worker's own /healthz, on the port its environment gives it: no `celery inspect
+    # ping`, which started Celery and the app in a new process for every check.
+    worker = compose["services"]["worker"]
+    port = worker["environment"]["WORKER_METRICS_PORT"]
+    assert f"http://127.0.0.1:{port}/healthz" in check("worker")
+    assert "inspect ping" not in check("worker")
+    assert worker["healthcheck"]["test"][0] == "CMD"
+    # The other services keep the shared settings but don't serve a worker's port.
+    for name in ("bot", "beat", "migrate"):
+        assert "WORKER_METRICS_PORT" not in compose["services"][name]["environment"], name
 
 
 def test_state_lives_in_named_volumes(compose: dict[str, Any]) -> None:

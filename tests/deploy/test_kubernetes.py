@@ -10,6 +10,7 @@ from typing import Any
 import kubernetes_validate
 import pytest
 
+from launcher.cli import build_parser
 from tests.deploy.files import K8S, is_cli_command, load_yaml, load_yaml_all, setting_names
 
 # The oldest Kubernetes release these manifests promise to work on, and the newest the
@@ -44,6 +45,24 @@ def workloads() -> list[Resource]:
     return [r for r in all_resources() if r["kind"] in {"Deployment", "Job"}]
 
 
+def deployments() -> list[Resource]:
+    return [r for r in all_resources() if r["kind"] == "Deployment"]
+
+
+def all_containers(workload: Resource) -> list[dict[str, Any]]:
+    """The pod's init containers and its containers."""
+    spec = pod_spec(workload)
+    containers: list[dict[str, Any]] = [*spec.get("initContainers", []), *spec["containers"]]
+    return containers
+
+
+def patience_seconds(probe: dict[str, Any]) -> int:
+    """How long a probe may keep failing before Kubernetes acts on it."""
+    period: int = probe.get("periodSeconds", 10)
+    failures: int = probe.get("failureThreshold", 3)
+    return period * failures
+
+
 def memory_bytes(quantity: str) -> int:
     match = re.fullmatch(r"(\d+)([KMG]i?)?", quantity)
     assert match, f"unexpected memory quantity {quantity!r}"
@@ -76,7 +95,7 @@ def test_kustomization_lists_every_manifest_but_the_secret_template() -> None:
     assert listed == {p.name for p in manifest_files()} - TEMPLATE_ONLY
     images = {image["name"] for image in kustomization["images"]}
     for workload in workloads():
-        for container in pod_spec(workload)["containers"]:
+        for container in all_containers(workload):
             assert container["image"] in images, workload["metadata"]["name"]
 
 
@@ -107,18 +126,64 @@ def test_containers_run_real_cli_commands() -> None:
         assert is_cli_command(container["args"][0])
 
 
-def test_bot_has_probes_on_healthz_behind_its_service() -> None:
+def test_bot_is_alive_on_healthz_and_ready_on_readyz_behind_its_service() -> None:
     bot = find("Deployment", "factdesk-bot")
     (container,) = pod_spec(bot)["containers"]
     ports = {port["name"]: port["containerPort"] for port in container["ports"]}
     assert ports["http"] == int(find("ConfigMap", "factdesk-config")["data"]["PORT"])
+    # Liveness asks only whether the process answers: an outage of the database or Redis
+    # must not restart the bots. Readiness asks whether they answer too.
+    assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
+    assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
     for probe in ("livenessProbe", "readinessProbe"):
-        assert container[probe]["httpGet"]["path"] == "/healthz"
         assert container[probe]["httpGet"]["port"] in ports
+    # A blip of the database or Redis shorter than this keeps the bots in the Service.
+    assert patience_seconds(container["readinessProbe"]) >= 60
+    # /readyz waits up to 2 s for Redis and then for the database.
+    assert container["readinessProbe"]["timeoutSeconds"] > 2
     service = find("Service", "factdesk-bot")
     labels = bot["spec"]["template"]["metadata"]["labels"]
     assert service["spec"]["selector"].items() <= labels.items()
     assert {port["targetPort"] for port in service["spec"]["ports"]} <= set(ports)
+
+
+def test_worker_probes_ask_its_own_healthz_on_the_metrics_port() -> None:
+    (container,) = pod_spec(find("Deployment", "factdesk-worker"))["containers"]
+    ports = {port["name"]: port["containerPort"] for port in container["ports"]}
+    configured = find("ConfigMap", "factdesk-config")["data"]["WORKER_METRICS_PORT"]
+    assert ports == {"metrics": int(configured)}
+    for name in ("startupProbe", "livenessProbe"):
+        probe = container[name]
+        # An HTTP request to the running worker, never a process started per check.
+        assert "exec" not in probe, name
+        assert probe["httpGet"] == {"path": "/healthz", "port": "metrics"}, name
+    assert "readinessProbe" not in container  # no Service sends it anything
+    # /healthz is 503 while the broker is unreachable: minutes, not seconds, before a restart.
+    assert patience_seconds(container["livenessProbe"]) >= 180
+    # Room to start the pool and load spaCy before the liveness probe begins.
+    assert patience_seconds(container["startupProbe"]) >= 120
+
+
+def test_every_deployment_waits_for_the_migrations() -> None:
+    for deployment in deployments():
+        name = deployment["metadata"]["name"]
+        spec = pod_spec(deployment)
+        (main,) = spec["containers"]
+        (init,) = spec.get("initContainers", [])
+        assert init["name"] == "wait-for-migrations", name
+        args = build_parser().parse_args(init["args"])
+        assert (args.command, args.check) == ("migrate", True), name
+        # Waits, and never migrates itself: that is the Job's.
+        assert args.wait is not None, name
+        assert args.wait > 0, name
+        # The same image, settings and locked-down context as the container it guards.
+        for key in ("image", "imagePullPolicy", "envFrom", "securityContext"):
+            assert init[key] == main[key], (name, key)
+        assert init.get("env") == main.get("env"), name
+    job = find("Job", "factdesk-migrate")
+    (migrate,) = pod_spec(job)["containers"]
+    assert migrate["args"] == ["migrate"]
+    assert "initContainers" not in pod_spec(job)
 
 
 def test_selectors_match_their_pod_templates() -> None:
@@ -175,7 +240,7 @@ def test_pods_run_as_non_root_without_privileges() -> None:
         assert spec["securityContext"]["runAsNonRoot"] is True, name
         assert spec["securityContext"]["runAsUser"] != 0, name
         assert spec["automountServiceAccountToken"] is False, name
-        for container in spec["containers"]:
+        for container in all_containers(workload):
             context = container["securityContext"]
             assert context["allowPrivilegeEscalation"] is False, name
             assert context["readOnlyRootFilesystem"] is True, name
