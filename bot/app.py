@@ -29,6 +29,10 @@ from factdesk.slack import metered, web_client
 
 T = TypeVar("T")
 
+# Threads running listeners for clicks, commands and dialogs (events have their own pool,
+# BOT_EVENT_WORKERS).
+INTERACTIVE_LISTENERS = 5
+
 
 def create_app(
     settings: Settings, *, queue: TaskQueue | None = None, client: WebClient | None = None
@@ -51,7 +55,7 @@ def create_app(
         # Listeners keep the request's log context (event_id); events and clicks get
         # pools of their own.
         listener_executor=ListenerExecutor(
-            interactive_workers=5,
+            interactive_workers=INTERACTIVE_LISTENERS,
             event_workers=settings.bot_event_workers,
             gate=AckGate(max_wait=settings.bot_event_defer_seconds),
         ),

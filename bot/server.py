@@ -20,7 +20,7 @@ from slack_sdk.signature import SignatureVerifier
 from slack_sdk.socket_mode.builtin.client import SocketModeClient
 from slack_sdk.socket_mode.request import SocketModeRequest
 
-from bot.app import AckGate, ListenerExecutor, settings_of
+from bot.app import INTERACTIVE_LISTENERS, AckGate, ListenerExecutor, settings_of
 from factdesk.metrics import ACK_SECONDS, elapsed, probe
 from factdesk.settings import Settings, secret
 
@@ -28,6 +28,8 @@ log = logging.getLogger(__name__)
 
 
 EVENTS_PATH = "/slack/events"
+# Threads answering HTTP: Slack's requests, or in Socket Mode only the probes.
+REQUEST_THREADS, PROBE_THREADS = 16, 2
 # Slack's largest payloads (a modal's state, a long message) are well under this.
 MAX_BODY_BYTES = 1024 * 1024
 
@@ -176,6 +178,13 @@ class TimedSocketModeHandler(SocketModeHandler):
             ACK_SECONDS.observe(elapsed(started))
 
 
+def database_threads(settings: Settings) -> int:
+    """Threads of the bot that may each hold a database session at once: every listener
+    thread, and every HTTP thread (an OAuth install lookup before the ack, or /readyz)."""
+    http = PROBE_THREADS if settings.slack_app_token is not None else REQUEST_THREADS
+    return http + INTERACTIVE_LISTENERS + settings.bot_event_workers
+
+
 def serve(settings: Settings, app: App) -> None:
     """Block serving Slack's requests until interrupted."""
     import waitress
@@ -183,7 +192,7 @@ def serve(settings: Settings, app: App) -> None:
     if settings.slack_app_token is not None:
         # Nothing reaches the bot over HTTP in Socket Mode but the probes and Prometheus.
         probes = waitress.create_server(
-            probe_wsgi_app(settings), host=settings.host, port=settings.port, threads=2
+            probe_wsgi_app(settings), host=settings.host, port=settings.port, threads=PROBE_THREADS
         )
         threading.Thread(target=probes.run, name="probes", daemon=True).start()
         log.info("bot connecting in Socket Mode; probes on port %s", settings.port)
@@ -196,5 +205,9 @@ def serve(settings: Settings, app: App) -> None:
     gc.freeze()
     # Threads let a slow listener never hold up the next request's ack.
     waitress.serve(
-        wsgi_app(app, settings), host=settings.host, port=settings.port, threads=16, _quiet=True
+        wsgi_app(app, settings),
+        host=settings.host,
+        port=settings.port,
+        threads=REQUEST_THREADS,
+        _quiet=True,
     )

@@ -176,8 +176,11 @@ def run_bot(settings: Settings) -> int:
         return 2
     _embedded_redis(settings)
     from bot.app import create_app
-    from bot.server import serve
+    from bot.server import database_threads, serve
+    from factdesk.db import size_pool
 
+    # Before the app makes its engines (the OAuth installation store keeps its own).
+    size_pool(database_threads(settings))
     serve(settings, create_app(settings))
     return 0
 

@@ -175,3 +175,37 @@ def test_sigterm_stops_run_and_every_process_it_started(
         if run.poll() is None:
             run.kill()
             run.wait()
+
+
+def test_the_bot_sizes_its_database_pool_before_it_builds_the_app(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from pydantic import SecretStr
+
+    from bot import app, server
+    from factdesk import db
+    from factdesk.settings import Settings
+    from launcher import cli
+
+    monkeypatch.delenv("DB_POOL_SIZE", raising=False)
+    monkeypatch.setattr(db, "_process_threads", None)
+    sizes: list[int] = []
+
+    def create_app(settings: Settings) -> object:
+        sizes.append(db.pool_limits()["pool_size"])
+        return object()
+
+    # Neither a real app nor a server: this is about what happens before them.
+    monkeypatch.setattr(app, "create_app", create_app)
+    monkeypatch.setattr(server, "serve", lambda settings, app: None)
+    settings = Settings(
+        slack_bot_token=SecretStr("xoxb-test"),
+        slack_signing_secret=SecretStr("secret"),
+        redis_url="redis://127.0.0.1:6379/15",
+    )
+
+    assert cli.run_bot(settings) == 0
+    assert sizes == [server.database_threads(settings)]
+    assert server.database_threads(settings) == (
+        server.REQUEST_THREADS + app.INTERACTIVE_LISTENERS + settings.bot_event_workers
+    )
