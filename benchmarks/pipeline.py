@@ -864,6 +864,7 @@ def figures(
     queries: QueryResult | None,
     *,
     quick: bool,
+    pacing: bool,
     seconds: float,
 ) -> dict[str, Any]:
     lat, one, two, burst = system.latency, system.one, system.two, system.burst
@@ -916,7 +917,7 @@ def figures(
         "articles": len(one.articles),
         "latency_runs": len(lat.articles),
         "failures": sum(run.failures for run in (lat, *system.ones, *system.twos)),
-        "pacing": "off",
+        "pacing": "on" if pacing else "off",
         "database": system.backends["database"],
         "redis": system.backends["redis"],
         "quick": quick,
@@ -1047,7 +1048,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     say()
 
     seconds = time.monotonic() - started
-    result = figures(finder, extraction, system, queries, quick=quick, seconds=seconds)
+    result = figures(
+        finder, extraction, system, queries, quick=quick, pacing=options.pacing, seconds=seconds
+    )
     out = settings.var_dir / "bench.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")

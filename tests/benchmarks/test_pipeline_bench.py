@@ -192,3 +192,46 @@ def test_steady_throughput_leaves_out_the_drain_of_the_last_workers() -> None:
     assert two.articles_per_min() == 40.0
     assert two.steady_articles_per_min() == 60.0  # 3 articles in 3 s
     assert one.steady_articles_per_min() == one.articles_per_min() == 40.0
+
+
+# What issue 7 asks `make bench` to write, whatever else it adds.
+BENCH_JSON_KEYS = {
+    "articles_per_min",
+    "first_claim_p50_s",
+    "first_claim_p95_s",
+    "ack_p50_ms",
+    "ack_p99_ms",
+    "worker_rss_mb",
+    "scale_2_over_1",
+    "home_query_ms",
+    "digest_query_ms",
+}
+
+
+@pytest.mark.parametrize("pacing", [False, True])
+def test_bench_json_holds_the_agreed_keys_and_says_whether_posts_were_paced(
+    tmp_path: Path, pacing: bool
+) -> None:
+    done = pipeline.Shared("u1", "1.000001", 100.0, 5.0, 200, pipeline.DONE, 101.0, [100.5])
+    run = pipeline.Run("r", 1, [done], window_s=1.0)
+    system = pipeline.SystemResult(
+        backends={"database": "sqlite", "redis": "embedded"},
+        startup_s=1.0,
+        latency=run,
+        ones=[run],
+        twos=[run],
+        burst=BurstResult([5.0, 7.0], [200, 200], 0.1, 16),
+        rss=pipeline.RssSampler(lambda: []),
+        generated=[],
+        log=tmp_path / "log",
+    )
+    finder = pipeline.FinderResult(1.0, [200.0], 15, 7_899, [1_500.0], 15, 40_459)
+    extraction = [pipeline.ExtractRow("page.html", 9.2, 6.7, "612 words")]
+
+    result = pipeline.figures(
+        finder, extraction, system, None, quick=True, pacing=pacing, seconds=1.0
+    )
+
+    assert result.keys() >= BENCH_JSON_KEYS
+    assert result["pacing"] == ("on" if pacing else "off")
+    assert json.loads(json.dumps(result)) == result
