@@ -6,6 +6,8 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING
 
+from sqlalchemy import select
+
 from factdesk.db import engine_for
 from factdesk.models import SLACK_BOTS_TABLE, SLACK_INSTALLATIONS_TABLE, SLACK_OAUTH_STATES_TABLE
 from factdesk.settings import Settings
@@ -51,8 +53,23 @@ def state_store(settings: Settings) -> SQLAlchemyOAuthStateStore:
     )
 
 
-def bot_token(settings: Settings, *, team_id: str, enterprise_id: str | None = None) -> str | None:
+def bot_token(settings: Settings, *, team_id: str) -> str | None:
     """The bot token of the newest install in `team_id`, or None when the app is not
     (or no longer) installed there."""
-    bot = installation_store(settings).find_bot(enterprise_id=enterprise_id, team_id=team_id)
-    return bot.bot_token if bot is not None else None
+    store = installation_store(settings)
+    bots = store.bots.c
+    # Not store.find_bot(): without the Enterprise Grid org's id, which articles don't
+    # keep, it matches only workspaces outside any org. A team id is unique across orgs.
+    newest = (
+        select(bots.bot_token)
+        .where(
+            bots.client_id == store.client_id,
+            bots.team_id == team_id,
+            bots.bot_token.is_not(None),
+        )
+        .order_by(bots.installed_at.desc())
+        .limit(1)
+    )
+    with store.engine.connect() as connection:
+        token = connection.scalar(newest)
+    return str(token) if token is not None else None

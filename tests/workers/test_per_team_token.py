@@ -30,12 +30,15 @@ def ctx(tmp_path: Path, slack: SlackStandIn) -> WorkerContext:
     return WorkerContext(settings)
 
 
-def _install(ctx: WorkerContext, team_id: str, token: str) -> None:
+def _install(
+    ctx: WorkerContext, team_id: str, token: str, *, enterprise_id: str | None = None
+) -> None:
     from slack_sdk.oauth.installation_store import Installation
 
     installations.installation_store(ctx.settings).save(
         Installation(
             app_id="A0FACTDESK",
+            enterprise_id=enterprise_id,
             team_id=team_id,
             bot_token=token,
             bot_id="BFACTBOT",
@@ -53,6 +56,13 @@ def test_each_team_gets_a_client_with_its_own_token(ctx: WorkerContext) -> None:
     assert ctx.slack_for("T0TWO").token == "xoxb-two"
     with pytest.raises(NotInstalled):
         ctx.slack_for("T0NEVER")
+
+
+def test_a_workspace_of_an_enterprise_grid_org_gets_its_token(ctx: WorkerContext) -> None:
+    # Articles keep the team, not the org: the team alone must find the install.
+    _install(ctx, "T0GRID", "xoxb-grid", enterprise_id="E0ORG")
+
+    assert ctx.slack_for("T0GRID").token == "xoxb-grid"
 
 
 def test_a_reinstall_replaces_the_token(ctx: WorkerContext) -> None:
