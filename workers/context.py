@@ -101,7 +101,14 @@ class WorkerContext:
     @contextmanager
     def acting_for(self, team_id: str | None) -> Iterator[WebClient]:
         """Within the block, `ctx.slack` is `team_id`'s client and logs carry the team."""
-        client = self.slack_for(team_id) if team_id else self._default_slack
+        if team_id:
+            client = self.slack_for(team_id)
+        elif self.multi_workspace:
+            # Every workspace has a token of its own: with no team there is none to use,
+            # whatever SLACK_BOT_TOKEN may also hold (another workspace's, say).
+            raise NotInstalled(detail="no team to act for")
+        else:
+            client = self._default_slack
         token = _team_client.set(client)
         try:
             with bound(team_id=team_id):

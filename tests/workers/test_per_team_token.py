@@ -65,6 +65,18 @@ def test_a_workspace_of_an_enterprise_grid_org_gets_its_token(ctx: WorkerContext
     assert ctx.slack_for("T0GRID").token == "xoxb-grid"
 
 
+@pytest.mark.parametrize("team_id", [None, ""])
+def test_without_a_team_nothing_is_sent_even_with_a_bot_token_set(
+    ctx: WorkerContext, team_id: str | None
+) -> None:
+    with_token = WorkerContext(
+        ctx.settings.model_copy(update={"slack_bot_token": SecretStr("xoxb-someone-else")})
+    )
+
+    with pytest.raises(NotInstalled), with_token.acting_for(team_id):
+        pass
+
+
 def test_a_reinstall_replaces_the_token(ctx: WorkerContext) -> None:
     _install(ctx, "T0ONE", "xoxb-old")
     assert ctx.slack_for("T0ONE").token == "xoxb-old"
