@@ -145,6 +145,15 @@ def check_migrations(settings: Settings, wait: float) -> int:
 
 
 def _require_slack(settings: Settings) -> bool:
+    if settings.oauth_enabled and settings.slack_app_token is not None:
+        # Socket Mode serves nothing over HTTP, so nobody could ever install the app.
+        print(
+            "Factdesk can't tell which way to reach Slack: SLACK_APP_TOKEN is for Socket Mode "
+            "in one workspace, SLACK_CLIENT_ID and SLACK_CLIENT_SECRET are for installing "
+            "into many over HTTP (/slack/install). Unset one of them.",
+            file=sys.stderr,
+        )
+        return False
     missing = settings.missing_for_slack()
     if settings.oauth_enabled:
         # Each workspace's token comes from its installation; Slack reaches the bot over

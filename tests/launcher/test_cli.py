@@ -86,6 +86,32 @@ def test_oauth_mode_needs_no_bot_token(tmp_path: Path) -> None:
     assert "SLACK_SIGNING_SECRET" in result.stderr
 
 
+def test_socket_mode_and_multi_workspace_installs_are_not_both_taken(tmp_path: Path) -> None:
+    env = {
+        "SLACK_CLIENT_ID": "1111.2222",
+        "SLACK_CLIENT_SECRET": "secret",
+        "SLACK_APP_TOKEN": "xapp-1-A0FACTDESK-1-both",
+        "SLACK_SIGNING_SECRET": "signing",
+        # Were it not refused, the bot would ask for a connection here: loopback, closed.
+        "SLACK_API_URL": "http://127.0.0.1:9/api/",
+    }
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_"))}
+    result = subprocess.run(
+        [sys.executable, "-m", "launcher.cli", "bot"],
+        cwd=tmp_path,
+        env={**clean, **env, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+    assert result.returncode == 2
+    assert "SLACK_APP_TOKEN" in result.stderr
+    assert "SLACK_CLIENT_ID" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_migrate_check_changes_nothing_and_says_why_in_one_line(tmp_path: Path) -> None:
     result = _factdesk("migrate", "--check", cwd=tmp_path)
 
