@@ -16,10 +16,13 @@ from urllib.parse import parse_qsl
 from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_sdk.errors import SlackClientError
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.socket_mode.builtin.client import SocketModeClient
 from slack_sdk.socket_mode.request import SocketModeRequest
+from sqlalchemy.exc import SQLAlchemyError
 
+from bot import oauth
 from bot.app import INTERACTIVE_LISTENERS, AckGate, ListenerExecutor, settings_of
 from factdesk.metrics import ACK_SECONDS, elapsed, probe
 from factdesk.settings import Settings, secret
@@ -28,6 +31,15 @@ log = logging.getLogger(__name__)
 
 
 EVENTS_PATH = "/slack/events"
+INSTALL_PATHS = frozenset({oauth.INSTALL_PATH, oauth.REDIRECT_PATH})
+INSTALL_UNAVAILABLE_PAGE = (
+    b"<!DOCTYPE html><html><head><meta charset=utf-8><title>Factdesk</title></head><body>"
+    b"<h1>Factdesk couldn't finish installing</h1>"
+    b"<p>Its server could not reach its database or Slack just now. Please "
+    b'<a href="' + oauth.INSTALL_PATH.encode() + b'">try again</a> in a few minutes.</p>'
+    b"<p>If it keeps happening, tell whoever runs Factdesk for your newsroom.</p>"
+    b"</body></html>"
+)
 # Threads answering HTTP: Slack's requests, or in Socket Mode only the probes.
 REQUEST_THREADS, PROBE_THREADS = 16, 2
 # Slack's largest payloads (a modal's state, a long message) are well under this.
@@ -57,6 +69,8 @@ def wsgi_app(
         path = environ.get("PATH_INFO")
         if path in PROBE_PATHS and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
             return _answer_probe(str(path), probes, start_response)
+        if path in INSTALL_PATHS:
+            return _install(environ, start_response)
         if path != EVENTS_PATH or environ.get("REQUEST_METHOD") != "POST":
             return slack(environ, start_response)
         started = time.perf_counter()
@@ -70,6 +84,23 @@ def wsgi_app(
             # Bolt answers once the listener acked (the work goes on in its threads), so
             # this is the time Slack waits for its 200.
             ACK_SECONDS.observe(elapsed(started))
+
+    def _install(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        try:
+            return slack(environ, start_response)
+        except (SQLAlchemyError, SlackClientError, OSError) as error:
+            # Bolt has pages for what it expects (a stale link, a cancelled consent); our
+            # database or Slack not answering would be a bare "Internal Server Error".
+            log.error(
+                "install page failed path=%s: %s: %s",
+                environ.get("PATH_INFO"),
+                type(error).__name__,
+                " ".join(str(error).split())[:300],
+            )
+            start_response(
+                "503 Service Unavailable", [("Content-Type", "text/html; charset=utf-8")]
+            )
+            return [INSTALL_UNAVAILABLE_PAGE]
 
     def _events(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         body, refusal = _read_body(environ)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from html import unescape
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
+from wsgiref.util import setup_testing_defaults
 
 import pytest
 import yaml
@@ -178,6 +179,39 @@ def test_install_page_sets_a_state_cookie_and_links_to_slack(oauth_system: OAuth
     assert query["client_id"] == [OAUTH_CLIENT_ID]
     assert query["scope"] == [",".join(oauth_system.settings.scopes)]
     assert query["state"][0] in headers["set-cookie"]
+
+
+def test_an_install_while_the_database_is_down_gets_a_page_saying_so(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from bot.app import create_app
+    from bot.server import wsgi_app
+
+    settings = Settings(
+        slack_signing_secret=SecretStr(SIGNING_SECRET),
+        slack_client_id=OAUTH_CLIENT_ID,
+        slack_client_secret=SecretStr(OAUTH_CLIENT_SECRET),
+        slack_api_url="http://127.0.0.1:9/api/",
+        # Never migrated: the link's state can't be stored, as with the database down.
+        database_url=f"sqlite:///{tmp_path / 'not-migrated.db'}",
+        redis_url="redis://127.0.0.1:9/0",
+        var_dir=tmp_path,
+    )
+    bot = wsgi_app(create_app(settings), settings)
+    environ: dict[str, object] = {}
+    setup_testing_defaults(environ)
+    environ["PATH_INFO"] = "/slack/install"
+    statuses: list[str] = []
+
+    def start_response(status: str, headers: list[tuple[str, str]], *_: object) -> None:
+        statuses.append(status)
+
+    page = b"".join(bot(environ, start_response)).decode()
+
+    assert statuses == ["503 Service Unavailable"]
+    assert "couldn't finish installing" in page
+    assert 'href="/slack/install"' in page
+    assert [r.getMessage() for r in caplog.records if "install page failed" in r.getMessage()]
 
 
 def test_a_redirect_without_the_browsers_cookie_is_refused(oauth_system: OAuthSystem) -> None:
