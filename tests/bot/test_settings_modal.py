@@ -145,3 +145,16 @@ def test_once_there_are_editors_only_they_or_admins_may_change_them(
     assert _submit(system, view, EDITOR, claim_cap="3") is None
     assert _submit(system, _open(system, ADMIN), ADMIN, claim_cap="4") is None
     assert _config(system).claim_cap == 4
+
+
+def test_a_dialog_slack_will_not_open_is_answered_in_the_ack(system: System) -> None:
+    # Told in the command's own answer, every time: an error raised after the ack could
+    # cost the ack itself (Bolt resets it while handling the error), and Slack would show
+    # "/factcheck failed" instead.
+    for _ in range(5):
+        system.slack.fail_next("views.open", "expired_trigger_id")
+        status, body = _command(system, ADMIN)
+        assert status == 200
+        answer = json.loads(body)
+        assert answer["response_type"] == "ephemeral"
+        assert answer["text"].startswith(":warning:")
