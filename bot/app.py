@@ -12,7 +12,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, TypeVar
 
 from celery.signals import before_task_publish
-from slack_bolt import App, BoltContext, BoltRequest, BoltResponse, Respond
+from slack_bolt import Ack, App, BoltContext, BoltRequest, BoltResponse, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import SQLAlchemyError
@@ -62,6 +62,11 @@ def create_app(
     )
     # Sends wait out a short broker restart; a longer outage is told to the person.
     task_queue = queue or TaskQueue(create_patient_celery(settings))
+
+    @app.middleware
+    def keep_acks(context: BoltContext, next: Any) -> None:
+        context["ack"] = KeptAck()
+        next()
 
     @app.middleware
     def meter_slack_calls(context: BoltContext, next: Any) -> None:
@@ -115,6 +120,28 @@ def create_app(
     register_listeners(app)
     _settings_of[app] = settings
     return app
+
+
+class KeptAck(Ack):
+    """An ack that, once given, stays given.
+
+    When a listener raises after acking, Bolt 1.30 (listener/thread_runner.py) sets the
+    ack's response back to None while it handles the error. The request thread polls for
+    the ack every 10 ms, so a quick failure could land first: the request was answered
+    404 and Slack showed its own failure notice over ours.
+    """
+
+    def __init__(self) -> None:  # Ack's own only sets `response` to None
+        self._given: BoltResponse | None = None
+
+    @property
+    def response(self) -> BoltResponse | None:
+        return self._given
+
+    @response.setter
+    def response(self, value: BoltResponse | None) -> None:
+        if value is not None or self._given is None:
+            self._given = value
 
 
 _settings_of: weakref.WeakKeyDictionary[App, Settings] = weakref.WeakKeyDictionary()

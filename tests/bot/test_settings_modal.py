@@ -148,9 +148,7 @@ def test_once_there_are_editors_only_they_or_admins_may_change_them(
 
 
 def test_a_dialog_slack_will_not_open_is_answered_in_the_ack(system: System) -> None:
-    # Told in the command's own answer, every time: an error raised after the ack could
-    # cost the ack itself (Bolt resets it while handling the error), and Slack would show
-    # "/factcheck failed" instead.
+    # Told in the command's own answer, every time (the dialog opens before the ack).
     for _ in range(5):
         system.slack.fail_next("views.open", "expired_trigger_id")
         status, body = _command(system, ADMIN)

@@ -24,7 +24,6 @@ def handle_add_claim(
         if article is None:
             raise InvalidRequest(detail=f"article {value}")
         view = render.add_claim_modal(article)
-    # The trigger expires three seconds after the click, so the dialog opens right away,
-    # and before the ack: a failure is then answered in the ack (see verdict_button.py).
-    client.views_open(trigger_id=body["trigger_id"], view=view)
     ack()
+    # The trigger expires three seconds after the click, so the dialog opens right away.
+    client.views_open(trigger_id=body["trigger_id"], view=view)

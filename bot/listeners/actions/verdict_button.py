@@ -47,8 +47,5 @@ def handle_verdict_button(
             channel_id=claim.article.slack_channel_id,
             evidence_required=status in required,
         )
-    # Opened before the ack, so a failure is answered in the ack. Raised after an ack,
-    # Bolt 1.30 can lose the ack while it handles the error, and Slack would then show
-    # its own failure notice instead of ours.
-    client.views_open(trigger_id=body["trigger_id"], view=view)
     ack()
+    client.views_open(trigger_id=body["trigger_id"], view=view)

@@ -75,9 +75,8 @@ def _open_settings(
     editors = config.editors
     if editors and user_id not in editors and not permissions.is_workspace_admin(client, user_id):
         raise NotAllowed(render_desk.settings_refused(editors))
-    # Opened before the ack, so a failure is answered in the ack. Raised after an ack,
-    # Bolt 1.30 can lose the ack while it handles the error, and Slack would then show
-    # its own failure notice instead of ours.
+    # Opened before the ack, so Slack refusing the dialog is answered in the ack itself,
+    # where the person is looking, not in a message after an empty ack.
     client.views_open(
         trigger_id=command["trigger_id"], view=render_desk.settings_modal(channel_id, config)
     )
