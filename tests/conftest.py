@@ -307,12 +307,23 @@ def postgres_schema_url() -> Iterator[str]:
     """
     if not POSTGRES_URL:
         pytest.skip("TEST_DATABASE_URL not set: the PostgreSQL concurrency tests need it")
+    with postgres_schema("race") as url:
+        migrate(url)
+        yield url
+
+
+@contextlib.contextmanager
+def postgres_schema(prefix: str) -> Iterator[str]:
+    """The URL of a new, empty schema in TEST_DATABASE_URL's database, dropped after."""
     import uuid
 
     from sqlalchemy import text
     from sqlalchemy.engine import make_url
 
-    schema = f"race_{uuid.uuid4().hex[:12]}"
+    from factdesk.db import engine_for
+
+    assert POSTGRES_URL
+    schema = f"{prefix}_{uuid.uuid4().hex[:12]}"
     admin = make_engine(POSTGRES_URL)
     with admin.begin() as connection:
         connection.execute(text(f'CREATE SCHEMA "{schema}"'))
@@ -322,11 +333,8 @@ def postgres_schema_url() -> Iterator[str]:
     )
     url = base.update_query_dict({"options": options}).render_as_string(hide_password=False)
     try:
-        migrate(url)
         yield url
     finally:
-        from factdesk.db import engine_for
-
         engine_for(url).dispose()
         with admin.begin() as connection:
             connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))

@@ -7,7 +7,6 @@ import subprocess
 import sys
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,7 +16,7 @@ from sqlalchemy.engine import make_url
 
 from factdesk.db import alembic_config, make_engine, migrate
 from factdesk.schema_check import SchemaStatus, check_schema, wait_for_schema
-from tests.conftest import BACKENDS, POSTGRES_URL
+from tests.conftest import BACKENDS, postgres_schema
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -38,26 +37,8 @@ def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'factdesk.db'}"
         return
-    # A schema of its own, as conftest's postgres_schema_url, but left unmigrated.
-    assert POSTGRES_URL
-    schema = f"check_{uuid.uuid4().hex[:12]}"
-    admin = make_engine(POSTGRES_URL)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    base = make_url(POSTGRES_URL)
-    options = " ".join(
-        filter(None, [str(base.query.get("options") or ""), f"-csearch_path={schema}"])
-    )
-    url = base.update_query_dict({"options": options}).render_as_string(hide_password=False)
-    try:
+    with postgres_schema("check") as url:  # left unmigrated
         yield url
-    finally:
-        from factdesk.db import engine_for
-
-        engine_for(url).dispose()
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 def _command(*args: str) -> list[str]:
