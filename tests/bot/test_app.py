@@ -120,7 +120,11 @@ def test_a_task_queued_for_an_event_carries_the_event_id(tmp_path: Path) -> None
 
 
 class _QueueDown(TaskQueue):
-    """The queue's answer when Redis has been gone past the patient wait, at once."""
+    """The queue's answer when Redis has been gone past the patient wait, given at once.
+
+    The race needs a failure within milliseconds of the ack; a dead broker fails only
+    after the patient queue's wait, by which time the ack has long been sent.
+    """
 
     def __init__(self) -> None:
         super().__init__(Celery("down"))
