@@ -13,7 +13,7 @@ MANIFEST_PATH = "deploy/slack-app-manifest.yml"
 # The bot scopes of deploy/slack/manifest.http-oauth.yml (tests/bot/test_oauth.py checks).
 DEFAULT_SCOPES = (
     "channels:history,groups:history,chat:write,commands,reactions:write,users:read,"
-    "channels:read,groups:read"
+    "channels:read,groups:read,im:write,files:write,app_mentions:read"
 )
 
 
