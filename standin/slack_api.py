@@ -26,15 +26,24 @@ import threading
 import time
 import uuid
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from types import FrameType
 from typing import Any, Self, cast
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
 from standin.blockkit import validate_blocks, validate_view
 from standin.lifecycle import Served
+from standin.slack_methods import (
+    APP_TOKEN_SCOPES,
+    DEFAULT_MANIFEST,
+    METHODS,
+    Conversation,
+    manifest_bot_scopes,
+)
 
 __all__ = [
     "DEFAULT_CHANNELS",
@@ -166,7 +175,11 @@ class SlackStandIn(Served):
         rate_per_second: float = 1.0,
         rate_burst: int = 5,
         app_id: str = DEFAULT_APP_ID,
+        manifest: Path | str = DEFAULT_MANIFEST,
+        scopes: Iterable[str] | None = None,
     ) -> None:
+        """`manifest` is the app manifest the bot token's scopes come from, as installing
+        an app made from it grants them; `scopes` overrides them (a test's narrower app)."""
         if host not in _LOOPBACK_HOSTS:
             # The stand-in is test scaffolding; it must never be reachable off the machine.
             raise ValueError(f"SlackStandIn only listens on loopback, not {host!r}")
@@ -179,6 +192,10 @@ class SlackStandIn(Served):
         self.app_id = app_id
         self.log_requests = False
         self._tokens = frozenset(tokens) if tokens is not None else None
+        self.manifest = Path(manifest)
+        self._bot_scopes = self._scope_list(
+            scopes if scopes is not None else sorted(manifest_bot_scopes(self.manifest))
+        )
 
         self._lock = threading.RLock()
         self._channels: dict[str, _Channel] = {}
@@ -461,6 +478,28 @@ class SlackStandIn(Served):
         with self._lock:
             self._failures.setdefault(method, deque()).append((error, status))
 
+    @property
+    def bot_scopes(self) -> tuple[str, ...]:
+        """The scopes the bot token (and any xoxb-/xoxp- token not issued by OAuth) holds."""
+        with self._lock:
+            return self._bot_scopes
+
+    def set_scopes(self, scopes: Iterable[str]) -> None:
+        """Grant exactly `scopes` to the bot token from now on, as reinstalling an app with
+        other scopes would; tokens issued by oauth.v2.access keep the ones they were given."""
+        with self._lock:
+            self._bot_scopes = self._scope_list(scopes)
+
+    @contextmanager
+    def scopes_granted(self, scopes: Iterable[str]) -> Iterator[None]:
+        """`set_scopes` for the length of a `with` block, for a stand-in tests share."""
+        before = self.bot_scopes
+        self.set_scopes(scopes)
+        try:
+            yield
+        finally:
+            self.set_scopes(before)
+
     def reset(self) -> None:
         """Forget calls, messages, views, pending failures and rate-limit state.
 
@@ -510,6 +549,8 @@ class SlackStandIn(Served):
                 status, body = 200, {"ok": False, "error": "not_allowed_token_type"}
             elif not self._token_ok(token):
                 status, body = 200, {"ok": False, "error": "invalid_auth"}
+            elif (refused := self._missing_scope(method, args, token)) is not None:
+                status, body = 200, refused
             else:
                 retry_after = self._take_rate_token(method, args)
                 if retry_after is not None:
@@ -592,6 +633,54 @@ class SlackStandIn(Served):
         if self._tokens is not None:
             return token in self._tokens
         return token.startswith(("xoxb-", "xoxp-", "xapp-"))
+
+    @staticmethod
+    def _scope_list(scopes: Iterable[str]) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(s.strip() for s in scopes if s.strip()))
+
+    def _token_scopes(self, token: str) -> tuple[str, ...]:
+        installed = self._installed.get(token)
+        if installed is not None:
+            # oauth.v2.access grants what the install asked for (its `scope` field).
+            return self._scope_list(str(installed["scope"]).split(","))
+        if token.startswith("xapp-"):
+            return tuple(sorted(APP_TOKEN_SCOPES))
+        return self._bot_scopes
+
+    def _missing_scope(
+        self, method: str, args: dict[str, Any], token: str
+    ) -> dict[str, Any] | None:
+        """Slack's `missing_scope` answer when the token lacks what the method needs."""
+        spec = METHODS.get(method)
+        if spec is None:
+            raise KeyError(f"{method} is served but missing from standin/slack_methods.py")
+        granted = self._token_scopes(token)
+        needed = spec.missing(granted, self._conversation_types(method, args))
+        if needed is None:
+            return None
+        return {
+            "ok": False,
+            "error": "missing_scope",
+            "needed": needed,
+            "provided": ",".join(granted),
+        }
+
+    def _conversation_types(self, method: str, args: dict[str, Any]) -> list[Conversation]:
+        """The kinds of conversation a call touches, which decide the scope it needs."""
+        if method == "users.conversations":
+            named = str(args.get("types") or Conversation.PUBLIC).split(",")
+            return [Conversation(t.strip()) for t in named if t.strip() in set(Conversation)]
+        users = [u for u in str(args.get("users") or "").split(",") if u.strip()]
+        if method == "conversations.open" and users:
+            return [Conversation.IM if len(users) == 1 else Conversation.MPIM]
+        value = str(args.get("channel") or args.get("channel_id") or "")
+        channel = self._channels.get(value) or next(
+            (c for c in self._channels.values() if c.name == value.removeprefix("#")), None
+        )
+        if channel is None:
+            return []  # the method answers channel_not_found, given any of its scopes
+        # The stand-in's channels are public; the DMs it opened are ims.
+        return [Conversation.IM if channel.id in self._dms.values() else Conversation.PUBLIC]
 
     def _take_rate_token(self, method: str, args: dict[str, Any]) -> int | None:
         """Token bucket per channel for chat.postMessage; returns Retry-After if empty."""
@@ -711,16 +800,20 @@ class SlackStandIn(Served):
         team_id: str,
         *,
         team_name: str | None = None,
-        scopes: str = "chat:write",
+        scopes: str | None = None,
         installer: str = "U0ANA",
     ) -> str:
-        """A one-time code, as Slack's consent page gives when `team_id` approves."""
+        """A one-time code, as Slack's consent page gives when `team_id` approves.
+
+        The token it is exchanged for holds `scopes` (comma-separated), by default the
+        manifest's bot scopes.
+        """
         code = f"code-{uuid.uuid4().hex[:16]}"
         with self._lock:
             self._oauth_codes[code] = {
                 "team_id": team_id,
                 "team_name": team_name or f"Team {team_id}",
-                "scope": scopes,
+                "scope": scopes if scopes is not None else ",".join(self._bot_scopes),
                 "installer": installer,
             }
         return code
@@ -744,7 +837,8 @@ class SlackStandIn(Served):
         if not redirect or urlsplit(redirect).hostname not in _LOOPBACK_HOSTS:
             return None
         team_id = query.get("team") or self.team_id
-        code = self.authorize_code(team_id, scopes=query.get("scope") or "")
+        # The admin approves the scopes the install link asks for, or else the app's own.
+        code = self.authorize_code(team_id, scopes=query.get("scope") or None)
         separator = "&" if "?" in redirect else "?"
         return f"{redirect}{separator}{urlencode({'code': code, 'state': query.get('state', '')})}"
 
@@ -1503,6 +1597,18 @@ def main(argv: list[str] | None = None) -> int:
         dest="tokens",
         help="accept only this token (repeatable); default: any xoxb-/xoxp- token",
     )
+    parser.add_argument(
+        "--manifest",
+        type=Path,
+        default=DEFAULT_MANIFEST,
+        help="the app manifest whose bot scopes the bot token holds",
+    )
+    parser.add_argument(
+        "--scope",
+        action="append",
+        dest="scopes",
+        help="grant only this bot scope (repeatable); default: the manifest's",
+    )
     parser.add_argument("--rate-limit", action="store_true", help="429 bursts of posts")
     parser.add_argument("--rate-per-second", type=float, default=1.0)
     parser.add_argument("--rate-burst", type=int, default=5)
@@ -1516,6 +1622,8 @@ def main(argv: list[str] | None = None) -> int:
         rate_limit=options.rate_limit,
         rate_per_second=options.rate_per_second,
         rate_burst=options.rate_burst,
+        manifest=options.manifest,
+        scopes=options.scopes,
     )
     standin.log_requests = not options.quiet
     stopping = threading.Event()

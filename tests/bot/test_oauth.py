@@ -29,6 +29,7 @@ from factdesk.settings import Settings
 from standin.articles import ArticleServer
 from standin.signing import app_uninstalled, message_event, post_event, tokens_revoked
 from standin.slack_api import OAUTH_CLIENT_ID, OAUTH_CLIENT_SECRET, SlackStandIn
+from standin.slack_methods import OAUTH_MANIFEST
 from tests.conftest import LOOPBACK_NETWORKS, ROOT, SIGNING_SECRET, _stop, _wait_for_worker
 
 # slack_sdk's SQLAlchemy stores import SQLAlchemy's asyncio extension, which needs greenlet.
@@ -117,7 +118,10 @@ def oauth_system(
 
     var = tmp_path_factory.mktemp("oauth")
     # A broker of its own: the session's single-workspace worker must not take these tasks.
-    with EmbeddedRedis(var / "redis.sock") as redis, SlackStandIn() as slack:
+    with (
+        EmbeddedRedis(var / "redis.sock") as redis,
+        SlackStandIn(manifest=OAUTH_MANIFEST) as slack,
+    ):
         settings = Settings(
             slack_signing_secret=SecretStr(SIGNING_SECRET),
             slack_client_id=OAUTH_CLIENT_ID,
