@@ -609,6 +609,22 @@ def app_uninstalled(*, team_id: str = "T0FACTDESK") -> dict[str, Any]:
     return app_event({"type": "app_uninstalled"}, team_id=team_id)
 
 
+def app_rate_limited(
+    *, team_id: str = "T0FACTDESK", minute: int | None = None, api_app_id: str = DEFAULT_APP_ID
+) -> dict[str, Any]:
+    """The notice Slack sends to the events URL when it rate-limits a workspace's events:
+    a whole payload of its own, with no inner event (docs.slack.dev/reference/events/
+    app_rate_limited)."""
+    now = int(time.time()) if minute is None else minute
+    return {
+        "token": VERIFICATION_TOKEN,
+        "type": "app_rate_limited",
+        "team_id": team_id,
+        "minute_rate_limited": now - now % 60,
+        "api_app_id": api_app_id,
+    }
+
+
 def tokens_revoked(
     *, team_id: str = "T0FACTDESK", bot: list[str] | None = None, oauth: list[str] | None = None
 ) -> dict[str, Any]:

@@ -10,8 +10,9 @@ import urllib.request
 from urllib.parse import quote, urlencode
 
 import pytest
+from prometheus_client import REGISTRY
 
-from standin.signing import sign
+from standin.signing import app_rate_limited, post_event, sign
 from tests.conftest import SIGNING_SECRET, System
 
 pytestmark = pytest.mark.scenario
@@ -140,3 +141,30 @@ def test_an_ssl_check_carrying_a_payload_still_needs_a_signature(system: System)
     status, _ = _post(system, body, {"Content-Type": FORM})
 
     assert status == 401
+
+
+def test_slacks_app_rate_limited_notice_gets_a_200_a_warning_and_a_count(
+    system: System, caplog: pytest.LogCaptureFixture
+) -> None:
+    counted = REGISTRY.get_sample_value("factdesk_events_rate_limited_total") or 0.0
+    notice = app_rate_limited(team_id="T0INBOUND", minute=1518467820)
+
+    with caplog.at_level(logging.INFO):
+        status, _ = post_event(system.events_url, notice, SIGNING_SECRET)
+
+    assert status == 200
+    warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(warnings) == 1, warnings
+    assert "team=T0INBOUND" in warnings[0]
+    assert "2018-02-12T20:37Z" in warnings[0]
+    assert REGISTRY.get_sample_value("factdesk_events_rate_limited_total") == counted + 1
+
+
+def test_an_unsigned_app_rate_limited_notice_is_refused(system: System) -> None:
+    body = json.dumps(app_rate_limited()).encode()
+    counted = REGISTRY.get_sample_value("factdesk_events_rate_limited_total") or 0.0
+
+    status, _ = _post(system, body, {"Content-Type": "application/json"})
+
+    assert status == 401
+    assert REGISTRY.get_sample_value("factdesk_events_rate_limited_total") == counted
