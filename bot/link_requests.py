@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from bot import deps
 from factdesk import render
-from factdesk.models import Article, ArticleSource
+from factdesk.models import Article, ArticleSource, ArticleState
 from factdesk.services import articles, claims
 from factdesk.slack import permalink, workspace_url
 
@@ -47,6 +47,8 @@ def from_command(
                 channel_id=command["channel_id"],
                 thread_ts=None,  # the worker posts a message to hang the thread on
                 requested_by=command["user_id"],
+                # Where the worker tells the person if it cannot post in the channel.
+                response_url=command.get("response_url"),
             )
             article_id = article.id
             answer = render.command_accepted(url)
@@ -69,9 +71,14 @@ def store_links(
     thread_ts: str,
     message_ts: str,
     user_id: str,
+    response_url: str | None = None,
 ) -> list[Queued]:
     """An article per link in the message's thread; a link already being checked elsewhere
-    in the workspace is stored as a duplicate, so the worker answers with that thread."""
+    in the workspace is stored as a duplicate, so the worker answers with that thread.
+
+    With a `response_url` (a person asked, with the shortcut), a link whose check failed in
+    this thread is queued again: asking again is how a failure is retried.
+    """
     queued = []
     for url in urls:
         original = articles.find_checking(session=session, team_id=team_id, url=url)
@@ -84,8 +91,9 @@ def store_links(
             message_ts=message_ts,
             requested_by=user_id,
             duplicate_of=original,
+            response_url=response_url,
         )
-        if is_new:
+        if is_new or _retried(session, article, response_url):
             queued.append(Queued(article.id))
     return queued
 
@@ -100,8 +108,10 @@ def store_message(
     thread_ts: str,
     message_ts: str,
     user_id: str,
+    response_url: str | None = None,
 ) -> Queued | None:
-    """The message's own text as an article, its permalink standing in for a link."""
+    """The message's own text as an article, its permalink standing in for a link; queued
+    again if it failed and a person asks again (`response_url`), as `store_links` does."""
     article, is_new = articles.create(
         session=session,
         url=permalink,
@@ -113,8 +123,18 @@ def store_message(
         source=ArticleSource.MESSAGE,
         text=text,
         title=render.MESSAGE_TITLE,
+        response_url=response_url,
     )
-    return Queued(article.id) if is_new else None
+    return Queued(article.id) if is_new or _retried(session, article, response_url) else None
+
+
+def _retried(session: Session, article: Article, response_url: str | None) -> bool:
+    """Queue a failed article again when a person asked again; whether it was."""
+    if not response_url or article.state is not ArticleState.FAILED:
+        return False
+    articles.requeue(session=session, article=article, response_url=response_url)
+    log.info("failed article queued again article=%s", article.id)
+    return True
 
 
 def enqueue(context: BoltContext, queued: Sequence[Queued]) -> None:
