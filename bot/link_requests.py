@@ -8,12 +8,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt import Ack, BoltContext
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session
 
 from bot import deps
 from factdesk import render
 from factdesk.models import Article, ArticleSource, ArticleState
-from factdesk.services import articles, claims
+from factdesk.services import articles, channels, claims
 from factdesk.slack import permalink, workspace_url
 
 log = logging.getLogger(__name__)
@@ -60,6 +62,70 @@ def from_command(
     log.info(
         "command queued channel=%s article=%s again=%s", command["channel_id"], article_id, again
     )
+
+
+# Subtypes that are still a person posting; edits, joins, bot posts and the rest are not.
+PERSON_SUBTYPES = {None, "file_share", "thread_broadcast"}
+
+
+def by_a_person(event: dict[str, Any], context: BoltContext) -> bool:
+    """Whether a message event (or a mention) is a person posting, not a bot or an edit."""
+    if event.get("subtype") not in PERSON_SUBTYPES or event.get("bot_id"):
+        return False
+    return event.get("user") not in (None, context.bot_user_id)
+
+
+def from_message(
+    event: dict[str, Any],
+    context: BoltContext,
+    client: WebClient,
+    *,
+    links: Sequence[str],
+    auto_links_only: bool,
+) -> None:
+    """A person's message's links become articles in its thread, queued, with the working
+    reaction on the message. `auto_links_only`: only where the channel picks up links by
+    itself (a mention of the bot asks by name, so it takes them anywhere).
+
+    A message mentioning the bot arrives twice, as `message` and as `app_mention`; the
+    article row (one per link per thread) makes the second find nothing new to queue.
+    """
+    settings = deps.settings(context)
+    channel, ts = event["channel"], event["ts"]
+    team_id = context.team_id or event.get("team", "")
+    taken = links[: settings.max_links_per_message]
+    with deps.session(context) as session:
+        if auto_links_only and not channels.auto_links(
+            session=session, team_id=team_id, channel_id=channel
+        ):
+            log.info("links ignored channel=%s: auto_links is off", channel)
+            return
+        queued = store_links(
+            session,
+            urls=taken,
+            team_id=team_id,
+            channel_id=channel,
+            thread_ts=event.get("thread_ts") or ts,
+            message_ts=ts,
+            user_id=event["user"],
+        )
+    if not queued:
+        return  # a redelivered event, or the message's other event: already done
+    try:
+        client.reactions_add(channel=channel, timestamp=ts, name=settings.working_reaction)
+    except SlackApiError as exc:
+        log.info("working reaction skipped: %s", exc.response.get("error"))
+    enqueue(context, queued)
+    log.info("links queued channel=%s articles=%s", channel, [q.article_id for q in queued])
+    if len(links) > len(taken):
+        client.chat_postEphemeral(
+            channel=channel,
+            user=event["user"],
+            text=(
+                f"I'm checking the first {len(taken)} links in your message. "
+                "Share the others in separate messages to check them too."
+            ),
+        )
 
 
 def store_links(
