@@ -19,6 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot import errors, oauth
 from bot.listeners import register_listeners
+from bot.listeners.events.app_rate_limited import answer_app_rate_limited
 from factdesk.db import session_scope
 from factdesk.logs import current, rebind
 from factdesk.metrics import EVENTS_RECEIVED
@@ -52,6 +53,8 @@ def create_app(
         # Listeners run after the ack is sent, so Slack never waits on our database.
         process_before_response=False,
         oauth_settings=oauth.oauth_settings(settings) if oauth_mode else None,
+        # Slack's notice that it is dropping a workspace's events needs no installation.
+        before_authorize=answer_app_rate_limited,
         # Listeners keep the request's log context (event_id); events and clicks get
         # pools of their own.
         listener_executor=ListenerExecutor(

@@ -8,12 +8,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt import Ack, BoltContext
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session
 
 from bot import deps
 from factdesk import render
-from factdesk.models import Article, ArticleSource
-from factdesk.services import articles, claims
+from factdesk.models import Article, ArticleSource, ArticleState
+from factdesk.services import articles, channels, claims
 from factdesk.slack import permalink, workspace_url
 
 log = logging.getLogger(__name__)
@@ -47,6 +49,8 @@ def from_command(
                 channel_id=command["channel_id"],
                 thread_ts=None,  # the worker posts a message to hang the thread on
                 requested_by=command["user_id"],
+                # Where the worker tells the person if it cannot post in the channel.
+                response_url=command.get("response_url"),
             )
             article_id = article.id
             answer = render.command_accepted(url)
@@ -60,6 +64,70 @@ def from_command(
     )
 
 
+# Subtypes that are still a person posting; edits, joins, bot posts and the rest are not.
+PERSON_SUBTYPES = {None, "file_share", "thread_broadcast"}
+
+
+def by_a_person(event: dict[str, Any], context: BoltContext) -> bool:
+    """Whether a message event (or a mention) is a person posting, not a bot or an edit."""
+    if event.get("subtype") not in PERSON_SUBTYPES or event.get("bot_id"):
+        return False
+    return event.get("user") not in (None, context.bot_user_id)
+
+
+def from_message(
+    event: dict[str, Any],
+    context: BoltContext,
+    client: WebClient,
+    *,
+    links: Sequence[str],
+    auto_links_only: bool,
+) -> None:
+    """A person's message's links become articles in its thread, queued, with the working
+    reaction on the message. `auto_links_only`: only where the channel picks up links by
+    itself (a mention of the bot asks by name, so it takes them anywhere).
+
+    A message mentioning the bot arrives twice, as `message` and as `app_mention`; the
+    article row (one per link per thread) makes the second find nothing new to queue.
+    """
+    settings = deps.settings(context)
+    channel, ts = event["channel"], event["ts"]
+    team_id = context.team_id or event.get("team", "")
+    taken = links[: settings.max_links_per_message]
+    with deps.session(context) as session:
+        if auto_links_only and not channels.auto_links(
+            session=session, team_id=team_id, channel_id=channel
+        ):
+            log.info("links ignored channel=%s: auto_links is off", channel)
+            return
+        queued = store_links(
+            session,
+            urls=taken,
+            team_id=team_id,
+            channel_id=channel,
+            thread_ts=event.get("thread_ts") or ts,
+            message_ts=ts,
+            user_id=event["user"],
+        )
+    if not queued:
+        return  # a redelivered event, or the message's other event: already done
+    try:
+        client.reactions_add(channel=channel, timestamp=ts, name=settings.working_reaction)
+    except SlackApiError as exc:
+        log.info("working reaction skipped: %s", exc.response.get("error"))
+    enqueue(context, queued)
+    log.info("links queued channel=%s articles=%s", channel, [q.article_id for q in queued])
+    if len(links) > len(taken):
+        client.chat_postEphemeral(
+            channel=channel,
+            user=event["user"],
+            text=(
+                f"I'm checking the first {len(taken)} links in your message. "
+                "Share the others in separate messages to check them too."
+            ),
+        )
+
+
 def store_links(
     session: Session,
     *,
@@ -69,9 +137,14 @@ def store_links(
     thread_ts: str,
     message_ts: str,
     user_id: str,
+    response_url: str | None = None,
 ) -> list[Queued]:
     """An article per link in the message's thread; a link already being checked elsewhere
-    in the workspace is stored as a duplicate, so the worker answers with that thread."""
+    in the workspace is stored as a duplicate, so the worker answers with that thread.
+
+    With a `response_url` (a person asked, with the shortcut), a link whose check failed in
+    this thread is queued again: asking again is how a failure is retried.
+    """
     queued = []
     for url in urls:
         original = articles.find_checking(session=session, team_id=team_id, url=url)
@@ -84,8 +157,9 @@ def store_links(
             message_ts=message_ts,
             requested_by=user_id,
             duplicate_of=original,
+            response_url=response_url,
         )
-        if is_new:
+        if is_new or _retried(session, article, response_url):
             queued.append(Queued(article.id))
     return queued
 
@@ -100,8 +174,10 @@ def store_message(
     thread_ts: str,
     message_ts: str,
     user_id: str,
+    response_url: str | None = None,
 ) -> Queued | None:
-    """The message's own text as an article, its permalink standing in for a link."""
+    """The message's own text as an article, its permalink standing in for a link; queued
+    again if it failed and a person asks again (`response_url`), as `store_links` does."""
     article, is_new = articles.create(
         session=session,
         url=permalink,
@@ -113,8 +189,18 @@ def store_message(
         source=ArticleSource.MESSAGE,
         text=text,
         title=render.MESSAGE_TITLE,
+        response_url=response_url,
     )
-    return Queued(article.id) if is_new else None
+    return Queued(article.id) if is_new or _retried(session, article, response_url) else None
+
+
+def _retried(session: Session, article: Article, response_url: str | None) -> bool:
+    """Queue a failed article again when a person asked again; whether it was."""
+    if not response_url or article.state is not ArticleState.FAILED:
+        return False
+    articles.requeue(session=session, article=article, response_url=response_url)
+    log.info("failed article queued again article=%s", article.id)
+    return True
 
 
 def enqueue(context: BoltContext, queued: Sequence[Queued]) -> None:

@@ -54,7 +54,9 @@ def wsgi_app(
 
     Requests are checked before Bolt sees them: unsigned, badly signed or stale ones get
     401, malformed ones 400 (or 413), each with one log line and no body in it. Bolt parses
-    the body before it checks the signature, so junk would otherwise end as a 500.
+    the body before it checks the signature, so junk would otherwise end as a 500. Slack's
+    `ssl_check` is the exception: Bolt answers it before checking signatures, so it does
+    here too.
     """
     slack = SlackRequestHandler(app, path=EVENTS_PATH)
     signing_secret = app._signing_secret  # the one Bolt verifies with
@@ -104,7 +106,7 @@ def wsgi_app(
 
     def _events(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         body, refusal = _read_body(environ)
-        if refusal is None and verifier is not None:
+        if refusal is None and verifier is not None and not _is_ssl_check(environ, body):
             refusal = _check_signature(verifier, environ, body)
         if refusal is None:
             refusal = _check_payload(environ, body)
@@ -175,6 +177,24 @@ def _check_signature(
     except UnicodeDecodeError:
         return "400 Bad Request", "malformed_body"  # Slack signs UTF-8 text, never this
     return None if valid else ("401 Unauthorized", "bad_or_stale_signature")
+
+
+def _is_ssl_check(environ: dict[str, Any], body: bytes) -> bool:
+    """Slack's `ssl_check=1` POST to a command URL, checking our certificate.
+
+    Bolt answers it with an empty 200 before it verifies signatures, and runs no listener
+    for it; refused here, Slack's check of the URL failed. The test mirrors how Bolt reads
+    the body (slack_bolt.request.internals.parse_body): JSON, or a form carrying a
+    `payload`, is never a check, so those still need a valid signature.
+    """
+    content_type = str(environ.get("CONTENT_TYPE", "")).split(";")[0].strip().lower()
+    if content_type == "application/json" or body.startswith(b"{") or b"payload" in body:
+        return False
+    try:
+        form = dict(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
+    except UnicodeDecodeError:
+        return False
+    return form.get("ssl_check") == "1"
 
 
 def _check_payload(environ: dict[str, Any], body: bytes) -> Refusal | None:

@@ -52,6 +52,11 @@ FETCH_FAILURES = Counter(
     "Article links that could not be read, by kind (the error code the thread is told).",
     ["kind"],
 )
+EVENTS_RATE_LIMITED = Counter(
+    "factdesk_events_rate_limited",
+    "Slack's app_rate_limited notices: it stopped sending a workspace's events to the bot "
+    "for a while (over 30,000 an hour, or too many unanswered).",
+)
 CLAIMS_FOUND = Counter("factdesk_claims_found", "Claims the finder stored for articles.")
 SLACK_API_ERRORS = Counter(
     "factdesk_slack_api_errors",

@@ -179,6 +179,8 @@ class Article(Base):
     )
     slack_summary_ts: Mapped[str | None] = mapped_column(String(32))
     requested_by: Mapped[str | None] = mapped_column(String(32))
+    # The request's response_url, kept while unused: the worker tells the person through it.
+    response_url: Mapped[str | None] = mapped_column(Text)
 
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 import time
 import urllib.error
 import urllib.request
@@ -27,6 +28,7 @@ from standin.slack_api import DEFAULT_APP_ID, DEFAULT_CHANNELS, DEFAULT_USERS
 
 __all__ = [
     "LOCAL_HOSTS",
+    "app_mention_event",
     "block_actions",
     "ensure_local",
     "message_event",
@@ -131,6 +133,67 @@ def message_event(
         event["app_id"] = api_app_id
     if subtype is not None:
         event["subtype"] = subtype
+    if thread_ts is not None:
+        event["thread_ts"] = thread_ts
+        if thread_ts != ts:
+            event["parent_user_id"] = user
+    envelope = _bot_event_envelope(
+        event,
+        team_id=team_id,
+        api_app_id=api_app_id,
+        event_id=event_id,
+        event_time=int(float(ts)),
+        bot_user_id=bot_user_id,
+    )
+    envelope["event_context"] = f"4-{uuid.uuid4().hex}"
+    return envelope
+
+
+_USER_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
+
+
+def app_mention_event(
+    *,
+    text: str,
+    channel: str,
+    user: str,
+    ts: str,
+    team_id: str = "T0FACTDESK",
+    api_app_id: str = DEFAULT_APP_ID,
+    thread_ts: str | None = None,
+    event_id: str | None = None,
+    bot_user_id: str = DEFAULT_BOT_USER_ID,
+) -> dict[str, Any]:
+    """An ``event_callback`` envelope around ``app_mention``, as the Events API sends it
+    for a person's message that mentions the bot (``<@UFACTBOT> …`` in ``text``).
+
+    Slack sends it besides the ``message`` event for the same message, with an event_id
+    of its own, when the app subscribes to both (docs.slack.dev/reference/events/
+    app_mention): the event is the message, without ``channel_type``.
+    """
+    elements: list[dict[str, Any]] = []
+    for index, part in enumerate(_USER_MENTION.split(text)):
+        if index % 2:
+            elements.append({"type": "user", "user_id": part})
+        elif part:
+            elements.append({"type": "text", "text": part})
+    event: dict[str, Any] = {
+        "type": "app_mention",
+        "user": user,
+        "ts": ts,
+        "client_msg_id": str(uuid.uuid4()),
+        "text": text,
+        "team": team_id,
+        "blocks": [
+            {
+                "type": "rich_text",
+                "block_id": uuid.uuid4().hex[:5],
+                "elements": [{"type": "rich_text_section", "elements": elements}],
+            }
+        ],
+        "channel": channel,
+        "event_ts": ts,
+    }
     if thread_ts is not None:
         event["thread_ts"] = thread_ts
         if thread_ts != ts:
@@ -607,6 +670,22 @@ def app_event(
 def app_uninstalled(*, team_id: str = "T0FACTDESK") -> dict[str, Any]:
     """The event Slack sends when a workspace removes the app."""
     return app_event({"type": "app_uninstalled"}, team_id=team_id)
+
+
+def app_rate_limited(
+    *, team_id: str = "T0FACTDESK", minute: int | None = None, api_app_id: str = DEFAULT_APP_ID
+) -> dict[str, Any]:
+    """The notice Slack sends to the events URL when it rate-limits a workspace's events:
+    a whole payload of its own, with no inner event (docs.slack.dev/reference/events/
+    app_rate_limited)."""
+    now = int(time.time()) if minute is None else minute
+    return {
+        "token": VERIFICATION_TOKEN,
+        "type": "app_rate_limited",
+        "team_id": team_id,
+        "minute_rate_limited": now - now % 60,
+        "api_app_id": api_app_id,
+    }
 
 
 def tokens_revoked(

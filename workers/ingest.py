@@ -17,6 +17,7 @@ from workers.context import WorkerContext, for_article
 from workers.extract import canonical_url, extract
 from workers.fetch import fetch, is_transient
 from workers.posting import Outgoing, SlackPostFailed, post_all_once, post_once
+from workers.requester import tell_not_a_member
 
 log = logging.getLogger(__name__)
 
@@ -327,7 +328,9 @@ def fail(article_id: int, error: FactdeskError, ctx: WorkerContext) -> None:
         FETCH_FAILURES.labels(kind=error.code).inc()
     if isinstance(error, SlackPostFailed):
         # Slack refused a post, so another reply would likely fail too; the summary (if it
-        # is up) says posting stopped and offers "Post remaining claims".
+        # is up) says posting stopped and offers "Post remaining claims". Not a member of
+        # the channel, there is no thread: the person who asked hears it where they are.
+        tell_not_a_member(ctx, article_id, error)
         with ctx.session() as session:
             update_summary(session, _load(session, article_id), ctx)
     else:

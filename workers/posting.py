@@ -54,9 +54,10 @@ class SlackPostFailed(FactdeskError):
     code = "slack_post_failed"
     user_message = "I couldn't post the claims in Slack."
 
-    def __init__(self, *, detail: str, transient: bool) -> None:
+    def __init__(self, *, detail: str, transient: bool, slack_error: str | None = None) -> None:
         super().__init__(detail=detail)
         self.transient = transient
+        self.slack_error = slack_error  # Slack's error code, when Slack answered
 
 
 @dataclass(frozen=True)
@@ -248,7 +249,9 @@ def post(
         )
     except SlackApiError as exc:
         raise SlackPostFailed(
-            detail=f"{exc.response.get('error')} channel={channel}", transient=_transient(exc)
+            detail=f"{exc.response.get('error')} channel={channel}",
+            transient=_transient(exc),
+            slack_error=str(exc.response.get("error")),
         ) from exc
     except (URLError, OSError) as exc:  # the connection retries ran out
         raise SlackPostFailed(detail=f"{exc!r} channel={channel}", transient=True) from exc

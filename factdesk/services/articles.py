@@ -5,8 +5,9 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import date
+from typing import Any, cast
 
-from sqlalchemy import or_, select
+from sqlalchemy import CursorResult, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -48,6 +49,7 @@ def create(
     text: str | None = None,
     title: str | None = None,
     duplicate_of: Article | None = None,
+    response_url: str | None = None,
 ) -> tuple[Article, bool]:
     """The article for this link in this thread, and whether it was created just now."""
     normalized = normalize_url(url)
@@ -72,6 +74,7 @@ def create(
         source=source,
         text=text,
         title=title,
+        response_url=response_url or None,
     )
     if duplicate_of is not None:
         article.state = ArticleState.DUPLICATE
@@ -93,8 +96,34 @@ def create(
             text=text,
             title=title,
             duplicate_of=duplicate_of,
+            response_url=response_url,
         )
     return article, True
+
+
+def requeue(*, session: Session, article: Article, response_url: str | None = None) -> None:
+    """Queue a failed article again, answering to the new request's response_url."""
+    article.state = ArticleState.QUEUED
+    article.error_code = None
+    article.error_message = None
+    article.response_url = response_url or None
+    session.flush()
+
+
+def take_response_url(*, session: Session, article: Article) -> str | None:
+    """The article's response_url, once: it is cleared from every article of the same
+    request (a message and its links), so only the first of them to ask gets it."""
+    url = article.response_url
+    if url is None:
+        return None
+    # Two workers failing at once: the second's update finds no row left to clear.
+    cleared = cast(
+        CursorResult[Any],
+        session.execute(
+            update(Article).where(Article.response_url == url).values(response_url=None)
+        ),
+    )
+    return url if cleared.rowcount else None
 
 
 def find_checking(

@@ -19,6 +19,7 @@ from wsgiref.util import setup_testing_defaults
 
 import pytest
 import yaml
+from prometheus_client import REGISTRY
 from pydantic import SecretStr
 from sqlalchemy import func, select
 
@@ -27,7 +28,13 @@ from factdesk.models import Article, ArticleState, slack_bots, slack_installatio
 from factdesk.queue import POST_NEW_CLAIMS, create_celery
 from factdesk.settings import Settings
 from standin.articles import ArticleServer
-from standin.signing import app_uninstalled, message_event, post_event, tokens_revoked
+from standin.signing import (
+    app_rate_limited,
+    app_uninstalled,
+    message_event,
+    post_event,
+    tokens_revoked,
+)
 from standin.slack_api import OAUTH_CLIENT_ID, OAUTH_CLIENT_SECRET, SlackStandIn
 from standin.slack_methods import OAUTH_MANIFEST
 from tests.conftest import LOOPBACK_NETWORKS, ROOT, SIGNING_SECRET, _stop, _wait_for_worker
@@ -311,3 +318,11 @@ def test_revoked_bot_tokens_delete_the_installation(oauth_system: OAuthSystem) -
 def _wait_for_log(system: OAuthSystem, text: str, timeout: float = 30) -> None:
     log = Path(system.settings.var_dir) / "worker.log"
     system.slack.wait_for(lambda _: text in log.read_text(errors="replace"), timeout=timeout)
+
+
+def test_app_rate_limited_is_answered_without_an_installation(oauth_system: OAuthSystem) -> None:
+    counted = REGISTRY.get_sample_value("factdesk_events_rate_limited_total") or 0.0
+
+    oauth_system.deliver(app_rate_limited(team_id="T0NEVERINSTALLED"))
+
+    assert REGISTRY.get_sample_value("factdesk_events_rate_limited_total") == counted + 1

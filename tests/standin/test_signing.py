@@ -294,3 +294,32 @@ def test_refuses_non_local_urls(url: str) -> None:
 )
 def test_accepts_loopback_urls(url: str) -> None:
     signing.ensure_local(url)
+
+
+def test_app_mention_event_shape() -> None:
+    envelope = signing.app_mention_event(
+        text="<@UFACTBOT> check <https://example.org/a>",
+        channel="C0NEWSDESK",
+        user="U0ANA",
+        ts="1732480000.000100",
+    )
+
+    assert envelope["type"] == "event_callback"
+    assert envelope["authorizations"][0]["user_id"] == "UFACTBOT"
+    event = envelope["event"]
+    assert event["type"] == "app_mention"
+    assert event["text"] == "<@UFACTBOT> check <https://example.org/a>"
+    assert event["channel"] == "C0NEWSDESK"
+    assert event["user"] == "U0ANA"
+    assert event["ts"] == event["event_ts"] == "1732480000.000100"
+    assert "channel_type" not in event  # unlike the message event for the same message
+    [section] = event["blocks"][0]["elements"]
+    assert section["elements"][0] == {"type": "user", "user_id": "UFACTBOT"}
+
+
+def test_app_rate_limited_has_no_inner_event() -> None:
+    notice = signing.app_rate_limited(team_id="T0X", minute=1518467845)
+
+    assert notice["type"] == "app_rate_limited"
+    assert notice["minute_rate_limited"] == 1518467820  # rounded to the minute
+    assert "event" not in notice

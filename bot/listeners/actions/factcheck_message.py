@@ -48,6 +48,8 @@ def handle_factcheck_message(
         )
     team_id = context.team_id or (body.get("team") or {}).get("id") or ""
     thread_ts = message.get("thread_ts") or ts
+    # Where the worker tells the person if it cannot post in the channel.
+    response_url = body.get("response_url") or None
     with deps.session(context) as session:
         queued = []
         if reads_text:
@@ -60,6 +62,7 @@ def handle_factcheck_message(
                 thread_ts=thread_ts,
                 message_ts=ts,
                 user_id=user,
+                response_url=response_url,
             )
             queued += [own] if own else []
         queued += link_requests.store_links(
@@ -70,6 +73,7 @@ def handle_factcheck_message(
             thread_ts=thread_ts,
             message_ts=ts,
             user_id=user,
+            response_url=response_url,
         )
     ack()
     respond(

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 from factdesk.errors import PageNotFound
 from factdesk.models import ArticleSource, ArticleState
 from factdesk.services import articles
+from tests import factories
 
 
 def _create(session: Session, url: str, thread_ts: str | None = "1700000000.000100"):  # type: ignore[no-untyped-def]
@@ -172,3 +173,33 @@ def test_message_articles_keep_their_text_and_have_no_canonical_key(session: Ses
     assert article.source is ArticleSource.MESSAGE
     assert article.canonical_key is None
     assert article.text == "The mayor said crime fell 40% last year."
+
+
+RESPONSE_URL = "https://hooks.slack.com/commands/T0FACTDESK/1/abc"
+
+
+def test_a_requests_response_url_is_taken_once_for_all_its_articles(session: Session) -> None:
+    # The shortcut stores a message and its link with the same response_url; whichever
+    # fails first tells the person, and the other finds nothing left to use.
+    text, link = (
+        factories.article(response_url=RESPONSE_URL),
+        factories.article(response_url=RESPONSE_URL),
+    )
+    other = factories.article(response_url=RESPONSE_URL + "x")
+
+    assert articles.take_response_url(session=session, article=link) == RESPONSE_URL
+    assert articles.take_response_url(session=session, article=text) is None
+    session.expire_all()
+    assert (text.response_url, link.response_url) == (None, None)
+    assert other.response_url == RESPONSE_URL + "x"
+
+
+def test_requeue_clears_the_failure_and_keeps_the_new_response_url(session: Session) -> None:
+    article, _ = _create(session, "https://news.example/requeue")
+    articles.fail(session=session, article=article, error=PageNotFound(detail="404"))
+
+    articles.requeue(session=session, article=article, response_url=RESPONSE_URL)
+
+    assert article.state is ArticleState.QUEUED
+    assert (article.error_code, article.error_message) == (None, None)
+    assert article.response_url == RESPONSE_URL
