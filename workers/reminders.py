@@ -15,7 +15,8 @@ from datetime import datetime, timedelta
 from slack_sdk.errors import SlackApiError
 
 from factdesk.models import Claim, ReminderKind, utcnow
-from factdesk.render import Message, clip, escape
+from factdesk.mrkdwn import clip, clip_mrkdwn, escape, link
+from factdesk.render import Message
 from factdesk.render_desk import task_link
 from factdesk.services import claims as claim_service
 from factdesk.services import reminders
@@ -36,9 +37,9 @@ class Sent:
 
 
 def _excerpt(claim: Claim, link_base: str | None) -> str:
-    label = escape(clip(" ".join(claim.text.split()), EXCERPT)).replace("|", "¦")
-    link = task_link(link_base, claim)
-    return f"<{link}|{label}>" if link else label
+    label = clip(" ".join(claim.text.split()), EXCERPT)
+    url = task_link(link_base, claim)
+    return link(url, label) if url else escape(label)
 
 
 def nudge_message(claims: list[Claim], now: datetime, link_base: str | None) -> Message:
@@ -56,7 +57,7 @@ def nudge_message(claims: list[Claim], now: datetime, link_base: str | None) -> 
         f"{'it' if count == 1 else 'them'} one, or release {'it' if count == 1 else 'them'} "
         "so someone else can pick them up."
     )
-    text = clip("\n".join([head, *lines]), 3000)
+    text = clip_mrkdwn("\n".join([head, *lines]), 3000)
     return Message(text, [{"type": "section", "text": {"type": "mrkdwn", "text": text}}])
 
 
