@@ -209,3 +209,17 @@ def test_a_nudge_shows_hostile_claims_without_acting_on_them() -> None:
     assert problems({"text": message.text, "blocks": message.blocks}) == []
     assert message.text.count("&amp;cid=") == 3, "thread links escape their query"
     assert "&lt;!channel&gt;" in message.text
+
+
+def test_a_nudge_about_one_task_says_it_and_counts_days_in_words() -> None:
+    story = Article(id=1, url="https://news.example/a", slack_channel_id=CHANNEL)
+    one = Claim(id=1, article=story, text="Crime fell 40%.", assignee=NUDGED, claimed_at=at(21, 9))
+
+    text = nudge_message([one], at(22, 10), None).text
+    two = nudge_message([one, one], at(21, 12), None).text
+
+    assert "A task you claimed is still waiting for a verdict." in text
+    assert "Give it one, or release it so someone else can pick it up." in text
+    assert "claimed 1 day ago" in text
+    assert "release them so someone else can pick them up." in two
+    assert "claimed today" in two
