@@ -136,6 +136,17 @@ def mrkdwn_fields(payload: Mapping[str, Any]) -> list[Field]:
     return found
 
 
+def plain_texts(payload: Mapping[str, Any]) -> list[Field]:
+    """Every `plain_text` object's text in a payload's blocks or view: shown as written."""
+    return [
+        Field(f"{path}.text", item["text"])
+        for key in ("blocks", "view")
+        if key in payload
+        for path, item in _walk(payload[key], key)
+        if item.get("type") == "plain_text" and isinstance(item.get("text"), str)
+    ]
+
+
 def live_entities(payload: Mapping[str, Any]) -> list[Entity]:
     """Every live mention, date and link a payload shows, from its text and its structure."""
     found = [

@@ -9,7 +9,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from standin.mrkdwn import Entity, live_entities, mrkdwn_fields, stray_ampersands
+from standin.mrkdwn import (
+    Entity,
+    live_entities,
+    mrkdwn_fields,
+    plain_texts,
+    stray_ampersands,
+    unescape,
+)
 
 EVIL_USER = "U0EVIL"
 EVIL_CHANNEL = "C0EVIL"
@@ -32,8 +39,8 @@ def problems(
     """What in `payload` a reader would get that the bot did not mean to send.
 
     A live entity is fine when it is a mention or date the bot makes itself (not the evil
-    ones), or a link to one of `links` (or to a Slack permalink); everything else, and
-    every `&` that starts no entity, is a problem.
+    ones), or a link to one of `links` (or to a Slack permalink); everything else, every
+    `&` that starts no entity, and an entity in a `plain_text` object, is a problem.
     """
     allowed = set(links)
     found = [
@@ -45,6 +52,12 @@ def problems(
         f"{where}{field.where}: stray & in {field.text!r}"
         for field in mrkdwn_fields(payload)
         if stray_ampersands(field.text)
+    ]
+    # plain_text is shown as written: an entity there would show as "&lt;", escaped twice.
+    found += [
+        f"{where}{field.where}: escaped plain_text {field.text!r}"
+        for field in plain_texts(payload)
+        if unescape(field.text) != field.text
     ]
     return found
 

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from standin.mrkdwn import Entity, live_entities, mrkdwn_fields, parse, stray_ampersands
+from standin.mrkdwn import (
+    Entity,
+    live_entities,
+    mrkdwn_fields,
+    parse,
+    plain_texts,
+    stray_ampersands,
+)
 
 
 def _kinds(text: str) -> list[tuple[str, str, str | None]]:
@@ -131,4 +138,17 @@ def test_views_and_file_comments_are_read_too() -> None:
     assert [e.where for e in live_entities(view)] == ["view.blocks[0].text.text"]
     assert live_entities(upload) == [
         Entity("user", "U0EVIL", None, "@U0EVIL", where="initial_comment")
+    ]
+
+
+def test_plain_text_objects_are_listed_apart() -> None:
+    payload = {
+        "view": {
+            "title": {"type": "plain_text", "text": "Mark as Disputed"},
+            "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": "x"}}],
+        }
+    }
+
+    assert [(f.where, f.text) for f in plain_texts(payload)] == [
+        ("view.title.text", "Mark as Disputed")
     ]
