@@ -15,7 +15,7 @@ from bot import deps
 from factdesk import render_desk
 from factdesk.errors import FactdeskError, InvalidLink
 from factdesk.links import find_links, parse_link
-from factdesk.render import escape
+from factdesk.mrkdwn import escape
 from factdesk.services import desk
 from factdesk.slack import workspace_url
 

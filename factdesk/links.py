@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import html
 import re
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from factdesk.errors import InvalidLink
+from factdesk.mrkdwn import unescape
 
 # Slack wraps links as <url> or <url|label>; raw URLs appear in text that did not pass
 # through Slack's formatter (slash command arguments, some API clients).
@@ -67,7 +67,7 @@ def find_links(text: str) -> list[str]:
     found: list[str] = []
     seen: set[str] = set()
     for url in [*_SLACK_LINK.findall(text), *_raw_links(_SLACK_LINK.sub(" ", text))]:
-        url = html.unescape(url)
+        url = unescape(url)
         if not _has_host(url):
             continue
         key = normalize_url(url)
@@ -173,7 +173,13 @@ _SLACK_MARKUP = re.compile(r"<([^<>]+)>")
 
 
 def slack_plain_text(text: str) -> str:
-    """A Slack message's text as a reader sees it: labels for links, names for mentions."""
+    """A Slack message's text as a reader sees it: labels for links, names for mentions.
+
+    The result is plain text, for reading claims in: `<!channel>` in it is what someone
+    typed, not a mention, and it goes back to Slack only through `mrkdwn.escape`. Only
+    Slack's own three entities are decoded; HTML's others (`&copy`, `&#60;`) are text
+    Slack shows as typed.
+    """
 
     def unwrap(match: re.Match[str]) -> str:
         inner = match.group(1)
@@ -188,4 +194,4 @@ def slack_plain_text(text: str) -> str:
             return "@" + target[1:].split("^")[0]
         return label or target
 
-    return html.unescape(_SLACK_MARKUP.sub(unwrap, text))
+    return unescape(_SLACK_MARKUP.sub(unwrap, text))

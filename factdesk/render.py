@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from factdesk.errors import FactdeskError
 from factdesk.ids import ActionId, CallbackId
 from factdesk.models import Article, Claim, ClaimEvent, ClaimStatus, EventAction
+from factdesk.mrkdwn import clip, clip_mrkdwn, escape, excerpt, link
 from factdesk.services.claims import EVIDENCE, EXPLANATION, NOTE, Tally
 
 Block = dict[str, Any]
@@ -46,16 +47,6 @@ class Message:
     blocks: list[Block] = field(default_factory=list)
 
 
-def escape(text: str) -> str:
-    """Escape the three characters Slack's mrkdwn treats as control characters."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def clip(text: str, limit: int) -> str:
-    """Shorten to `limit` characters with an ellipsis, so Slack never rejects the block."""
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
 def slack_date(moment: datetime) -> str:
     """A date Slack renders in each reader's own timezone."""
     fallback = moment.strftime("%Y-%m-%d %H:%M UTC")
@@ -67,20 +58,19 @@ def _mrkdwn(text: str) -> Block:
 
 
 def _section(text: str) -> Block:
-    return {"type": "section", "text": _mrkdwn(clip(text, SECTION_TEXT_LIMIT))}
+    return {"type": "section", "text": _mrkdwn(clip_mrkdwn(text, SECTION_TEXT_LIMIT))}
 
 
 def _context(*texts: str) -> Block:
     return {
         "type": "context",
-        "elements": [_mrkdwn(clip(text, SECTION_TEXT_LIMIT)) for text in texts],
+        "elements": [_mrkdwn(clip_mrkdwn(text, SECTION_TEXT_LIMIT)) for text in texts],
     }
 
 
 def article_link(article: Article) -> str:
     """The article's title linked to its URL, for mrkdwn."""
-    title = escape(clip(article.title or article.url, 150))
-    return f"<{article.url}|{title}>"
+    return link(article.url, clip(article.title or article.url, 150))
 
 
 def progress_bar(done: int, total: int) -> str:
@@ -102,12 +92,12 @@ def summary(article: Article, tally: Tally, *, held_back: int = 0, unposted: int
     `unposted` claims are stored but their posts failed for good: the summary says so and
     offers to post them.
     """
-    link = article_link(article)
+    linked = article_link(article)
     if tally.total == 0 and held_back == 0:
-        text = f"I read {link} but found no checkable claims in it."
+        text = f"I read {linked} but found no checkable claims in it."
         return Message(text=text, blocks=[_section(f":mag: {text}"), _add_claim(article)])
     noun = "claim" if tally.total == 1 else "claims"
-    headline = f"{tally.total} {noun} to check in {link}"
+    headline = f"{tally.total} {noun} to check in {linked}"
     byline = " · ".join(
         part
         for part in (
@@ -175,7 +165,8 @@ def _add_claim(article: Article) -> Block:
 
 def claim_task(claim: Claim, *, number: int, total: int) -> Message:
     """One claim as a task: the sentence, why it was picked, where it stands, and buttons."""
-    text = f"Claim {number} of {total} ({claim.status.value}): {clip(claim.text, 300)}"
+    # The top-level text is what notifications show: mrkdwn too, so escaped like the blocks.
+    text = f"Claim {number} of {total} ({_state_word(claim)}): {excerpt(claim.text, 300)}"
     if claim.status is ClaimStatus.DISMISSED:
         return Message(text=text, blocks=_dismissed_task(claim, number=number, total=total))
     status = STATUS_LABEL[claim.status]
@@ -185,10 +176,11 @@ def claim_task(claim: Claim, *, number: int, total: int) -> Message:
     blocks: list[Block] = [_section(f"*Claim {number} of {total}* · {status}\n{quote}")]
     about = []
     if claim.speaker:
-        about.append(f":speaking_head_in_silhouette: Source: *{escape(clip(claim.speaker, 100))}*")
+        about.append(f":speaking_head_in_silhouette: Source: *{excerpt(claim.speaker, 100)}*")
     if claim.context:
-        about.append(f"Context: _{escape(clip(claim.context, 300))}_")
-    about.append(f"Why: {', '.join(claim.reasons) or 'check-worthy'} · score {claim.score:.2f}")
+        about.append(f"Context: _{excerpt(claim.context, 300)}_")
+    why = escape(", ".join(claim.reasons)) or "check-worthy"
+    about.append(f"Why: {why} · score {claim.score:.2f}")
     blocks.append(_context(*about))
     state = _state_line(claim)
     if state:
@@ -200,6 +192,12 @@ def claim_task(claim: Claim, *, number: int, total: int) -> Message:
         {"type": "actions", "block_id": f"claim-{claim.id}", "elements": _task_controls(claim)}
     )
     return Message(text=text, blocks=blocks)
+
+
+def _state_word(claim: Claim) -> str:
+    if claim.status is ClaimStatus.OPEN and claim.assignee:
+        return "claimed"
+    return claim.status.value
 
 
 def _quote(text: str, limit: int) -> str:
@@ -266,28 +264,20 @@ def _state_line(claim: Claim) -> str:
 def _verdict_details(claim: Claim) -> list[str]:
     details = []
     if claim.verdict_note:
-        details.append(
-            f":memo: _{escape(clip(' '.join(claim.verdict_note.split()), NOTE_EXCERPT))}_"
-        )
+        details.append(f":memo: _{excerpt(claim.verdict_note, NOTE_EXCERPT)}_")
     if claim.evidence_urls:
         details.append(f":link: Evidence: {evidence_links(claim.evidence_urls)}")
     if claim.rating_explanation:
-        explanation = escape(clip(" ".join(claim.rating_explanation.split()), NOTE_EXCERPT))
-        details.append(f":scales: Rating: {explanation}")
+        details.append(f":scales: Rating: {excerpt(claim.rating_explanation, NOTE_EXCERPT)}")
     return details
 
 
 def evidence_links(urls: list[str], *, shown: int = EVIDENCE_SHOWN) -> str:
     """Links as `<url|host>`, the first few only, then how many more there are."""
-    links = ", ".join(f"<{_link_target(url)}|{escape(_host(url))}>" for url in urls[:shown])
+    links = ", ".join(link(url, _host(url)) for url in urls[:shown])
     if len(urls) > shown:
         links += f" +{len(urls) - shown} more"
     return links
-
-
-def _link_target(url: str) -> str:
-    # `|` and `>` would end Slack's <url|label> early; & < > are escaped as Slack asks.
-    return escape(url).replace("|", "%7C")
 
 
 def _host(url: str) -> str:
@@ -413,7 +403,7 @@ def event_line(event: ClaimEvent, claim: Claim, *, number: int) -> Message | Non
         else:
             text = f"{who} marked {task} *{name}*"
         if event.note:
-            text += f": {escape(clip(' '.join(event.note.split()), NOTE_EXCERPT))}"
+            text += f": {excerpt(event.note, NOTE_EXCERPT)}"
         count = len(event.evidence_urls)
         if count:
             text += f" ({count} evidence {'link' if count == 1 else 'links'})"
@@ -460,17 +450,20 @@ def _button(action_id: ActionId, label: str, row_id: int, style: str | None) -> 
 def anchor(url: str, user_id: str | None) -> Message:
     """The channel message a /factcheck request hangs its thread on."""
     who = f"<@{user_id}> asked me to fact-check" if user_id else "Fact-checking"
-    return Message(text=f":mag: {who} {url}")
+    return Message(text=f":mag: {who} {link(url)}")
 
 
 def failure(article: Article, error: FactdeskError) -> Message:
-    """A thread reply that says, in plain words, why a link could not be checked."""
-    return Message(text=f":warning: {error.user_message}\n<{article.url}>")
+    """A thread reply that says, in plain words, why a link could not be checked.
+
+    An article's errors are plain text (some quote what the site answered), so escaped.
+    """
+    return Message(text=f":warning: {escape(error.user_message)}\n{link(article.url)}")
 
 
 def command_accepted(url: str) -> str:
     """The ephemeral answer to a /factcheck request."""
-    return f":mag: On it: I'm reading {url} and will post its claims in a thread here."
+    return f":mag: On it: I'm reading {link(url)} and will post its claims in a thread here."
 
 
 ADD_CLAIM_BLOCK = "claim"
@@ -487,9 +480,9 @@ def already_checked(original: Article, tally: Tally, permalink: str | None) -> M
         status = f"Already being checked in {where}: {tally_line(tally)}"
     else:
         status = f"Already being checked in {where}"
-    link = f" <{permalink}|Open the thread>." if permalink else ""
-    again = "To start over from scratch, use `/factcheck <link> again`."
-    return Message(text=f":recycle: {status}.{link} {again}")
+    thread = f" {link(permalink, 'Open the thread')}." if permalink else ""
+    again = "To start over from scratch, use `/factcheck &lt;link&gt; again`."
+    return Message(text=f":recycle: {status}.{thread} {again}")
 
 
 def add_claim_modal(article: Article) -> Block:

@@ -13,7 +13,8 @@ from typing import Any
 
 from factdesk.ids import ActionId, CallbackId
 from factdesk.models import Article, ArticleState, Claim, ClaimEvent, ClaimStatus
-from factdesk.render import STATUS_LABEL, clip, escape, progress_bar, tally_line
+from factdesk.mrkdwn import clip, clip_mrkdwn, escape, excerpt, link
+from factdesk.render import STATUS_LABEL, progress_bar, tally_line
 from factdesk.services import channels
 from factdesk.services.channels import Config
 from factdesk.services.claims import Tally
@@ -61,14 +62,9 @@ def task_link(workspace_url: str | None, claim: Claim) -> str | None:
     return thread_link(workspace_url, article)
 
 
-def _label(text: str, limit: int) -> str:
-    # A link label ends at "|" or ">", so neither may appear inside it.
-    return escape(clip(" ".join(text.split()), limit)).replace("|", "¦")
-
-
-def _linked(text: str, link: str | None, limit: int = EXCERPT) -> str:
-    label = _label(text, limit)
-    return f"<{link}|{label}>" if link else label
+def _linked(text: str, url: str | None, limit: int = EXCERPT) -> str:
+    shown = clip(" ".join(text.split()), limit)
+    return link(url, shown) if url else escape(shown)
 
 
 def _ago(moment: datetime | None) -> str:
@@ -123,14 +119,14 @@ def command_help(problem: str | None = None) -> str:
 
 def unknown_subcommand(word: str) -> str:
     """The answer to `/factcheck <something I don't know>`."""
-    return command_help(f"I don't know `{_label(word, 40)}`.")
+    return command_help(f"I don't know `{excerpt(word, 40)}`.")
 
 
 def _task_line(claim: Claim, workspace_url: str | None, when: str) -> str:
     article = claim.article
     return (
         f"• {_linked(claim.text, task_link(workspace_url, claim), 120)}\n"
-        f"    _{_label(_title(article), 80)}_ in <#{article.slack_channel_id}> · {when}"
+        f"    _{excerpt(_title(article), 80)}_ in <#{article.slack_channel_id}> · {when}"
     )
 
 
@@ -175,9 +171,9 @@ def link_status(url: str, checks: list[Checked], workspace_url: str | None) -> s
 
 def _check_status(check: Checked, workspace_url: str | None) -> str:
     article, tally = check.article, check.tally
-    link = thread_link(workspace_url, article)
+    thread = thread_link(workspace_url, article)
     where = f"in <#{article.slack_channel_id}>"
-    head = f"*{_linked(_title(article), link, 150)}* {where}"
+    head = f"*{_linked(_title(article), thread, 150)}* {where}"
     if article.state is ArticleState.FAILED:
         return f"{head}\n:warning: {escape(article.error_message or 'It could not be checked.')}"
     if article.state in (ArticleState.QUEUED, ArticleState.PROCESSING):
@@ -186,7 +182,7 @@ def _check_status(check: Checked, workspace_url: str | None) -> str:
         return f"{head}\nNo checkable claims were found in it."
     return (
         f"{head}\n*{tally_line(tally)}*  {progress_bar(tally.checked, tally.total)}\n"
-        f"{counts(tally)}" + (f"\n<{link}|Open the thread>" if link else "")
+        f"{counts(tally)}" + (f"\n{link(thread, 'Open the thread')}" if thread else "")
     )
 
 
@@ -440,7 +436,7 @@ def describe(config: Config) -> str:
         if config.auto_links
         else f"links checked only with `{COMMAND}`"
     )
-    zone = config.digest_timezone or "the workspace's timezone"
+    zone = escape(config.digest_timezone) if config.digest_timezone else "the workspace's timezone"
     digest = (
         f"weekly digest on {channels.WEEKDAYS[config.digest_weekday]}s at "
         f"{_hour(config.digest_hour)} ({zone})"
@@ -474,11 +470,11 @@ def _header(text: str) -> Block:
 
 
 def _context(text: str) -> Block:
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": clip(text, 3000)}]}
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": clip_mrkdwn(text, 3000)}]}
 
 
 def _item(text: str, link: str | None, claim_id: int) -> Block:
-    block: Block = {"type": "section", "text": {"type": "mrkdwn", "text": clip(text, 3000)}}
+    block: Block = {"type": "section", "text": {"type": "mrkdwn", "text": clip_mrkdwn(text, 3000)}}
     if link:
         block["accessory"] = {
             "type": "button",
@@ -492,8 +488,8 @@ def _item(text: str, link: str | None, claim_id: int) -> Block:
 
 def _task_item(claim: Claim, workspace_url: str | None, when: str) -> Block:
     article = claim.article
-    quote = f">{_label(claim.text, 280)}"
-    about = f"_{_label(_title(article), 100)}_ in <#{article.slack_channel_id}> · {when}"
+    quote = f">{excerpt(claim.text, 280)}"
+    about = f"_{excerpt(_title(article), 100)}_ in <#{article.slack_channel_id}> · {when}"
     return _item(f"{quote}\n{about}", task_link(workspace_url, claim), claim.id)
 
 
@@ -503,9 +499,9 @@ def _verdict_item(event: ClaimEvent, workspace_url: str | None) -> Block:
         label = STATUS_LABEL[ClaimStatus(event.to_value or "")]
     except (KeyError, ValueError):
         label = escape(event.to_value or "changed")
-    lines = [f"*{label}* · {_ago(event.created_at)}", f">{_label(claim.text, 200)}"]
+    lines = [f"*{label}* · {_ago(event.created_at)}", f">{excerpt(claim.text, 200)}"]
     if event.note:
-        lines.append(f"Note: _{_label(event.note, 200)}_")
+        lines.append(f"Note: _{excerpt(event.note, 200)}_")
     return _item("\n".join(lines), task_link(workspace_url, claim), claim.id)
 
 

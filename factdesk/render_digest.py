@@ -7,7 +7,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from factdesk.models import Claim, ClaimStatus
-from factdesk.render import Message, clip, escape
+from factdesk.mrkdwn import clip, clip_mrkdwn, escape, link
+from factdesk.render import Message
 from factdesk.render_desk import task_link
 from factdesk.services.digests import Digest, Durations, Figures, Week
 
@@ -103,22 +104,20 @@ def _times(label: str, durations: Durations) -> Block:
 
 
 def _section(text: str) -> Block:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": clip(text, SECTION_LIMIT)}}
+    return {"type": "section", "text": {"type": "mrkdwn", "text": clip_mrkdwn(text, SECTION_LIMIT)}}
 
 
 def _context(text: str) -> Block:
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": clip(text, SECTION_LIMIT)}]}
-
-
-def _label(text: str) -> str:
-    return escape(clip(" ".join(text.split()), EXCERPT)).replace("|", "¦")
+    return {
+        "type": "context",
+        "elements": [{"type": "mrkdwn", "text": clip_mrkdwn(text, SECTION_LIMIT)}],
+    }
 
 
 def _claim_line(claim: Claim, workspace_url: str | None, after: str) -> str:
-    link = task_link(workspace_url, claim)
-    label = _label(claim.text)
-    shown = f"<{link}|{label}>" if link else label
-    return f"• {shown}{after}"
+    url = task_link(workspace_url, claim)
+    label = clip(" ".join(claim.text.split()), EXCERPT)
+    return f"• {link(url, label) if url else escape(label)}{after}"
 
 
 def _waited(since: datetime | None, now: datetime) -> str:
@@ -156,7 +155,7 @@ def blocks(digest: Digest, workspace_url: str | None, *, preview: str | None = N
         scope += " (so far)"
     out: list[Block] = [
         {"type": "header", "text": {"type": "plain_text", "text": title, "emoji": True}},
-        _context(f"<#{digest.channel_id}> · {scope} · times in {digest.week.timezone}"),
+        _context(f"<#{digest.channel_id}> · {scope} · times in {escape(digest.week.timezone)}"),
         _figures_block(digest.figures, digest.previous),
         {
             "type": "section",

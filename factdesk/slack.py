@@ -102,7 +102,11 @@ def workspace_url(client: WebClient) -> str | None:
 
 
 def permalink(workspace: str, channel_id: str, ts: str, thread_ts: str | None = None) -> str:
-    """A message's permalink, as `chat.getPermalink` would answer it."""
+    """A message's permalink, as `chat.getPermalink` would answer it.
+
+    The address as it is, for a button's `url` or a file; in mrkdwn it goes through
+    `mrkdwn.link`, which escapes the `&` of its `thread_ts` query.
+    """
     link = f"{workspace.rstrip('/')}/archives/{channel_id}/p{ts.replace('.', '')}"
     if thread_ts is not None and thread_ts != ts:
         link += f"?thread_ts={thread_ts}&cid={channel_id}"

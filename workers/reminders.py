@@ -15,7 +15,8 @@ from datetime import datetime, timedelta
 from slack_sdk.errors import SlackApiError
 
 from factdesk.models import Claim, ReminderKind, utcnow
-from factdesk.render import Message, clip, escape
+from factdesk.mrkdwn import clip, clip_mrkdwn, escape, link
+from factdesk.render import Message
 from factdesk.render_desk import task_link
 from factdesk.services import claims as claim_service
 from factdesk.services import reminders
@@ -36,28 +37,34 @@ class Sent:
 
 
 def _excerpt(claim: Claim, link_base: str | None) -> str:
-    label = escape(clip(" ".join(claim.text.split()), EXCERPT)).replace("|", "¦")
-    link = task_link(link_base, claim)
-    return f"<{link}|{label}>" if link else label
+    label = clip(" ".join(claim.text.split()), EXCERPT)
+    url = task_link(link_base, claim)
+    return link(url, label) if url else escape(label)
 
 
 def nudge_message(claims: list[Claim], now: datetime, link_base: str | None) -> Message:
     """The DM: the person's tasks that have waited for a verdict."""
     count = len(claims)
     lines = [
-        f"• {_excerpt(claim, link_base)} · claimed "
-        f"{(now - claim.claimed_at).days if claim.claimed_at else '?'} days ago "
+        f"• {_excerpt(claim, link_base)} · claimed {_ago(claim.claimed_at, now)} "
         f"in <#{claim.article.slack_channel_id}>"
         for claim in claims
     ]
+    it = "it" if count == 1 else "them"
     head = (
         f":alarm_clock: {'A task' if count == 1 else f'{count} tasks'} you claimed "
-        f"{'is' if count == 1 else 'are'} still waiting for a verdict. Give "
-        f"{'it' if count == 1 else 'them'} one, or release {'it' if count == 1 else 'them'} "
-        "so someone else can pick them up."
+        f"{'is' if count == 1 else 'are'} still waiting for a verdict. Give {it} one, or "
+        f"release {it} so someone else can pick {it} up."
     )
-    text = clip("\n".join([head, *lines]), 3000)
+    text = clip_mrkdwn("\n".join([head, *lines]), 3000)
     return Message(text, [{"type": "section", "text": {"type": "mrkdwn", "text": text}}])
+
+
+def _ago(claimed_at: datetime | None, now: datetime) -> str:
+    if claimed_at is None:
+        return "some time ago"
+    days = (now - claimed_at).days
+    return "today" if days < 1 else f"{days} day{'s' if days != 1 else ''} ago"
 
 
 def ping_message(numbers: list[int], hours: float) -> Message:

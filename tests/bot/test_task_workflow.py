@@ -92,7 +92,8 @@ def test_a_verdict_can_be_reopened(system: System, thread: Thread) -> None:
 
     click_as(system, judged, ActionId.REOPEN_TASK, user="U0BEN", channel=CHANNEL)
 
-    reopened = wait_for_text(system, CHANNEL, task["ts"], "(open)")
+    # Open again, and still U0BEN's: its fallback text says so, as its status line does.
+    reopened = wait_for_text(system, CHANNEL, task["ts"], "(claimed)")
     assert "No source answered" not in str(reopened["blocks"])
     claim = stored_claim(system, task["ts"])
     assert (claim.status, claim.assignee, claim.verdict_note) == (ClaimStatus.OPEN, "U0BEN", None)

@@ -2,8 +2,11 @@ from __future__ import annotations
 
 import pytest
 
+from factdesk import render
 from factdesk.errors import InvalidLink
 from factdesk.links import find_links, normalize_url, parse_link, slack_plain_text
+from factdesk.models import Claim, ClaimStatus
+from tests.hostile import HOSTILE, HOSTILE_AS_TYPED, problems
 
 
 @pytest.mark.parametrize(
@@ -109,3 +112,29 @@ def test_slack_plain_text_unwraps_formatting() -> None:
     assert slack_plain_text(text) == (
         "@ana says the mayor said 40% & more in #newsdesk @here on 23 Oct https://b.example"
     )
+
+
+def test_slack_plain_text_decodes_only_slacks_entities() -> None:
+    # Typed literally, `&lt;` and `&copy=1` reach us with their `&` escaped by Slack.
+    assert slack_plain_text("&amp;lt; &amp;copy=1 &lt;b&gt;") == "&lt; &copy=1 <b>"
+    # HTML's other entities are not Slack's: `&#60;!here&#62;` stays as it was sent.
+    assert slack_plain_text("&#60;!here&#62; &copy") == "&#60;!here&#62; &copy"
+    assert find_links("https://news.example/a?x=1&copy=2") == ["https://news.example/a?x=1&copy=2"]
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        HOSTILE_AS_TYPED,  # typed literally: Slack sends it escaped
+        HOSTILE,  # live in the person's own message
+        f"&lt;{HOSTILE_AS_TYPED}&gt; &amp;amp;lt;!channel&amp;amp;gt;",
+    ],
+    ids=["typed", "live", "nested"],
+)
+def test_a_shortcut_message_comes_back_to_slack_with_nothing_live(message: str) -> None:
+    plain = slack_plain_text(f"Crime fell 40% in 2023 {message} said the mayor.")
+    claim = Claim(id=1, text=plain, score=0.9, reasons=[], status=ClaimStatus.OPEN)
+
+    task = render.claim_task(claim, number=1, total=1)
+
+    assert problems({"text": task.text, "blocks": task.blocks}) == []

@@ -6,11 +6,15 @@ import json
 from datetime import UTC, date, datetime
 from typing import Any
 
+import pytest
+
 from factdesk import render
+from factdesk.errors import FactdeskError
 from factdesk.ids import ActionId, CallbackId
 from factdesk.models import Article, Claim, ClaimEvent, ClaimStatus, EventAction
 from factdesk.services.claims import Tally
 from standin.blockkit import validate_blocks, validate_view
+from tests.hostile import HOSTILE, problems
 
 
 def _article(**overrides: object) -> Article:
@@ -284,3 +288,112 @@ def test_thread_lines_announce_each_change() -> None:
     )
     assert "released claim 3" in (line(_event(EventAction.RELEASED, "U0ANA", None)) or "")
     assert line(_event(EventAction.CLAIMED, None, "U0ANA")) is None
+
+
+# -- hostile text: nothing from outside goes live ---------------------------------------
+
+EVIDENCE = "https://gov.example/report?a=1&b=2|3"
+EVIDENCE_AS_LINKED = "https://gov.example/report?a=1&b=2%7C3"
+EVIDENCE_WITH_BRACKETS = "https://gov.example/a>b?<!here>"
+HOSTILE_URL = "https://news.example/story?a=1&b=<!channel>|x"
+HOSTILE_URL_AS_LINKED = "https://news.example/story?a=1&b=<!channel>%7Cx"
+
+
+def _hostile_claim(**overrides: object) -> Claim:
+    fields: dict[str, object] = {
+        "text": f"{HOSTILE} spent $2.3 billion in 2023.",
+        "speaker": HOSTILE,
+        "context": HOSTILE,
+        "reasons": [HOSTILE],
+        **overrides,
+    }
+    return _claim(**fields)
+
+
+def _hostile_article() -> Article:
+    return _article(url=HOSTILE_URL, title=HOSTILE, site=HOSTILE, author=HOSTILE)
+
+
+def _problems(message: render.Message, *links: str) -> list[str]:
+    return problems({"text": message.text, "blocks": message.blocks}, links=links)
+
+
+@pytest.mark.parametrize(
+    "claim",
+    [
+        _hostile_claim(),
+        _hostile_claim(assignee="U0BEN", claimed_at=datetime(2026, 11, 24, tzinfo=UTC)),
+        _hostile_claim(
+            status=ClaimStatus.DISPUTED,
+            assignee="U0BEN",
+            status_set_by="U0BEN",
+            status_set_at=datetime(2026, 11, 24, tzinfo=UTC),
+            verdict_note=HOSTILE,
+            rating_explanation=HOSTILE,
+            evidence_urls=[EVIDENCE, EVIDENCE_WITH_BRACKETS],
+        ),
+        _hostile_claim(status=ClaimStatus.DISMISSED, status_set_by="U0ED"),
+    ],
+    ids=["open", "claimed", "disputed", "dismissed"],
+)
+def test_a_hostile_claim_is_shown_not_acted_on(claim: Claim) -> None:
+    message = render.claim_task(claim, number=1, total=2)
+
+    assert _problems(message, EVIDENCE_AS_LINKED, EVIDENCE_WITH_BRACKETS) == []
+    assert "&lt;!channel&gt;" in message.text
+    assert validate_blocks(message.blocks, surface="message") == []
+
+
+def test_a_claimed_tasks_fallback_text_says_claimed() -> None:
+    claimed = _claim(assignee="U0BEN", claimed_at=datetime(2026, 11, 24, tzinfo=UTC))
+
+    assert render.claim_task(claimed, number=1, total=2).text.startswith("Claim 1 of 2 (claimed):")
+    assert render.claim_task(_claim(), number=1, total=2).text.startswith("Claim 1 of 2 (open):")
+
+
+def test_a_hostile_article_is_shown_not_acted_on() -> None:
+    article = _hostile_article()
+    tally = Tally(total=3, open=1, claimed=1, confirmed=1, disputed=0, unverified=0)
+
+    rendered = [
+        render.summary(article, tally, held_back=2, unposted=1),
+        render.summary(article, Tally(0, 0, 0, 0, 0, 0)),
+        render.anchor(HOSTILE_URL, "U0ANA"),
+        render.failure(article, FactdeskError(f"The site answered HTTP 418 {HOSTILE}.")),
+        render.already_checked(
+            _article(slack_channel_id="C0DESK"),
+            tally,
+            "https://factdesk-demo.slack.com/archives/C0DESK/p1?thread_ts=1.2&cid=C0DESK",
+        ),
+        render.Message(render.command_accepted(HOSTILE_URL)),
+    ]
+
+    for message in rendered:
+        assert _problems(message, HOSTILE_URL_AS_LINKED) == [], message.text
+    summary = rendered[0]
+    assert summary.text.startswith("3 claims to check in <https://news.example/story?a=1&amp;b=")
+    view = render.add_claim_modal(article)
+    assert problems(view, links=[HOSTILE_URL_AS_LINKED]) == []
+    assert validate_view(view) == []
+
+
+def test_a_hostile_note_in_a_thread_line_is_shown_not_acted_on() -> None:
+    claim = _hostile_claim()
+    event = ClaimEvent(
+        actor="U0BEN",
+        action=EventAction.STATUS_CHANGED,
+        from_value="open",
+        to_value="disputed",
+        note=HOSTILE,
+        evidence_urls=[EVIDENCE],
+    )
+
+    line = render.event_line(event, claim, number=1)
+
+    assert line is not None
+    assert _problems(line) == []
+    assert "&lt;!channel&gt;" in line.text
+    view = render.verdict_modal(
+        claim, ClaimStatus.CONFIRMED, number=1, total=1, channel_id="C1", evidence_required=True
+    )
+    assert problems(view) == []

@@ -15,6 +15,7 @@ from factdesk.services.claims import Tally
 from factdesk.services.desk import Checked, Listing
 from standin.blockkit import validate_view
 from standin.signing import view_state
+from tests.hostile import HOSTILE, problems
 
 WORKSPACE = "https://factdesk-demo.slack.com/"
 WHEN = datetime(2024, 11, 24, 22, 11, tzinfo=UTC)
@@ -109,7 +110,7 @@ def test_home_with_long_lists_stays_within_slacks_limits() -> None:
     assert len(buttons) == 40
     assert {b["action_id"] for b in buttons} == {ActionId.OPEN_THREAD.value}
     assert buttons[0]["url"].startswith(f"{WORKSPACE}archives/C0DESK/p")
-    assert "Troops ¦ &lt;sent&gt; &amp; counted" in text
+    assert "Troops | &lt;sent&gt; &amp; counted" in text
     assert ":x: Disputed" in text
 
 
@@ -247,3 +248,53 @@ def test_settings_saved_describes_the_choice() -> None:
     assert text.startswith(":gear: Saved the Factdesk settings for <#C0DESK>: up to 15 claims")
     assert "evidence links needed for Confirmed and Disputed" in text
     assert "weekly digest on Mondays at 09:00 (the workspace's timezone)" in text
+
+
+def _hostile_claim(number: int, **overrides: object) -> Claim:
+    article = _article(title=HOSTILE, url="https://news.example/a?b=1&c=2")
+    return _claim(number, article=article, text=HOSTILE, **overrides)
+
+
+def test_hostile_titles_claims_and_notes_are_shown_not_acted_on() -> None:
+    mine = Listing([_hostile_claim(1, assignee="U0ANA")], 3)
+    unclaimed = Listing([_hostile_claim(2), _hostile_claim(3, slack_ts=None)], 2)
+    note = ClaimEvent(
+        id=9,
+        claim=_hostile_claim(4),
+        actor="U0ANA",
+        action=EventAction.STATUS_CHANGED,
+        from_value="open",
+        to_value=HOSTILE,
+        note=HOSTILE,
+        created_at=WHEN,
+    )
+    failed = _article(title=HOSTILE, state=ArticleState.FAILED, error_message=HOSTILE)
+    tally = Tally(total=2, open=1, claimed=0, confirmed=1, disputed=0, unverified=0)
+    zone = Config(**{**DEFAULTS.__dict__, "digest_timezone": HOSTILE, "editors": ("U0ED",)})
+
+    texts = [
+        render_desk.my_tasks(mine, WORKSPACE),
+        render_desk.open_tasks("C0DESK", unclaimed, WORKSPACE),
+        render_desk.link_status(
+            HOSTILE, [Checked(failed, tally), Checked(_hostile_claim(5).article, tally)], WORKSPACE
+        ),
+        render_desk.link_status(HOSTILE, [], WORKSPACE),
+        render_desk.unknown_subcommand(HOSTILE),
+        render_desk.settings_saved("C0DESK", zone),
+    ]
+    home = render_desk.home(
+        mine=mine, unclaimed=unclaimed, verdicts=[note], workspace_url=WORKSPACE
+    )
+
+    for text in texts:
+        assert problems({"text": text}) == [], text
+    assert problems(home) == []
+    assert "&lt;!channel&gt;" in str(home)
+    assert validate_view(home) == []
+
+
+def test_thread_links_escape_the_ampersand_in_their_query() -> None:
+    text = render_desk.my_tasks(Listing([_claim(1, assignee="U0ANA")], 1), WORKSPACE)
+
+    assert "?thread_ts=1732480000.000100&amp;cid=C0DESK|" in text
+    assert problems({"text": text}) == []

@@ -5,13 +5,16 @@ from __future__ import annotations
 import struct
 from datetime import date, timedelta
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from factdesk import charts, render_digest
+from factdesk.models import Article, Claim
 from factdesk.services import digests
 from factdesk.services.digests import Week
 from standin.blockkit import validate_blocks
 from tests.factdesk.services.digest_week import NOW, TEAM, seed
+from tests.hostile import HOSTILE, problems
 
 WEEK = Week(date(2024, 11, 18), "UTC")
 WORKSPACE = "https://factdesk-demo.slack.com/"
@@ -87,3 +90,24 @@ def test_an_empty_week_still_draws() -> None:
     week: dict[date, dict[str, int]] = {WEEK.start + timedelta(days=i): {} for i in range(7)}
 
     assert charts.claims_per_day(week, title="Nothing").startswith(charts.PNG_SIGNATURE)
+
+
+def test_hostile_claims_in_the_digest_are_shown_not_acted_on(session: Session) -> None:
+    seed(session, "C0DIGHOSTILE")
+    for claim in session.scalars(
+        select(Claim).join(Article).where(Article.slack_channel_id == "C0DIGHOSTILE")
+    ):
+        claim.text = HOSTILE
+    digest = digests.build(
+        session=session,
+        team_id=TEAM,
+        channel_id="C0DIGHOSTILE",
+        week=Week(date(2024, 11, 18), "UTC"),
+        now=NOW,
+    )
+
+    for preview in (None, render_digest.THIS_WEEK):
+        message = render_digest.message(digest, WORKSPACE, preview=preview)
+        assert problems({"text": message.text, "blocks": message.blocks}) == []
+        assert "&lt;!channel&gt;" in str(message.blocks)
+        assert validate_blocks(message.blocks, surface="message") == []
