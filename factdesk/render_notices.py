@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from factdesk.render import escape
+from factdesk.mrkdwn import escape
 
 # The bot's name in the app manifests (features.bot_user.display_name).
 BOT_NAME = "@factdesk"
