@@ -101,15 +101,29 @@ class TaskQueue:
         """Post a channel's digest for the week starting `week_start` (ISO date), once."""
         self.celery.send_task(POST_DIGEST, args=[team_id, channel_id, week_start])
 
-    def preview_digest(self, team_id: str, channel_id: str, user_id: str, which: str) -> None:
-        """Show a person the channel's digest (`this-week` or `last-week`), privately."""
-        self.celery.send_task(PREVIEW_DIGEST, args=[team_id, channel_id, user_id, which])
+    def preview_digest(
+        self, team_id: str, channel_id: str, user_id: str, which: str, response_url: str = ""
+    ) -> None:
+        """Show a person the channel's digest (`this-week` or `last-week`), privately; their
+        command's `response_url` reaches them where the bot can't post."""
+        self.celery.send_task(
+            PREVIEW_DIGEST, args=[team_id, channel_id, user_id, which, response_url]
+        )
 
     def export_claims(
-        self, team_id: str, channel_id: str, user_id: str, scope: str, fmt: str
+        self,
+        team_id: str,
+        channel_id: str,
+        user_id: str,
+        scope: str,
+        fmt: str,
+        response_url: str = "",
     ) -> None:
-        """Build a channel's claims export and upload it to the person who asked."""
-        self.celery.send_task(EXPORT_CLAIMS, args=[team_id, channel_id, user_id, scope, fmt])
+        """Build a channel's claims export and upload it to the person who asked; their
+        command's `response_url` is where they hear of a failure."""
+        self.celery.send_task(
+            EXPORT_CLAIMS, args=[team_id, channel_id, user_id, scope, fmt, response_url]
+        )
 
     def post_remaining_claims(self, article_id: int) -> None:
         """Post the claims whose posts failed for good earlier ("Post remaining claims")."""

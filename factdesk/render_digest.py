@@ -261,3 +261,27 @@ def export_requested(scope: str, fmt: str) -> str:
         f":hourglass_flowing_sand: Preparing a {EXPORT_FORMAT_WORDS[fmt]} export of this "
         f"channel's claims for {EXPORT_SCOPE_WORDS[scope]}. I'll send the file in a DM."
     )
+
+
+def export_command(scope: str, fmt: str) -> str:
+    """The command that asks for this export again, as the person would type it."""
+    return f"`/factcheck export {scope} {fmt}`"
+
+
+def export_not_sent(channel_id: str, fmt: str, why: str) -> str:
+    """What the person who ran `/factcheck export` sees when Slack refused the file;
+    `why` says what went wrong and what to do (`Refusal.advice`)."""
+    return (
+        f":warning: I couldn't send you the {EXPORT_FORMAT_WORDS[fmt]} export of "
+        f"<#{channel_id}>: {why}"
+    )
+
+
+def export_crashed(channel_id: str, scope: str, fmt: str) -> str:
+    """What the person sees when building the export failed on our side."""
+    return (
+        f":warning: Something went wrong on my side while building the "
+        f"{EXPORT_FORMAT_WORDS[fmt]} export of <#{channel_id}>. Run "
+        f"{export_command(scope, fmt)} again in a minute; if it keeps failing, the "
+        "people who run Factdesk can find the details in the worker log."
+    )

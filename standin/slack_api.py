@@ -1320,12 +1320,18 @@ class SlackStandIn(Served):
         return {"upload_url": f"{self.url}/upload/v1/{file_id}", "file_id": file_id}
 
     def _handle_upload(self, body: bytes, path: str) -> tuple[int, str]:
-        """The upload URL: take the raw bytes of a pending file, as files.slack.com does."""
+        """The upload URL: take the raw bytes of a pending file, as files.slack.com does.
+
+        `fail_next("upload", text, status=...)` makes the next upload answer that status.
+        """
         file_id = path.rsplit("/", 1)[-1]
         status, text = 200, f"OK - {len(body)}"
         with self._lock:
             pending = self._files.get(file_id)
-            if pending is None or pending["state"] != "pending":
+            injected = self._failures.get("upload")
+            if injected:
+                text, status = injected.popleft()
+            elif pending is None or pending["state"] != "pending":
                 status, text = 404, "file_not_found"
             elif len(body) != pending["length"]:
                 status, text = 400, "length_mismatch"

@@ -36,7 +36,10 @@ from factdesk.models import DigestPost, DigestState, utcnow
 from factdesk.services import channels, digests
 from factdesk.services.digests import Digest, Week
 from factdesk.slack import workspace_url
+from factdesk.slack_refusals import SLACK_FAILURES
+from factdesk.slack_refusals import refusal as refusal_of
 from workers.context import NotInstalled, WorkerContext, for_team, for_team_or
+from workers.tell import by_response_url
 
 log = logging.getLogger(__name__)
 
@@ -264,9 +267,17 @@ def _ensure_chart(
             title=render_digest.chart_title(digest),
             alt_txt=render_digest.chart_alt_text(digest),
         )
-    except SlackApiError as exc:
+    except SLACK_FAILURES as exc:
         # The digest itself is out; a missing chart is not worth a second digest.
-        log.warning("digest chart failed channel=%s: %s", channel_id, exc.response.get("error"))
+        refusal = refusal_of(exc)
+        log.warning(
+            "digest chart not uploaded, the digest went out without it channel=%s: %s%s",
+            channel_id,
+            refusal.for_log(),
+            ": a configuration problem, reinstall Factdesk from its manifest"
+            if refusal.is_missing_scope
+            else "",
+        )
         return
     _set_chart(ctx, post_id, str(uploaded["file"]["id"]))
 
@@ -284,9 +295,11 @@ def preview_digest(
     which: str,
     ctx: WorkerContext,
     *,
+    response_url: str | None = None,
     now: datetime | None = None,
 ) -> None:
-    """Show one person the channel's digest for this week so far, or last week's."""
+    """Show one person the channel's digest for this week so far, or last week's: in the
+    channel, else through their command's response_url, else in their DM."""
     now = now or utcnow()
     config = channel_schedule(ctx, team_id, channel_id)
     week = digests.current_week(
@@ -304,8 +317,22 @@ def preview_digest(
         ctx.slack.chat_postEphemeral(
             channel=channel_id, user=user_id, text=message.text, blocks=message.blocks
         )
-    except SlackApiError as exc:
-        # Not in the channel (or it is a DM with someone else): send it to the person.
-        log.info("digest preview by DM user=%s: %s", user_id, exc.response.get("error"))
+        return
+    except SLACK_FAILURES as exc:
+        # Not in the channel (or it is a DM with someone else): the command's response_url
+        # still reaches the person there; without one, their DM.
+        log.info("digest preview not in channel user=%s: %s", user_id, refusal_of(exc).for_log())
+    if response_url and by_response_url(
+        response_url, user_id=user_id, text=message.text, blocks=message.blocks
+    ):
+        return
+    try:
         dm = ctx.slack.conversations_open(users=user_id)["channel"]["id"]
         ctx.slack.chat_postMessage(channel=dm, text=message.text, blocks=message.blocks)
+    except SLACK_FAILURES as exc:
+        log.warning(
+            "digest preview not delivered user=%s channel=%s: %s",
+            user_id,
+            channel_id,
+            refusal_of(exc).for_log(),
+        )

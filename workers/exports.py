@@ -1,7 +1,9 @@
 """`/factcheck export`: build the file in a worker and upload it to the person who asked.
 
 The file goes to the person's DM with the bot (files_upload_v2), since they asked
-privately; they can share it on from there.
+privately; they can share it on from there. When it can't (Slack refuses the DM or the
+upload, or the export fails to build), the person is told so where they ran the command,
+through its response_url, and the task ends: nothing is retried behind their back.
 """
 
 from __future__ import annotations
@@ -11,12 +13,15 @@ from datetime import datetime
 
 from slack_sdk.errors import SlackApiError
 
+from factdesk import render_digest
 from factdesk.models import Claim, utcnow
 from factdesk.render_desk import task_link
 from factdesk.services import exports
 from factdesk.services.exports import Format, Organisation, Scope
 from factdesk.slack import workspace_url
+from factdesk.slack_refusals import SLACK_FAILURES, refusal
 from workers.context import WorkerContext, for_team
+from workers.tell import tell_requester
 
 log = logging.getLogger(__name__)
 
@@ -71,9 +76,35 @@ def export_claims(
     fmt: str,
     ctx: WorkerContext,
     *,
+    response_url: str | None = None,
     now: datetime | None = None,
 ) -> str | None:
-    """Upload the export to the person's DM; the uploaded file's id."""
+    """Upload the export to the person's DM; the uploaded file's id, or None when the
+    person was told why it could not be sent."""
+    try:
+        return _export(team_id, channel_id, user_id, scope, fmt, ctx, response_url, now)
+    except Exception:  # logged with its traceback here; the person is told, the task ends
+        log.exception("export failed channel=%s user=%s", channel_id, user_id)
+        tell_requester(
+            ctx,
+            response_url=response_url,
+            channel_id=channel_id,
+            user_id=user_id,
+            text=render_digest.export_crashed(channel_id, scope, fmt),
+        )
+        return None
+
+
+def _export(
+    team_id: str,
+    channel_id: str,
+    user_id: str,
+    scope: str,
+    fmt: str,
+    ctx: WorkerContext,
+    response_url: str | None,
+    now: datetime | None,
+) -> str | None:
     now = now or utcnow()
     chosen_scope, chosen_format = Scope(scope), Format(fmt)
     content, count = build(team_id, channel_id, chosen_scope, chosen_format, ctx, now)
@@ -85,14 +116,35 @@ def export_claims(
         f"the file has no {what}."
     )
     name = exports.filename(channel_id, chosen_scope, chosen_format, now)
-    dm = ctx.slack.conversations_open(users=user_id)["channel"]["id"]
-    uploaded = ctx.slack.files_upload_v2(
-        channel=dm,
-        content=content.encode("utf-8"),
-        filename=name,
-        title=name,
-        initial_comment=comment,
-    )
+    step = "conversations.open"
+    try:
+        dm = ctx.slack.conversations_open(users=user_id)["channel"]["id"]
+        step = "files_upload_v2"
+        uploaded = ctx.slack.files_upload_v2(
+            channel=dm,
+            content=content.encode("utf-8"),
+            filename=name,
+            title=name,
+            initial_comment=comment,
+        )
+    except SLACK_FAILURES as exc:
+        why = refusal(exc)
+        log.warning(
+            "export not sent channel=%s user=%s: %s failed: %s",
+            channel_id,
+            user_id,
+            step,
+            why.for_log(),
+        )
+        advice = why.advice(render_digest.export_command(scope, fmt))
+        tell_requester(
+            ctx,
+            response_url=response_url,
+            channel_id=channel_id,
+            user_id=user_id,
+            text=render_digest.export_not_sent(channel_id, fmt, advice),
+        )
+        return None
     file_id = str(uploaded["file"]["id"])
     log.info(
         "export uploaded channel=%s user=%s file=%s rows=%s", channel_id, user_id, file_id, count

@@ -224,9 +224,13 @@ def post_digest(team_id: str, channel_id: str, week_start: str) -> None:
     digest.post_digest(team_id, channel_id, week_start, context())
 
 
-def preview_digest(team_id: str, channel_id: str, user_id: str, which: str) -> None:
+def preview_digest(
+    team_id: str, channel_id: str, user_id: str, which: str, response_url: str
+) -> None:
     """Show a digest to one person, ephemerally."""
-    digest.preview_digest(team_id, channel_id, user_id, which, context())
+    digest.preview_digest(
+        team_id, channel_id, user_id, which, context(), response_url=response_url or None
+    )
 
 
 def send_reminders() -> None:
@@ -234,9 +238,13 @@ def send_reminders() -> None:
     reminders.send_reminders(context())
 
 
-def export_claims(team_id: str, channel_id: str, user_id: str, scope: str, fmt: str) -> None:
-    """Upload a CSV or ClaimReview export to the requester's DM."""
-    exports.export_claims(team_id, channel_id, user_id, scope, fmt, context())
+def export_claims(
+    team_id: str, channel_id: str, user_id: str, scope: str, fmt: str, response_url: str
+) -> None:
+    """Upload a CSV or ClaimReview export to the requester's DM; tell them if it can't."""
+    exports.export_claims(
+        team_id, channel_id, user_id, scope, fmt, context(), response_url=response_url or None
+    )
 
 
 def prune_receipts() -> None:

@@ -3,6 +3,10 @@
 Each run sends at most REMINDER_MAX_NUDGES_PER_RUN nudged tasks and
 REMINDER_MAX_PINGS_PER_RUN pinged tasks, grouped into one DM per person and one thread
 message per article, so a backlog drains over several runs instead of flooding Slack.
+
+A send Slack refuses is logged, its reservation released (the next run tries again), and
+the run goes on to the next person or thread. Nobody is waiting to be told, so the log is
+the only place to say it.
 """
 
 from __future__ import annotations
@@ -12,8 +16,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from slack_sdk.errors import SlackApiError
-
 from factdesk.models import Claim, ReminderKind, utcnow
 from factdesk.mrkdwn import clip, clip_mrkdwn, escape, link
 from factdesk.render import Message
@@ -21,6 +23,8 @@ from factdesk.render_desk import task_link
 from factdesk.services import claims as claim_service
 from factdesk.services import reminders
 from factdesk.slack import workspace_url
+from factdesk.slack_refusals import SLACK_FAILURES
+from factdesk.slack_refusals import refusal as refusal_of
 from workers.context import NotInstalled, WorkerContext
 
 log = logging.getLogger(__name__)
@@ -89,6 +93,37 @@ def send_reminders(ctx: WorkerContext, *, now: datetime | None = None) -> Sent:
     return sent
 
 
+class _Refusals:
+    """Slack's refusals of one kind of send in one run.
+
+    A missing scope is the app's configuration, the same for everyone in the workspace:
+    it is logged once, as such, and that workspace's other sends of this kind are skipped
+    (released for the next run) rather than refused one by one. Any other refusal is about
+    one person or thread: one line each, and the run goes on.
+    """
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+        self.unscoped: set[str] = set()
+
+    def skips(self, team_id: str) -> bool:
+        return team_id in self.unscoped
+
+    def note(self, team_id: str, about: str, exc: Exception) -> None:
+        refusal = refusal_of(exc)
+        if not refusal.is_missing_scope:
+            log.warning("%s failed %s: %s", self.what, about, refusal.for_log())
+            return
+        self.unscoped.add(team_id)
+        log.error(
+            "%s not sent team=%s: configuration problem, the app lacks the %s scope "
+            "(Slack answered missing_scope); reinstall Factdesk from its manifest",
+            self.what,
+            team_id,
+            refusal.needed or "needed",
+        )
+
+
 class _LinkBases:
     """Each workspace's web address, asked once per run (tasks span workspaces)."""
 
@@ -130,7 +165,11 @@ def _nudge(
                 message = nudge_message(kept, now, link_bases(team_id))
                 plans.append((team_id, user_id, held, message))
     # The keys are committed above: whatever happens below, no task is nudged twice today.
+    refusals = _Refusals("nudge")
     for team_id, user_id, held, message in plans:
+        if refusals.skips(team_id):
+            _release(ctx, held)
+            continue
         try:
             with ctx.acting_for(team_id) as slack:
                 dm = slack.conversations_open(users=user_id)["channel"]["id"]
@@ -139,10 +178,9 @@ def _nudge(
                 )
         except NotInstalled:
             continue  # the workspace removed the app: nothing more is sent there
-        except SlackApiError as exc:
-            log.warning("nudge failed user=%s: %s", user_id, exc.response.get("error"))
-            with ctx.session() as session:
-                reminders.release(session=session, reserved=held)
+        except SLACK_FAILURES as exc:
+            refusals.note(team_id, f"user={user_id}", exc)
+            _release(ctx, held)
             continue
         sent.nudged[user_id] = sorted(held.keys)
 
@@ -181,15 +219,24 @@ def _ping(ctx: WorkerContext, now: datetime, sent: Sent, *, limit: int) -> None:
                     ping_message(numbers, hours),
                 )
             )
+    refusals = _Refusals("ping")
     for team_id, article_id, channel_id, thread_ts, held, message in plans:
+        if refusals.skips(team_id):
+            _release(ctx, held)
+            continue
         try:
             with ctx.acting_for(team_id) as slack:
                 slack.chat_postMessage(channel=channel_id, thread_ts=thread_ts, text=message.text)
         except NotInstalled:
             continue
-        except SlackApiError as exc:
-            log.warning("ping failed article=%s: %s", article_id, exc.response.get("error"))
-            with ctx.session() as session:
-                reminders.release(session=session, reserved=held)
+        except SLACK_FAILURES as exc:
+            refusals.note(team_id, f"article={article_id}", exc)
+            _release(ctx, held)
             continue
         sent.pinged[article_id] = sorted(held.keys)
+
+
+def _release(ctx: WorkerContext, held: reminders.Reserved) -> None:
+    """Give the reservation back, so the next run sends it."""
+    with ctx.session() as session:
+        reminders.release(session=session, reserved=held)

@@ -5,16 +5,13 @@ bot has not joined) or `channel_not_found` (a private one it was not invited to)
 from __future__ import annotations
 
 import logging
-from urllib.error import URLError
-
-from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler
-from slack_sdk.webhook import WebhookClient
 
 from factdesk import render_notices
 from factdesk.models import ArticleSource
 from factdesk.services import articles
 from workers.context import WorkerContext
 from workers.posting import SlackPostFailed
+from workers.tell import by_response_url
 
 log = logging.getLogger(__name__)
 
@@ -39,20 +36,7 @@ def tell_not_a_member(ctx: WorkerContext, article_id: int, error: SlackPostFaile
         text = render_notices.not_in_channel(channel, url=article.url if by_command else None)
     if response_url is None:
         return
-    try:
-        answer = WebhookClient(
-            response_url,
-            timeout=10,
-            user_agent_prefix="factdesk-worker",
-            retry_handlers=[ConnectionErrorRetryHandler(max_retry_count=2)],
-        ).send(text=text, response_type="ephemeral", replace_original=False)
-    except (URLError, OSError) as exc:
-        log.warning("requester not told article_id=%s: %r", article_id, exc)
-        return
-    if answer.status_code != 200:
+    if not by_response_url(response_url, user_id=f"article:{article_id}", text=text):
         log.warning(
-            "requester not told article_id=%s: %s %s",
-            article_id,
-            answer.status_code,
-            str(answer.body)[:100],
+            "requester not told that the bot is not in %s article_id=%s", channel, article_id
         )

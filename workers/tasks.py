@@ -125,10 +125,12 @@ def post_digest(team_id: str, channel_id: str, week_start: str) -> None:
 
 
 @celery_app.task(name=PREVIEW_DIGEST)
-def preview_digest(team_id: str, channel_id: str, user_id: str, which: str) -> None:
+def preview_digest(
+    team_id: str, channel_id: str, user_id: str, which: str, response_url: str = ""
+) -> None:
     from workers import jobs
 
-    jobs.preview_digest(team_id, channel_id, user_id, which)
+    jobs.preview_digest(team_id, channel_id, user_id, which, response_url)
 
 
 @celery_app.task(name=SEND_REMINDERS)
@@ -139,10 +141,12 @@ def send_reminders() -> None:
 
 
 @celery_app.task(name=EXPORT_CLAIMS)
-def export_claims(team_id: str, channel_id: str, user_id: str, scope: str, fmt: str) -> None:
+def export_claims(
+    team_id: str, channel_id: str, user_id: str, scope: str, fmt: str, response_url: str = ""
+) -> None:
     from workers import jobs
 
-    jobs.export_claims(team_id, channel_id, user_id, scope, fmt)
+    jobs.export_claims(team_id, channel_id, user_id, scope, fmt, response_url)
 
 
 @celery_app.task(name=PRUNE_RECEIPTS)

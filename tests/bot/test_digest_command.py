@@ -196,3 +196,28 @@ def test_digest_arguments_are_checked() -> None:
     with pytest.raises(BadArgument) as refused:
         parse("digest yesterday")
     assert refused.value.user_message.startswith("Say which week")
+
+
+def test_a_preview_in_a_channel_the_bot_is_not_in_comes_back_through_the_response_url(
+    system: System, schedule: str
+) -> None:
+    outside = "C0DIGESTOUT"
+    system.slack.add_channel(outside, "digest-outside", is_member=False)
+    key = f"dig-outside-{uuid.uuid4().hex[:8]}"
+    form = slash_command(
+        command="/factcheck",
+        text="digest last-week",
+        user="U0ANA",
+        channel=outside,
+        response_url=system.slack.response_url(key),
+    )
+
+    status, body = post_command(system.events_url, form, SIGNING_SECRET)
+    assert status == 200, body
+    system.slack.wait_for(
+        lambda s: any(c.path.endswith(key) for c in s.calls_to("response_url")), timeout=30
+    )
+
+    [told] = [c for c in system.slack.calls_to("response_url") if c.path.endswith(key)]
+    assert told.args["response_type"] == "ephemeral"
+    assert "Fact-check digest preview" in str(told.args["blocks"])

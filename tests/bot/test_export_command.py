@@ -117,3 +117,32 @@ def test_bad_export_arguments_are_explained(text: str) -> None:
         parse(text)
 
     assert "/factcheck export [week|month|all] [csv|claimreview]" in refused.value.user_message
+
+
+def test_an_export_slack_refuses_is_explained_where_the_command_ran(
+    system: System, thread: list[int]
+) -> None:
+    key = f"exp-refused-{uuid.uuid4().hex[:8]}"
+    form = slash_command(
+        command="/factcheck",
+        text="export month csv",
+        user=USER,
+        channel=CHANNEL,
+        response_url=system.slack.response_url(key),
+    )
+    without_im_write = [s for s in system.slack.bot_scopes if s != "im:write"]
+
+    with system.slack.scopes_granted(without_im_write):
+        status, body = post_command(system.events_url, form, SIGNING_SECRET)
+        assert status == 200, body
+        system.slack.wait_for(
+            lambda s: any(c.path.endswith(key) for c in s.calls_to("response_url")), timeout=30
+        )
+
+    [told] = [c for c in system.slack.calls_to("response_url") if c.path.endswith(key)]
+    assert told.args["response_type"] == "ephemeral"
+    assert told.args["text"] == (
+        f":warning: I couldn't send you the CSV export of <#{CHANNEL}>: this app lacks the "
+        "`im:write` permission. Ask a workspace admin to reinstall Factdesk from its "
+        "manifest, which grants it, then run `/factcheck export month csv` again."
+    )

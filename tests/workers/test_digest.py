@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -270,3 +271,75 @@ def test_beat_runs_the_tick_the_reminders_and_receipt_pruning() -> None:
     assert names == {DIGEST_TICK, SEND_REMINDERS, PRUNE_RECEIPTS}
     assert names <= set(celery_app.tasks)
     assert schedule["digest-tick"]["schedule"] == 600.0
+
+
+# -- when Slack refuses --------------------------------------------------------------------
+
+OUTSIDE = "C0DIGOUT"  # a channel the bot is not in
+
+
+def _without(slack: SlackStandIn, scope: str) -> list[str]:
+    return [granted for granted in slack.bot_scopes if granted != scope]
+
+
+def _warnings(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+
+
+def test_a_chart_whose_upload_fails_leaves_the_digest_out_and_says_so_once(
+    ctx: WorkerContext, slack: SlackStandIn, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The upload URL itself (files_upload_v2's second step) answers 500.
+    slack.fail_next("upload", "upload_unavailable", status=500)
+
+    with caplog.at_level(logging.INFO, logger="workers.digest"):
+        outcome = _post(ctx)
+
+    assert outcome == "posted"
+    assert len(_digests_in(slack)) == 1
+    assert _marker(ctx).chart_file_id is None
+    assert _warnings(caplog) == [
+        "digest chart not uploaded, the digest went out without it "
+        f"channel={CHANNEL}: upload_failed"
+    ]
+
+
+def test_a_preview_where_the_bot_is_not_goes_back_through_the_commands_response_url(
+    ctx: WorkerContext, slack: SlackStandIn
+) -> None:
+    slack.add_channel(OUTSIDE, "digout", is_member=False)
+    opened = len(slack.calls_to("conversations.open"))
+
+    with slack.scopes_granted(_without(slack, "im:write")):
+        digest_worker.preview_digest(
+            TEAM,
+            OUTSIDE,
+            "U0ANA",
+            render_digest.LAST_WEEK,
+            ctx,
+            response_url=slack.response_url("preview-outside"),
+            now=NOW + timedelta(days=1),
+        )
+
+    [told] = [c for c in slack.calls_to("response_url") if c.path.endswith("/preview-outside")]
+    assert told.args["response_type"] == "ephemeral"
+    assert "Fact-check digest preview" in str(told.args["blocks"])
+    assert len(slack.calls_to("conversations.open")) == opened  # no DM needed
+
+
+def test_a_preview_nobody_can_be_shown_is_one_log_line_not_a_crash(
+    ctx: WorkerContext, slack: SlackStandIn, caplog: pytest.LogCaptureFixture
+) -> None:
+    slack.add_channel(OUTSIDE, "digout", is_member=False)
+
+    with (
+        slack.scopes_granted(_without(slack, "im:write")),
+        caplog.at_level(logging.INFO, logger="workers.digest"),
+    ):
+        digest_worker.preview_digest(
+            TEAM, OUTSIDE, "U0ANA", render_digest.LAST_WEEK, ctx, now=NOW + timedelta(days=1)
+        )
+
+    assert _warnings(caplog) == [
+        f"digest preview not delivered user=U0ANA channel={OUTSIDE}: missing_scope (needs im:write)"
+    ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import partial
@@ -223,3 +224,33 @@ def test_a_nudge_about_one_task_says_it_and_counts_days_in_words() -> None:
     assert "claimed 1 day ago" in text
     assert "release them so someone else can pick them up." in two
     assert "claimed today" in two
+
+
+def test_a_dm_slack_refuses_to_one_person_does_not_stop_the_others(
+    ctx: WorkerContext, slack: SlackStandIn, caplog: pytest.LogCaptureFixture
+) -> None:
+    with ctx.session() as session:
+        story = _story(session, slack, at(18, 9))
+        mine = {
+            user: claim(session, story, at(18, 9), assignee=user, claimed_at=at(19, 9)).id
+            for user in (NUDGED, BUSY)
+        }
+    # Whoever comes first is refused (their account was deactivated, say).
+    slack.fail_next("conversations.open", "user_disabled")
+    start = len(slack.calls)
+
+    with caplog.at_level(logging.INFO, logger="workers.reminders"):
+        sent = send_reminders(ctx, now=at(22, 9, 30))
+
+    [refused] = [
+        call.args["users"]
+        for call in slack.calls_since(start)
+        if call.method == "conversations.open" and call.response.get("error") == "user_disabled"
+    ]
+    [other] = {NUDGED, BUSY} - {refused}
+    assert sent.nudged == {other: [mine[other]]}
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == [
+        f"nudge failed user={refused}: user_disabled"
+    ]
+    # Released, not lost: the next run nudges the refused person.
+    assert send_reminders(ctx, now=at(22, 10)).nudged == {refused: [mine[refused]]}

@@ -38,7 +38,11 @@ def handle_factcheck(
         # Built in a worker (it reads a week of the audit trail); the preview follows.
         ack(text=render_digest.digest_requested(request.week), response_type="ephemeral")
         deps.queue(context).preview_digest(
-            _team(command, context), command["channel_id"], command["user_id"], request.week
+            _team(command, context),
+            command["channel_id"],
+            command["user_id"],
+            request.week,
+            str(command.get("response_url") or ""),
         )
     elif request.word is Word.EXPORT:
         ack(
@@ -51,6 +55,7 @@ def handle_factcheck(
             command["user_id"],
             request.scope,
             request.fmt,
+            str(command.get("response_url") or ""),
         )
     else:
         ack(text=answer(request, command, context, client), response_type="ephemeral")
