@@ -154,6 +154,17 @@ def _require_slack(settings: Settings) -> bool:
             file=sys.stderr,
         )
         return False
+    app_token = secret(settings.slack_app_token)
+    if app_token and not app_token.startswith("xapp-"):
+        # Slack would answer not_allowed_token_type; say what the token should be instead.
+        kind = " (that is a bot token)" if app_token.startswith("xoxb-") else ""
+        print(
+            f"SLACK_APP_TOKEN must be an app-level token starting with xapp-{kind}: create "
+            "one with the connections:write scope under the app's Basic Information > "
+            "App-Level Tokens.",
+            file=sys.stderr,
+        )
+        return False
     missing = settings.missing_for_slack()
     if settings.oauth_enabled:
         # Each workspace's token comes from its installation; Slack reaches the bot over
@@ -185,12 +196,16 @@ def run_bot(settings: Settings) -> int:
         return 2
     _embedded_redis(settings)
     from bot.app import create_app
-    from bot.server import database_threads, serve
+    from bot.server import CantStart, database_threads, serve
     from factdesk.db import size_pool
 
     # Before the app makes its engines (the OAuth installation store keeps its own).
     size_pool(database_threads(settings))
-    serve(settings, create_app(settings))
+    try:
+        serve(settings, create_app(settings))
+    except CantStart as error:
+        print(error, file=sys.stderr)
+        return 2
     return 0
 
 
