@@ -323,7 +323,7 @@ class SteadySocketModeClient(BaseSocketModeClient):
             ):
                 try:
                     self._open()
-                except (SlackApiError, OSError, WebSocketException) as error:
+                except Exception as error:  # noqa: BLE001 -- whatever failed, try again later
                     self._failed(error)
             for link in links:
                 self._look_after(link, now, is_current=link is current)
@@ -355,7 +355,8 @@ class SteadySocketModeClient(BaseSocketModeClient):
         self._failures += 1
         delay = min(MAX_BACKOFF_SECONDS, 2.0 ** (self._failures - 1))
         if isinstance(error, SlackApiError) and error.response.get("error") == "ratelimited":
-            delay = max(delay, float(error.response.headers.get("Retry-After", 30)))
+            retry_after = str(error.response.headers.get("Retry-After", ""))
+            delay = max(delay, float(retry_after) if retry_after.isdigit() else MAX_BACKOFF_SECONDS)
         self._next_try = time.monotonic() + delay
         if isinstance(error, SlackApiError):
             answer = error.response.get("error")
