@@ -268,7 +268,7 @@ def _serve_socket_mode(settings: Settings, app: App) -> None:
         log.info("bot connecting in Socket Mode; no probe server (PROBE_PORT=0)")
     handler = SteadySocketModeHandler(app, secret(settings.slack_app_token))
     try:
-        handler.start()  # type: ignore[no-untyped-call]
+        handler.start()
     except SlackApiError as error:
         handler.client.close()
         raise CantStart(_app_token_refused(str(error.response.get("error")))) from None

@@ -387,6 +387,13 @@ class SteadySocketModeHandler(BaseSocketModeHandler):
         )
         self.client.socket_mode_request_listeners.append(self.handle)  # type: ignore[arg-type]
 
+    def start(self) -> None:
+        """Connect, then block this thread while the connection is kept."""
+        # Bolt's own start() also prints a banner to stdout when the log level is above INFO.
+        self.connect()  # type: ignore[no-untyped-call]
+        log.info("Bolt app connected over Socket Mode")
+        threading.Event().wait()
+
     # The signature Bolt's handlers declare, narrower than their base class's.
     def handle(self, client: SteadySocketModeClient, req: SocketModeRequest) -> None:  # type: ignore[override]
         started, wall_clock = time.perf_counter(), time.time()

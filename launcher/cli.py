@@ -65,7 +65,15 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="score each line of FILE (- for stdin) as one sentence; print one JSON object a line",
     )
-    commands.add_parser("demo", help="the whole path on embedded defaults, against local stand-ins")
+    demo = commands.add_parser(
+        "demo", help="the whole path on embedded defaults, against local stand-ins"
+    )
+    demo.add_argument(
+        "--socket-mode",
+        action="store_true",
+        help="the bot takes Slack's events and clicks over Socket Mode (SLACK_APP_TOKEN), "
+        "with no events URL",
+    )
     fetch = commands.add_parser(
         "fetch", help="fetch and extract one link as the workers do; print the article as JSON"
     )
@@ -110,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
             if args.sentences
             else print_claims(s, args.source, as_json=args.json, limit=args.limit)
         ),
-        "demo": run_demo,
+        "demo": lambda s: run_demo(s, socket_mode=args.socket_mode),
         "fetch": lambda s: fetch_article(s, args.url),
     }
     handler = handlers[args.command]
@@ -388,10 +396,10 @@ def fetch_article(settings: Settings, url: str) -> int:
     return 0
 
 
-def run_demo(settings: Settings) -> int:
+def run_demo(settings: Settings, *, socket_mode: bool = False) -> int:
     from launcher.demo import run
 
-    return run(settings)
+    return run(settings, socket_mode=socket_mode)
 
 
 if __name__ == "__main__":
