@@ -1,26 +1,18 @@
 """Socket Mode that keeps its connection: Slack's WebSocket is replaced within seconds
-when it drops, is refreshed or goes quiet, and each envelope is acked at once, on the
+when it drops, is refreshed or goes half-open, and each envelope is acked at once on the
 connection that brought it.
 
-slack_sdk's clients, as Bolt sets them up, lose clicks when the link misbehaves (issue 14,
-measured against standin/socket_mode.py): the built-in one spins on a connection closed
-without a close frame and replaces it only after ~30 s, holds acks for up to 3 s while it
-closes the old socket on a refresh, and takes ~25 s to notice a half-open link; the
-websocket-client one closes the old socket at once on a refresh (so what Slack still
-delivers there is never acked) and never notices a half-open link.
-
-This client keeps slack_sdk's envelope handling (BaseSocketModeClient: apps.connections.open,
-the message queue, the listener threads) and websocket-client's RFC 6455, and keeps the
-connections itself:
-- one reader thread per connection, blocked in recv (no polling, no spinning): a close
-  frame, a dropped TCP connection or an error ends that connection at once;
-- a keeper thread pings a connection that has been quiet for `ping_after` seconds and
-  gives it up when nothing at all (not even a pong) came for `stale_after` seconds;
-- on Slack's `disconnect` (`refresh_requested`, `warning`) the new connection opens
-  first; the old one is still read, and what arrives there is acked there, until Slack
-  closes it (or `retire_after` seconds pass);
-- when a new connection can't be opened, tries are spaced 1, 2, 4... up to 30 s apart
-  (apps.connections.open is a Tier 1 method).
+slack_sdk's clients lose clicks when the link misbehaves (issue 14): the built-in one,
+Bolt's default, spins on a connection closed without a close frame and replaces it only
+after ~30 s, holds acks up to 3 s while it closes the old socket on a refresh, and takes
+~25 s to notice a half-open link; the websocket-client one drops what Slack still sends on
+the old socket after a refresh and never notices a half-open link. This one keeps
+slack_sdk's envelope handling (BaseSocketModeClient) and websocket-client's RFC 6455, and
+keeps the connections itself: a reader thread per connection, blocked in recv, ends it at
+a close frame, a dropped TCP connection or an error; a keeper thread pings a quiet
+connection and gives it up when nothing at all has come for a few seconds; on Slack's
+`disconnect` the new connection opens first and the old one is still read, and acked on,
+until Slack closes it; failed tries are spaced out (apps.connections.open is Tier 1).
 """
 
 from __future__ import annotations
@@ -136,7 +128,6 @@ class SteadySocketModeClient(BaseSocketModeClient):
         """Open a connection and keep one open from now on. Raises SlackApiError when
         Slack refuses the app token; a network failure or a rate limit is logged and
         retried."""
-        self._keep_going()
         try:
             self._open()
         except SlackApiError as error:
@@ -145,6 +136,8 @@ class SteadySocketModeClient(BaseSocketModeClient):
             self._failed(error)
         except (OSError, WebSocketException) as error:
             self._failed(error)
+        # Only now: a keeper started first could open a second connection meanwhile.
+        self._keep_going()
 
     def issue_new_wss_url(self) -> str:
         # slack_sdk's logs an error and sleeps out a rate limit in the calling thread; the
@@ -382,9 +375,7 @@ class SteadySocketModeHandler(BaseSocketModeHandler):
 
     def __init__(self, app: App, app_token: str, **client_options: Any) -> None:
         self.app = app
-        self.client = SteadySocketModeClient(
-            app_token, web_client=app.client, logger=app.logger, **client_options
-        )
+        self.client = SteadySocketModeClient(app_token, web_client=app.client, **client_options)
         self.client.socket_mode_request_listeners.append(self.handle)  # type: ignore[arg-type]
 
     def start(self) -> None:

@@ -28,6 +28,14 @@ ACKED_WITHIN = 1.0
 
 
 @pytest.fixture(scope="module")
+def slack() -> Iterator[SlackStandIn]:
+    """A workspace of this module's own: it reconnects many times in a few seconds, which
+    a rate tier on apps.connections.open (Tier 1) elsewhere would otherwise count."""
+    with SlackStandIn() as stand_in:
+        yield stand_in
+
+
+@pytest.fixture(scope="module")
 def bot(
     slack: SlackStandIn, broker_url: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[SocketModeStandIn, subprocess.Popen[bytes]]]:
@@ -126,6 +134,21 @@ def test_a_half_open_connection_is_replaced_within_5_s(socket_mode: SocketModeSt
     print(f"half-open: replaced after {replaced:.2f} s, next ack {ack.seconds * 1000:.0f} ms")
     assert replaced < REPLACED_WITHIN
     assert ack.seconds < ACKED_WITHIN
+
+
+def test_a_reconnect_slack_rate_limits_waits_out_retry_after(
+    socket_mode: SocketModeStandIn, slack: SlackStandIn
+) -> None:
+    opened = socket_mode.connections
+    slack.fail_next("apps.connections.open", "ratelimited", status=429)  # Retry-After: 1
+    dropped_at = time.monotonic()
+    socket_mode.drop()
+
+    replaced = socket_mode.wait_connection(opened + 1, timeout=60) - dropped_at
+
+    print(f"rate limited: replaced after {replaced:.2f} s")
+    assert [c.status for c in slack.calls_to("apps.connections.open")[-2:]] == [429, 200]
+    assert 1.0 <= replaced < REPLACED_WITHIN
 
 
 def test_while_slack_cant_be_reached_the_bot_waits_between_tries_without_spinning(
