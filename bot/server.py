@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextvars
+import errno
 import gc
 import io
 import json
@@ -14,16 +15,14 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from slack_bolt import App
-from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_bolt.adapter.wsgi import SlackRequestHandler
-from slack_sdk.errors import SlackClientError
+from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.signature import SignatureVerifier
-from slack_sdk.socket_mode.builtin.client import SocketModeClient
-from slack_sdk.socket_mode.request import SocketModeRequest
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot import oauth
 from bot.app import INTERACTIVE_LISTENERS, AckGate, ListenerExecutor, settings_of
+from bot.socket_mode import SteadySocketModeHandler
 from factdesk.metrics import ACK_SECONDS, elapsed, probe
 from factdesk.settings import Settings, secret
 
@@ -215,20 +214,6 @@ def _check_payload(environ: dict[str, Any], body: bytes) -> Refusal | None:
     return None
 
 
-class TimedSocketModeHandler(SocketModeHandler):
-    """Bolt's Socket Mode handler, timing each envelope from its arrival to its ack, as
-    the HTTP path times each request."""
-
-    # The signature Bolt's handler declares, narrower than its base class's.
-    def handle(self, client: SocketModeClient, req: SocketModeRequest) -> None:  # type: ignore[override]
-        started = time.perf_counter()
-        try:
-            # Dispatches the envelope and sends its ack; listeners go on in their threads.
-            super().handle(client, req)
-        finally:
-            ACK_SECONDS.observe(elapsed(started))
-
-
 def database_threads(settings: Settings) -> int:
     """Threads of the bot that may each hold a database session at once: every listener
     thread, and every HTTP thread (an OAuth install lookup before the ack, or /readyz)."""
@@ -236,29 +221,103 @@ def database_threads(settings: Settings) -> int:
     return http + INTERACTIVE_LISTENERS + settings.bot_event_workers
 
 
+class CantStart(Exception):
+    """The bot can't start; the message says why in one line, naming the setting."""
+
+
+# What apps.connections.open answers for an app-level token that is wrong, revoked or
+# lacks connections:write (api.slack.com/methods/apps.connections.open).
+APP_TOKEN_REFUSALS = frozenset(
+    {
+        "invalid_auth",
+        "not_authed",
+        "not_allowed_token_type",
+        "account_inactive",
+        "token_revoked",
+        "token_expired",
+        "missing_scope",
+    }
+)
+
+
 def serve(settings: Settings, app: App) -> None:
-    """Block serving Slack's requests until interrupted."""
+    """Block serving Slack's requests until interrupted; CantStart when it can't."""
     import waitress
 
     if settings.slack_app_token is not None:
-        # Nothing reaches the bot over HTTP in Socket Mode but the probes and Prometheus.
-        probes = waitress.create_server(
-            probe_wsgi_app(settings), host=settings.host, port=settings.port, threads=PROBE_THREADS
-        )
-        threading.Thread(target=probes.run, name="probes", daemon=True).start()
-        log.info("bot connecting in Socket Mode; probes on port %s", settings.port)
-        TimedSocketModeHandler(app, secret(settings.slack_app_token)).start()  # type: ignore[no-untyped-call]
+        _serve_socket_mode(settings, app)
         return
     log.info("bot listening on http://%s:%s%s", settings.host, settings.port, EVENTS_PATH)
     # Everything built so far (Bolt, slack_sdk, SQLAlchemy, the settings) lives as long
     # as the process: out of the collector's sight, a full collection no longer walks
     # it and stalls every in-flight ack for ~150 ms under a burst (docs/performance.md).
     gc.freeze()
-    # Threads let a slow listener never hold up the next request's ack.
-    waitress.serve(
-        wsgi_app(app, settings),
-        host=settings.host,
-        port=settings.port,
-        threads=REQUEST_THREADS,
-        _quiet=True,
+    server = _bind(
+        "PORT",
+        lambda: waitress.create_server(
+            wsgi_app(app, settings),
+            host=settings.host,
+            port=settings.port,
+            # Threads let a slow listener never hold up the next request's ack.
+            threads=REQUEST_THREADS,
+        ),
+        settings.host,
+        settings.port,
     )
+    server.run()
+
+
+def _serve_socket_mode(settings: Settings, app: App) -> None:
+    import waitress
+
+    # Nothing reaches the bot over HTTP in Socket Mode but the probes and Prometheus, so
+    # by default they listen on loopback only (PROBE_HOST, PROBE_PORT).
+    port = settings.resolved_probe_port
+    if port:
+        probes = _bind(
+            "PROBE_PORT",
+            lambda: waitress.create_server(
+                probe_wsgi_app(settings), host=settings.probe_host, port=port, threads=PROBE_THREADS
+            ),
+            settings.probe_host,
+            port,
+        )
+        threading.Thread(target=probes.run, name="probes", daemon=True).start()
+        log.info("bot connecting in Socket Mode; probes on http://%s:%s", settings.probe_host, port)
+    else:
+        log.info("bot connecting in Socket Mode; no probe server (PROBE_PORT=0)")
+    handler = SteadySocketModeHandler(app, secret(settings.slack_app_token))
+    try:
+        handler.start()
+    except SlackApiError as error:
+        handler.client.close()
+        raise CantStart(_app_token_refused(str(error.response.get("error")))) from None
+
+
+def _app_token_refused(answer: str) -> str:
+    if answer in APP_TOKEN_REFUSALS:
+        return (
+            f"Slack refused SLACK_APP_TOKEN ({answer}): set it to an app-level token (xapp-) "
+            "with the connections:write scope, from the app's Basic Information > "
+            "App-Level Tokens."
+        )
+    if answer == "socket_mode_not_enabled":
+        return (
+            "SLACK_APP_TOKEN is set, but Socket Mode is off for this app: turn it on in the "
+            "app's settings (Socket Mode), or unset SLACK_APP_TOKEN to serve Slack over HTTP."
+        )
+    return f"Slack couldn't open a Socket Mode connection for SLACK_APP_TOKEN ({answer})."
+
+
+def _bind(setting: str, create: Callable[[], Any], host: str, port: int) -> Any:
+    """The server `create` makes, or CantStart naming `setting` when it can't listen."""
+    try:
+        return create()
+    except OSError as error:
+        if error.errno == errno.EADDRINUSE:
+            advice = f"another program uses that port; set {setting} to a free one"
+        else:
+            advice = f"check {setting} and the host it listens on"
+        raise CantStart(
+            f"Can't listen on {host}:{port} ({error.strerror or error}): {advice}."
+        ) from None

@@ -65,6 +65,20 @@ class Settings(BaseSettings):
 
     host: str = "0.0.0.0"  # noqa: S104  # the bot must be reachable by Slack or a proxy
     port: int = 3000
+    # In Socket Mode nothing from Slack arrives over HTTP: only /healthz, /readyz and
+    # /metrics are served, so on loopback unless a deployment opens them up.
+    probe_host: str = Field(
+        default="127.0.0.1",
+        description="Socket Mode: the address of the bot's /healthz, /readyz and /metrics "
+        "(HTTP mode serves them on HOST:PORT); 0.0.0.0 where a kubelet or Prometheus "
+        "reaches them from outside.",
+    )
+    probe_port: int | None = Field(
+        default=None,
+        ge=0,
+        le=65535,
+        description="Socket Mode: the port of the bot's probes; unset: PORT; 0: none.",
+    )
     bot_event_workers: int = Field(
         default=2,
         ge=1,
@@ -161,6 +175,11 @@ class Settings(BaseSettings):
         return cls._blank_is_unset(value)
 
     @property
+    def resolved_probe_port(self) -> int:
+        """Where the bot serves its probes in Socket Mode; 0 for nowhere."""
+        return self.port if self.probe_port is None else self.probe_port
+
+    @property
     def oauth_enabled(self) -> bool:
         """True when the bot installs into many workspaces through Slack's OAuth."""
         return bool(self.slack_client_id and secret(self.slack_client_secret))
@@ -177,6 +196,7 @@ class Settings(BaseSettings):
         "slack_api_url",
         "database_url",
         "redis_url",
+        "probe_port",
         mode="before",
     )
     @classmethod

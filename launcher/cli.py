@@ -65,7 +65,15 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="score each line of FILE (- for stdin) as one sentence; print one JSON object a line",
     )
-    commands.add_parser("demo", help="the whole path on embedded defaults, against local stand-ins")
+    demo = commands.add_parser(
+        "demo", help="the whole path on embedded defaults, against local stand-ins"
+    )
+    demo.add_argument(
+        "--socket-mode",
+        action="store_true",
+        help="the bot takes Slack's events and clicks over Socket Mode (SLACK_APP_TOKEN), "
+        "with no events URL",
+    )
     fetch = commands.add_parser(
         "fetch", help="fetch and extract one link as the workers do; print the article as JSON"
     )
@@ -110,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
             if args.sentences
             else print_claims(s, args.source, as_json=args.json, limit=args.limit)
         ),
-        "demo": run_demo,
+        "demo": lambda s: run_demo(s, socket_mode=args.socket_mode),
         "fetch": lambda s: fetch_article(s, args.url),
     }
     handler = handlers[args.command]
@@ -154,6 +162,17 @@ def _require_slack(settings: Settings) -> bool:
             file=sys.stderr,
         )
         return False
+    app_token = secret(settings.slack_app_token)
+    if app_token and not app_token.startswith("xapp-"):
+        # Slack would answer not_allowed_token_type; say what the token should be instead.
+        kind = " (that is a bot token)" if app_token.startswith("xoxb-") else ""
+        print(
+            f"SLACK_APP_TOKEN must be an app-level token starting with xapp-{kind}: create "
+            "one with the connections:write scope under the app's Basic Information > "
+            "App-Level Tokens.",
+            file=sys.stderr,
+        )
+        return False
     missing = settings.missing_for_slack()
     if settings.oauth_enabled:
         # Each workspace's token comes from its installation; Slack reaches the bot over
@@ -185,12 +204,16 @@ def run_bot(settings: Settings) -> int:
         return 2
     _embedded_redis(settings)
     from bot.app import create_app
-    from bot.server import database_threads, serve
+    from bot.server import CantStart, database_threads, serve
     from factdesk.db import size_pool
 
     # Before the app makes its engines (the OAuth installation store keeps its own).
     size_pool(database_threads(settings))
-    serve(settings, create_app(settings))
+    try:
+        serve(settings, create_app(settings))
+    except CantStart as error:
+        print(error, file=sys.stderr)
+        return 2
     return 0
 
 
@@ -373,10 +396,10 @@ def fetch_article(settings: Settings, url: str) -> int:
     return 0
 
 
-def run_demo(settings: Settings) -> int:
+def run_demo(settings: Settings, *, socket_mode: bool = False) -> int:
     from launcher.demo import run
 
-    return run(settings)
+    return run(settings, socket_mode=socket_mode)
 
 
 if __name__ == "__main__":

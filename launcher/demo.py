@@ -1,7 +1,8 @@
 """`factdesk demo`: the whole path on one machine, with local stand-ins for Slack and the web.
 
-A person shares the seed article's link; the bot (over HTTP), a Celery worker (on the
-embedded Redis) and spaCy turn it into a thread of claim tasks in the Slack stand-in;
+A person shares the seed article's link; the bot (over HTTP, or with `--socket-mode` over
+the Socket Mode stand-in's WebSocket), a Celery worker (on the embedded Redis) and spaCy
+turn it into a thread of claim tasks in the Slack stand-in;
 then a fact-checker claims one task and marks it Disputed, with a note and an evidence link
 in the verdict dialog, hands it to a colleague, who reopens it for a second look; last,
 the colleague's App Home tab lists what is waiting for her.
@@ -16,8 +17,8 @@ from typing import Any
 
 from factdesk.ids import ActionId, CallbackId
 from factdesk.settings import Settings
-from launcher.stack import SIGNING_SECRET, LocalStack, local_stack
-from standin.signing import app_home_opened, click, pick_user, post_event, submit_view
+from launcher.stack import LocalStack, local_stack
+from standin.signing import app_home_opened, button_click, user_pick, view_submission
 from standin.slack_api import SlackStandIn
 
 SEED_PAGE = "north-korean-troops-russia.html"
@@ -45,10 +46,13 @@ NOTE = "The Pentagon said North Korean troops were sent for training; combat is 
 EVIDENCE = "https://www.defense.gov/News/Transcripts/"
 
 
-def run(settings: Settings, *, out: Any = sys.stdout) -> int:
-    """Run the demo end to end; return the exit status."""
+def run(settings: Settings, *, out: Any = sys.stdout, socket_mode: bool = False) -> int:
+    """Run the demo end to end; return the exit status. With `socket_mode` the bot takes
+    every event and click over the Socket Mode stand-in, as with SLACK_APP_TOKEN."""
     started = time.monotonic()
-    with local_stack((settings.var_dir / "demo").resolve()) as stack:
+    with local_stack((settings.var_dir / "demo").resolve(), socket_mode=socket_mode) as stack:
+        if socket_mode:
+            say(out, "(Socket Mode: the bot connected to Slack's WebSocket; no events URL.)\n")
         slack, link = stack.slack, stack.pages.article_url(SEED_PAGE)
         say(out, f"@ana posts in #newsdesk: Can someone check this? {link}")
         ts = stack.share(f"Can someone check this? <{link}>", channel=CHANNEL, user=REPORTER)
@@ -72,15 +76,15 @@ def run(settings: Settings, *, out: Any = sys.stdout) -> int:
             lambda s: _button(s.message(CHANNEL, task["ts"]), ActionId.CLAIM_TASK) is None
         )
         lines = len(slack.thread(CHANNEL, ts))
-        pick_user(
-            stack.events_url,
-            SIGNING_SECRET,
-            message=slack.message(CHANNEL, task["ts"]),
-            action_id=ActionId.REASSIGN_TASK,
-            selected_user=REPORTER,
-            user=CHECKER,
-            channel=CHANNEL,
-            response_url=slack.response_url("demo-reassign"),
+        stack.deliver_interaction(
+            user_pick(
+                message=slack.message(CHANNEL, task["ts"]),
+                action_id=ActionId.REASSIGN_TASK,
+                selected_user=REPORTER,
+                user=CHECKER,
+                channel=CHANNEL,
+                response_url=slack.response_url("demo-reassign"),
+            )
         )
         slack.wait_for(lambda s: len(s.thread(CHANNEL, ts)) > lines)
         say(out, format_message(slack.thread(CHANNEL, ts)[-1]))
@@ -93,12 +97,8 @@ def run(settings: Settings, *, out: Any = sys.stdout) -> int:
         say(out, f"A dialog opens: “{modal['title']['text']}”. @ana fills it in:")
         say(out, f"   Note: {NOTE}\n   Evidence links: {EVIDENCE}\n")
         lines = len(slack.thread(CHANNEL, ts))
-        status, answer = submit_view(
-            stack.events_url,
-            SIGNING_SECRET,
-            view=modal,
-            user=REPORTER,
-            answers={"note": NOTE, "evidence": EVIDENCE},
+        status, answer = stack.deliver_interaction(
+            view_submission(view=modal, user=REPORTER, answers={"note": NOTE, "evidence": EVIDENCE})
         )
         if status != 200 or answer.strip():
             say(out, f"The dialog refused the verdict: {status} {answer}")
@@ -125,7 +125,7 @@ def run(settings: Settings, *, out: Any = sys.stdout) -> int:
         say(out, format_message(slack.message(CHANNEL, summary_ts)))
 
         say(out, "@ana opens Factdesk's Home tab in Slack:")
-        post_event(stack.events_url, app_home_opened(user=REPORTER), SIGNING_SECRET)
+        stack.deliver_event(app_home_opened(user=REPORTER))
         slack.wait_for(lambda s: "Claim 1" in str(s.home_view(REPORTER)) or _home_done(s))
         say(out, format_message(slack.home_view(REPORTER)))
     say(out, f"Demo finished in {time.monotonic() - started:.1f} s.")
@@ -161,14 +161,14 @@ def _home_done(slack: SlackStandIn) -> bool:
 def _click(
     stack: LocalStack, message: dict[str, Any], action: ActionId, *, user: str = CHECKER
 ) -> None:
-    click(
-        stack.events_url,
-        SIGNING_SECRET,
-        message=message,
-        action_id=action,
-        user=user,
-        channel=CHANNEL,
-        response_url=stack.slack.response_url(f"demo-{action}"),
+    stack.deliver_interaction(
+        button_click(
+            message=message,
+            action_id=action,
+            user=user,
+            channel=CHANNEL,
+            response_url=stack.slack.response_url(f"demo-{action}"),
+        )
     )
 
 

@@ -354,10 +354,20 @@ def click(
     response_url: str = "",
 ) -> tuple[int, str]:
     """Click the button ``action_id`` on a stored message, as Slack would deliver it."""
+    payload = button_click(
+        message=message, action_id=action_id, user=user, channel=channel, response_url=response_url
+    )
+    return post_interaction(url, payload, secret)
+
+
+def button_click(
+    *, message: dict[str, Any], action_id: str, user: str, channel: str, response_url: str = ""
+) -> dict[str, Any]:
+    """The block_actions payload of clicking the button ``action_id`` on a stored message."""
     _, button = _find_action(message, action_id)
     if button is None:
         raise LookupError(f"no {action_id!r} button on message {message.get('ts')}")
-    payload = block_actions(
+    return block_actions(
         action_id=action_id,
         value=str(button.get("value", "")),
         user=user,
@@ -365,7 +375,6 @@ def click(
         message=message,
         response_url=response_url,
     )
-    return post_interaction(url, payload, secret)
 
 
 def post_command(
@@ -496,6 +505,28 @@ def pick_user(
     response_url: str = "",
 ) -> tuple[int, str]:
     """Choose ``selected_user`` in the ``users_select`` menu ``action_id`` on a stored message."""
+    payload = user_pick(
+        message=message,
+        action_id=action_id,
+        selected_user=selected_user,
+        user=user,
+        channel=channel,
+        response_url=response_url,
+    )
+    return post_interaction(url, payload, secret)
+
+
+def user_pick(
+    *,
+    message: dict[str, Any],
+    action_id: str,
+    selected_user: str,
+    user: str,
+    channel: str,
+    response_url: str = "",
+) -> dict[str, Any]:
+    """The block_actions payload of choosing ``selected_user`` in the ``users_select``
+    menu ``action_id`` on a stored message."""
     block_id, menu = _find_action(message, action_id)
     if menu is None or menu.get("type") != "users_select":
         raise LookupError(f"no {action_id!r} users_select on message {message.get('ts')}")
@@ -519,7 +550,7 @@ def pick_user(
     )
     if action["initial_user"] is None:
         del action["initial_user"]
-    return post_interaction(url, payload, secret)
+    return payload
 
 
 def view_state(

@@ -5,25 +5,24 @@ HTTP. The bot is a real `factdesk bot` process; the worker is the scenario worke
 from __future__ import annotations
 
 import socket
+import subprocess
 import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from factdesk.ids import ActionId
-from launcher.procs import Processes
 from standin.signing import block_actions, message_event, slash_command
 from standin.socket_mode import SocketModeStandIn
 from tests.bot.interactions import wait_for_text
+from tests.bot.socket_mode_bot import APP_TOKEN, listening_addresses, socket_mode_bot
 from tests.conftest import System
 
 pytestmark = pytest.mark.scenario
 
 CHANNEL = "C0SOCKET"
 TEAM = "T0SOCKETMODE"
-APP_TOKEN = "xapp-1-A0FACTDESK-1-socketmode"
 
 
 def _free_port() -> int:
@@ -38,33 +37,35 @@ def probe_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def socket_mode(
+def bot(
     system: System, tmp_path_factory: pytest.TempPathFactory, probe_port: int
-) -> Iterator[SocketModeStandIn]:
-    var: Path = tmp_path_factory.mktemp("socket-bot")
+) -> Iterator[tuple[SocketModeStandIn, subprocess.Popen[bytes]]]:
     system.slack.add_channel(CHANNEL, "socket-desk")
-    with SocketModeStandIn() as stand_in:
-        system.slack.socket_mode_url = lambda: stand_in.url
-        env = dict(
-            SLACK_APP_TOKEN=APP_TOKEN,
-            SLACK_BOT_TOKEN="xoxb-test",
-            SLACK_API_URL=system.slack.base_url,
-            DATABASE_URL=system.settings.resolved_database_url,
-            REDIS_URL=system.settings.resolved_redis_url,
-            VAR_DIR=str(var),
-            HOST="127.0.0.1",
-            PORT=str(probe_port),  # the probes; nothing from Slack arrives over HTTP
-            LOG_LEVEL="INFO",
-        )
-        log_path = var / "bot.log"
-        with open(log_path, "wb") as log, Processes(env, output=log) as processes:
-            processes.start("bot", "bot")
-            try:
-                stand_in.wait_connected(timeout=60)
-            except TimeoutError:
-                pytest.fail(f"the bot did not connect:\n{log_path.read_text()[-4000:]}")
-            yield stand_in
-        system.slack.socket_mode_url = None
+    with socket_mode_bot(
+        system.slack,
+        tmp_path_factory.mktemp("socket-bot"),
+        DATABASE_URL=system.settings.resolved_database_url,
+        REDIS_URL=system.settings.resolved_redis_url,
+        # HTTP mode's address, every interface: the probes of Socket Mode don't follow it.
+        HOST="0.0.0.0",
+        PORT=str(probe_port),  # the probes; nothing from Slack arrives over HTTP
+    ) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def socket_mode(bot: tuple[SocketModeStandIn, subprocess.Popen[bytes]]) -> SocketModeStandIn:
+    return bot[0]
+
+
+def test_the_probes_listen_on_loopback_only(
+    bot: tuple[SocketModeStandIn, subprocess.Popen[bytes]], probe_port: int
+) -> None:
+    _, process = bot
+
+    # Nothing from Slack comes over HTTP in Socket Mode: /metrics and the probes stay
+    # on this machine unless PROBE_HOST says otherwise.
+    assert listening_addresses(process.pid) == {("127.0.0.1", probe_port)}
 
 
 def test_the_bot_opens_its_connection_with_the_app_token(

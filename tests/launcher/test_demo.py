@@ -14,13 +14,17 @@ from launcher.demo import plain, run
 pytestmark = pytest.mark.scenario
 
 
-def test_demo_prints_the_thread_and_the_clicks(tmp_path: Path) -> None:
+@pytest.mark.parametrize("socket_mode", [False, True], ids=["http", "socket-mode"])
+def test_demo_prints_the_thread_and_the_clicks(tmp_path: Path, socket_mode: bool) -> None:
     out = io.StringIO()
 
-    status = run(Settings(var_dir=tmp_path), out=out)
+    # In Socket Mode the bot serves no events URL: every event and click of the walk
+    # reaches it as an envelope over the Socket Mode stand-in's WebSocket.
+    status = run(Settings(var_dir=tmp_path), out=out, socket_mode=socket_mode)
 
     printed = out.getvalue()
     assert status == 0, printed
+    assert ("(Socket Mode:" in printed) == socket_mode
     assert "15 claims to check in USA: North Korean troops are in Russia" in printed
     open_task = (
         "[ 🙋 Claim ]  [ ✅ Confirmed ]  [ ❌ Disputed ]  [ ❔ Unverified ]  [ 🚫 Not a claim ]  "

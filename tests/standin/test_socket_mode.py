@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from typing import Any
 
 import pytest
+import websocket
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.socket_mode import SocketModeClient
@@ -78,3 +80,61 @@ def test_envelopes_reach_the_client_and_its_acks_come_back(standin: SlackStandIn
     assert event_ack.body == {"envelope_id": event}
     assert command_ack.body == {"envelope_id": command, "payload": {"text": "ok"}}
     assert 0 <= event_ack.seconds < 5
+
+
+def _raw_connection(socket_mode: SocketModeStandIn) -> websocket.WebSocket:
+    ws = websocket.create_connection(socket_mode.url, timeout=5)
+    _, hello = ws.recv_data_frame(control_frame=True)
+    assert json.loads(hello.data)["type"] == "hello"
+    return ws
+
+
+def test_drop_ends_the_tcp_connection_without_a_close_frame() -> None:
+    with SocketModeStandIn() as socket_mode:
+        ws = _raw_connection(socket_mode)
+        socket_mode.drop()
+
+        with pytest.raises(websocket.WebSocketConnectionClosedException):
+            ws.recv_data_frame(control_frame=True)  # end of stream, no close frame first
+
+
+def test_disconnect_says_why_still_delivers_then_closes_with_a_close_frame() -> None:
+    with SocketModeStandIn() as socket_mode:
+        ws = _raw_connection(socket_mode)
+        told = socket_mode.disconnect("warning", close_after=0.3)
+        envelope = socket_mode.send("events_api", {"type": "event_callback"}, via=told)
+
+        frames = [ws.recv_data_frame(control_frame=True) for _ in range(3)]
+
+    kinds = [opcode for opcode, _ in frames]
+    assert kinds == [websocket.ABNF.OPCODE_TEXT] * 2 + [websocket.ABNF.OPCODE_CLOSE]
+    assert json.loads(frames[0][1].data) == {
+        "type": "disconnect",
+        "reason": "warning",
+        "debug_info": {"host": "factdesk-standin"},
+    }
+    assert json.loads(frames[1][1].data)["envelope_id"] == envelope
+
+
+def test_a_silent_connection_answers_no_ping_and_takes_no_envelope() -> None:
+    with SocketModeStandIn() as socket_mode:
+        ws = _raw_connection(socket_mode)
+        socket_mode.go_silent()
+        ws.ping("are you there")
+        ws.settimeout(0.5)
+
+        with pytest.raises(websocket.WebSocketTimeoutException):
+            ws.recv_data_frame(control_frame=True)
+        with pytest.raises(RuntimeError, match="no app is connected"):
+            socket_mode.send("events_api", {"type": "event_callback"})
+
+
+def test_refusing_answers_handshakes_503() -> None:
+    with (
+        SocketModeStandIn() as socket_mode,
+        socket_mode.refusing(),
+        pytest.raises(websocket.WebSocketBadStatusException) as refused,
+    ):
+        websocket.create_connection(socket_mode.url, timeout=5)
+
+    assert refused.value.status_code == 503
