@@ -8,10 +8,12 @@ be, a page of 15 at a time, and waits out Retry-After, but never past its task's
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -336,3 +338,20 @@ def test_a_rate_limit_longer_than_the_task_has_left_is_retried_after_it_not_slep
     # A minute later the retry finds the post.
     slack.set_rate_tiers(outside_marketplace=True)  # (refills the buckets: that minute)
     assert post_once(ctx, "line:x", "C0LATER", root, render.Message(text="x")) == lost
+
+
+def test_each_task_bounds_its_waits_for_slack_by_its_soft_time_limit() -> None:
+    from factdesk import slack as slack_clients
+    from workers import app
+
+    task = SimpleNamespace(
+        name="factdesk.sync_claim", soft_time_limit=30, request=SimpleNamespace()
+    )
+    app._task_started(task_id="t-bounded", task=task)  # type: ignore[arg-type]
+    try:
+        deadline = slack_clients._wait_deadline.get()
+        assert deadline is not None
+        assert 15 < deadline - time.monotonic() <= 30 - app.SLACK_WAIT_MARGIN
+    finally:
+        app._task_finished(task_id="t-bounded", task=task, state="SUCCESS")  # type: ignore[arg-type]
+    assert slack_clients._wait_deadline.get() is None
