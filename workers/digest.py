@@ -184,7 +184,16 @@ def _post_digest(
             session=session, team_id=team_id, channel_id=channel_id, week=week, now=now
         )
         message = render_digest.message(digest, link_base)
-    ts = _find_posted(ctx, channel_id, week_start, claimed) if claimed.taken_over else None
+    ts = None
+    if claimed.taken_over:
+        try:
+            ts = _find_posted(ctx, channel_id, week_start, claimed)
+        except SlackApiError as exc:
+            # Not knowing whether the dead worker posted it, posting could double it: the
+            # claim goes stale again and the next tick looks once more (say, after a rate
+            # limit this task had no time left to wait out).
+            log.warning("digest deferred channel=%s: %s", channel_id, exc.response.get("error"))
+            return "deferred"
     if ts is None and digest.quiet:
         with ctx.session() as session:
             digests.finish_post(

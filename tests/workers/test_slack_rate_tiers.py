@@ -355,3 +355,28 @@ def test_each_task_bounds_its_waits_for_slack_by_its_soft_time_limit() -> None:
     finally:
         app._task_finished(task_id="t-bounded", task=task, state="SUCCESS")  # type: ignore[arg-type]
     assert slack_clients._wait_deadline.get() is None
+
+
+def test_a_takeover_that_cannot_read_history_in_time_defers_rather_than_posting_twice(
+    settings: Settings, slack: SlackStandIn
+) -> None:
+    ctx = WorkerContext(settings)
+    channel = "C0DEFER"
+    slack.add_channel(channel, "defer")
+    with ctx.session() as session:
+        seed(session, channel)
+    _stale_claim(ctx, channel)
+    # Another task just spent the workspace's history minute, and this one has seconds.
+    WebClient(token="xoxb-test", base_url=slack.base_url).conversations_history(channel=channel)
+
+    with rate_limit_waits_within(5):
+        outcome = digest_worker.post_digest(TEAM, channel, WEEK_START, ctx, now=NOW)
+
+    assert outcome == "deferred"
+    assert slack.calls_to("chat.postMessage") == []
+    with ctx.session() as session:
+        post = digests.get_post(
+            session=session, team_id=TEAM, channel_id=channel, week_start=date(2024, 11, 18)
+        )
+        assert post is not None
+        assert post.state is DigestState.CLAIMED, "left for the next tick once it goes stale"
