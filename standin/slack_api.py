@@ -7,8 +7,10 @@ therefore exercised for real; only the far end is ours.
 
 The server keeps a small in-memory workspace (channels, users, messages, reactions,
 views), answers with the JSON shapes and error codes Slack documents, and records every
-call so tests can assert on what the bot sent.  ``python -m standin.slack_api`` runs it in
-the foreground for people who want to poke at it with curl.
+call so tests can assert on what the bot sent. Slack's rate tiers (standin/rate_tiers.py)
+are off unless a test asks for them (`set_rate_tiers`, `set_outside_marketplace`).
+``python -m standin.slack_api`` runs it in the foreground for people who want to poke at
+it with curl.
 """
 
 from __future__ import annotations
