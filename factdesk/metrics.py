@@ -66,8 +66,8 @@ SLACK_API_ERRORS = Counter(
 DIGEST_RUNS = Counter(
     "factdesk_digest_runs",
     "Weekly digest tasks, by outcome: posted, adopted (found already posted), quiet (a week "
-    "with nothing to say), already (another task had it), lost, not installed; failure or "
-    "retry when the task raised.",
+    "with nothing to say), already (another task had it), lost, not installed, deferred "
+    "(a takeover could not read the channel yet); failure or retry when the task raised.",
     ["outcome"],
 )
 

@@ -355,6 +355,7 @@ class DigestPost(Base):
     claimed_at: Mapped[datetime] = mapped_column(default=utcnow)
     ts: Mapped[str | None] = mapped_column(String(32))
     chart_file_id: Mapped[str | None] = mapped_column(String(32))
+    chart_started_at: Mapped[datetime | None]  # upload begun, its file id not yet recorded
     posted_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

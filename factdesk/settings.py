@@ -61,6 +61,10 @@ class Settings(BaseSettings):
     # Slack allows about one post a second per channel, with short bursts.
     slack_channel_posts_per_second: float = Field(default=1.0, gt=0)
     slack_channel_burst: int = Field(default=20, ge=1)
+    # The longest one Slack call waits out 429s in all (their Retry-After): a Tier 1 minute
+    # fits. A longer wait, or one past the running task's time limit, is left to a retry
+    # of the task after Retry-After (factdesk/slack.py).
+    slack_rate_limit_max_wait_seconds: float = Field(default=90.0, ge=0)
     broker_visibility_timeout_seconds: int = Field(default=600, ge=1)
 
     host: str = "0.0.0.0"  # noqa: S104  # the bot must be reachable by Slack or a proxy

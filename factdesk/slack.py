@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from typing import Any
 
@@ -15,6 +18,9 @@ from slack_sdk.http_retry.builtin_handlers import (
     RateLimitErrorRetryHandler,
     ServerErrorRetryHandler,
 )
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web import SlackResponse
 
 from factdesk.metrics import SLACK_API_ERRORS
@@ -55,10 +61,108 @@ def metered(client: WebClient, *, component: str) -> MeteredWebClient:
     )
 
 
+# When the running task must be done waiting on Slack (time.monotonic()); None outside a
+# task. Set by `rate_limit_waits_within`, read by BoundedRateLimitRetryHandler.
+_wait_deadline: contextvars.ContextVar[float | None] = contextvars.ContextVar(
+    "factdesk_slack_wait_deadline", default=None
+)
+_WAITED = "factdesk_waited_seconds"
+
+
+WaitToken = contextvars.Token[float | None]
+
+
+def limit_rate_limit_waits(seconds: float) -> WaitToken:
+    """From now on in this context, Slack calls wait out 429s only while `seconds` last
+    (a task's time limit); `unlimit_rate_limit_waits` undoes it."""
+    deadline = time.monotonic() + max(0.0, seconds)
+    outer = _wait_deadline.get()
+    return _wait_deadline.set(deadline if outer is None else min(outer, deadline))
+
+
+def unlimit_rate_limit_waits(token: WaitToken) -> None:
+    _wait_deadline.reset(token)
+
+
+@contextmanager
+def rate_limit_waits_within(seconds: float) -> Iterator[None]:
+    """Within the block, Slack calls wait out 429s only while `seconds` from now last."""
+    token = limit_rate_limit_waits(seconds)
+    try:
+        yield
+    finally:
+        unlimit_rate_limit_waits(token)
+
+
+def _retry_after_header(headers: Any) -> float:
+    """Retry-After, in seconds, from a headers mapping (values as strings or lists)."""
+    found = (v for k, v in dict(headers or {}).items() if str(k).lower() == "retry-after")
+    value = next(found, None)
+    if isinstance(value, list):
+        value = value[0] if value else None
+    try:
+        return max(0.0, float(str(value)))
+    except ValueError:
+        return 1.0  # Slack always sends one; slack_sdk waits a second without it
+
+
+def retry_after(exc: SlackApiError) -> float | None:
+    """The seconds a 429 answer asks to wait (its Retry-After header), if it is one."""
+    response = exc.response
+    if getattr(response, "status_code", None) != 429:
+        return None
+    return _retry_after_header(getattr(response, "headers", None))
+
+
+class BoundedRateLimitRetryHandler(RateLimitErrorRetryHandler):
+    """Waits out Slack's 429s as Retry-After asks, within a bound: `max_wait` seconds per
+    call in all, and never past the running task's deadline (`rate_limit_waits_within`).
+
+    A wait that doesn't fit leaves the 429 to the caller, so a Tier 1 minute (history and
+    replies outside the Marketplace) never outlasts the task's time limit and gets it
+    killed mid-way: the task is retried after Retry-After instead.
+    """
+
+    def __init__(self, *, max_retry_count: int, max_wait: float) -> None:
+        super().__init__(max_retry_count=max_retry_count)
+        self.max_wait = max_wait
+
+    def _can_retry(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        if response is None or response.status_code != 429:
+            return False
+        asked = _retry_after_header(response.headers)
+        wait = asked + 1.0  # slack_sdk adds up to a second of jitter
+        values = state.custom_values if state.custom_values is not None else {}
+        waited = float(values.get(_WAITED, 0.0))
+        room = self.max_wait - waited
+        deadline = _wait_deadline.get()
+        if deadline is not None:
+            room = min(room, deadline - time.monotonic())
+        if wait > room:
+            log.info(
+                "not waiting %.0fs for Slack's rate limit on %s: %.0fs left to wait",
+                asked,
+                request.url.rsplit("/", 1)[-1],
+                max(room, 0.0),
+            )
+            return False
+        values[_WAITED] = waited + wait
+        state.custom_values = values
+        return True
+
+
 def web_client(settings: Settings, token: str | None = None, *, component: str) -> WebClient:
-    """A WebClient that waits out 429s (honouring Retry-After), and retries dropped
-    connections and Slack's 5xx answers with backoff. Without a token (multi-workspace
-    installs) Bolt and the workers give it each team's.
+    """A WebClient that waits out 429s (honouring Retry-After, within a bound: see
+    BoundedRateLimitRetryHandler), and retries dropped connections and Slack's 5xx
+    answers with backoff. Without a token (multi-workspace installs) Bolt and the workers
+    give it each team's.
 
     Its User-Agent starts with `factdesk-<component>` (bot, worker), so a call in Slack's
     access logs, or in the stand-in's record, says which part of Factdesk made it.
@@ -68,7 +172,9 @@ def web_client(settings: Settings, token: str | None = None, *, component: str) 
         user_agent_prefix=f"factdesk-{component}",
         retry_handlers=[
             ConnectionErrorRetryHandler(max_retry_count=2),
-            RateLimitErrorRetryHandler(max_retry_count=5),
+            BoundedRateLimitRetryHandler(
+                max_retry_count=5, max_wait=settings.slack_rate_limit_max_wait_seconds
+            ),
             ServerErrorRetryHandler(max_retry_count=3),
         ],
         timeout=15,

@@ -7,8 +7,10 @@ therefore exercised for real; only the far end is ours.
 
 The server keeps a small in-memory workspace (channels, users, messages, reactions,
 views), answers with the JSON shapes and error codes Slack documents, and records every
-call so tests can assert on what the bot sent.  ``python -m standin.slack_api`` runs it in
-the foreground for people who want to poke at it with curl.
+call so tests can assert on what the bot sent. Slack's rate tiers (standin/rate_tiers.py)
+are off unless a test asks for them (`set_rate_tiers`, `set_outside_marketplace`).
+``python -m standin.slack_api`` runs it in the foreground for people who want to poke at
+it with curl.
 """
 
 from __future__ import annotations
@@ -18,7 +20,6 @@ import base64
 import copy
 import json
 import logging
-import math
 import re
 import signal
 import socket
@@ -37,6 +38,7 @@ from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
 from standin.blockkit import validate_blocks, validate_view
 from standin.lifecycle import Served
+from standin.rate_tiers import OUTSIDE_MARKETPLACE_PAGE_LIMIT, RateLimiter
 from standin.slack_methods import (
     APP_TOKEN_SCOPES,
     DEFAULT_MANIFEST,
@@ -110,12 +112,6 @@ class _User:
     is_bot: bool = False
 
 
-@dataclass
-class _Bucket:
-    tokens: float
-    updated: float
-
-
 class _ApiError(Exception):
     """A Slack error answer: ``{"ok": false, "error": code, **extra}``."""
 
@@ -174,6 +170,8 @@ class SlackStandIn(Served):
         rate_limit: bool = False,
         rate_per_second: float = 1.0,
         rate_burst: int = 5,
+        rate_tiers: bool = False,
+        outside_marketplace: bool = False,
         app_id: str = DEFAULT_APP_ID,
         manifest: Path | str = DEFAULT_MANIFEST,
         scopes: Iterable[str] | None = None,
@@ -208,12 +206,15 @@ class SlackStandIn(Served):
         self._external_ids: dict[str, str] = {}
         self._home_views: dict[str, str] = {}
         self._failures: dict[str, deque[tuple[str, int]]] = {}
-        self._buckets: dict[str, _Bucket] = {}
         self._last_micros = 0
         self._view_counter = 0
-        self._rate_limit = rate_limit
-        self._rate_per_second = rate_per_second
-        self._rate_burst = rate_burst
+        # Rate limits (standin/rate_tiers.py): off unless asked for, so tests stay quick.
+        self._limits = RateLimiter()
+        self._limits.posting = rate_limit
+        self._limits.posts_per_second = rate_per_second
+        self._limits.posting_burst = rate_burst
+        self._limits.tiers = rate_tiers
+        self._limits.outside_marketplace = outside_marketplace
         # channel id -> member user ids; a channel missing here has every user as a member.
         self._members: dict[str, set[str]] = {}
         # Direct messages the bot opened (user id -> D... channel id), and uploaded files.
@@ -349,8 +350,13 @@ class SlackStandIn(Served):
         user: str,
         ts: str | None = None,
         thread_ts: str | None = None,
+        metadata: dict[str, Any] | None = None,
     ) -> str:
-        """Store a message as if a person had posted it; returns its ``ts``."""
+        """Store a message as if a person had posted it; returns its ``ts``.
+
+        An explicit ``ts`` places it in the past or future (say, inside a window a
+        worker reads); ``metadata`` is the message metadata an app would have attached.
+        """
         with self._lock:
             if channel not in self._channels:
                 raise ValueError(f"unknown channel {channel!r}; add_channel() it first")
@@ -372,6 +378,8 @@ class SlackStandIn(Served):
                 "blocks": [],
                 "reactions": [],
             }
+            if metadata is not None:
+                message["metadata"] = copy.deepcopy(metadata)
             if thread_ts is not None:
                 parent = self._index.get((channel, thread_ts))
                 if parent is None:
@@ -465,13 +473,43 @@ class SlackStandIn(Served):
     # -- test controls -----------------------------------------------------------
 
     def set_rate_limit(self, enabled: bool, *, per_second: float = 1.0, burst: int = 5) -> None:
+        """Limit chat.postMessage per channel (alone, or with the tiers' other methods)."""
         if per_second <= 0 or burst < 1:
             raise ValueError("per_second must be > 0 and burst >= 1")
         with self._lock:
-            self._rate_limit = enabled
-            self._rate_per_second = per_second
-            self._rate_burst = burst
-            self._buckets.clear()
+            self._limits.posting = enabled
+            self._limits.posts_per_second = per_second
+            self._limits.posting_burst = burst
+            self._limits.clear()
+
+    def set_rate_tiers(
+        self,
+        enabled: bool = True,
+        *,
+        outside_marketplace: bool | None = None,
+        minute: float = 60.0,
+    ) -> None:
+        """Hold every method to its Slack rate tier, per team (standin/rate_tiers.py).
+
+        `outside_marketplace` makes this an app distributed outside the Slack Marketplace
+        (None leaves it as it is); `minute` is how many real seconds a minute of the
+        tiers lasts, so a test can see a Tier 1 minute pass quickly.
+        """
+        if minute <= 0:
+            raise ValueError("minute must be > 0")
+        with self._lock:
+            self._limits.tiers = enabled
+            self._limits.minute = minute
+            if outside_marketplace is not None:
+                self._limits.outside_marketplace = outside_marketplace
+            self._limits.clear()
+
+    def set_outside_marketplace(self, outside: bool) -> None:
+        """An app distributed outside the Slack Marketplace: conversations.history and
+        conversations.replies page by 15 at most, and (with the tiers on) at 1 a minute."""
+        with self._lock:
+            self._limits.outside_marketplace = outside
+            self._limits.clear()
 
     def fail_next(self, method: str, error: str, *, status: int = 200) -> None:
         """Make the next call to ``method`` answer ``{"ok": false, "error": error}``."""
@@ -514,7 +552,7 @@ class SlackStandIn(Served):
             self._external_ids.clear()
             self._home_views.clear()
             self._failures.clear()
-            self._buckets.clear()
+            self._limits.clear()
 
     # -- request handling (called from the HTTP handler threads) -----------------
 
@@ -552,7 +590,7 @@ class SlackStandIn(Served):
             elif (refused := self._missing_scope(method, args, token)) is not None:
                 status, body = 200, refused
             else:
-                retry_after = self._take_rate_token(method, args)
+                retry_after = self._take_rate_token(method, args, token)
                 if retry_after is not None:
                     status, body = 429, {"ok": False, "error": "ratelimited"}
                     headers["Retry-After"] = str(retry_after)
@@ -682,25 +720,11 @@ class SlackStandIn(Served):
         # The stand-in's channels are public; the DMs it opened are ims.
         return [Conversation.IM if channel.id in self._dms.values() else Conversation.PUBLIC]
 
-    def _take_rate_token(self, method: str, args: dict[str, Any]) -> int | None:
-        """Token bucket per channel for chat.postMessage; returns Retry-After if empty."""
-        if not self._rate_limit or method != "chat.postMessage":
-            return None
-        key = str(args.get("channel", ""))
-        now = time.monotonic()
-        bucket = self._buckets.get(key)
-        if bucket is None:
-            bucket = self._buckets[key] = _Bucket(tokens=float(self._rate_burst), updated=now)
-        bucket.tokens = min(
-            float(self._rate_burst),
-            bucket.tokens + (now - bucket.updated) * self._rate_per_second,
-        )
-        bucket.updated = now
-        if bucket.tokens >= 1.0:
-            bucket.tokens -= 1.0
-            return None
-        # Retry-After is whole seconds in HTTP, and slack_sdk reads it with int().
-        return max(1, math.ceil((1.0 - bucket.tokens) / self._rate_per_second))
+    def _take_rate_token(self, method: str, args: dict[str, Any], token: str) -> int | None:
+        """Spend one request of the token's team on `method`; Retry-After if none is left."""
+        # Slack counts "per API method per workspace per app": a token's team is its bucket.
+        team = str(self._installed.get(token, {}).get("team_id") or self.team_id)
+        return self._limits.take(team=team, method=method, channel=str(args.get("channel", "")))
 
     def _next_ts(self) -> str:
         micros = max(int(time.time() * 1_000_000), self._last_micros + 1)
@@ -1237,13 +1261,17 @@ class SlackStandIn(Served):
         return (oldest is None or micros >= oldest) and (latest is None or micros <= latest)
 
     def _history_page(self, found: list[dict[str, Any]], args: dict[str, Any]) -> dict[str, Any]:
+        capped = self._limits.outside_marketplace
         try:
-            limit = int(args.get("limit") or 100)
+            limit = int(args.get("limit") or (OUTSIDE_MARKETPLACE_PAGE_LIMIT if capped else 100))
             offset = int(str(args.get("cursor") or "0").removeprefix("offset:") or 0)
         except ValueError:
             raise _ApiError("invalid_cursor") from None
         if not 1 <= limit <= 1000:
             raise _ApiError("invalid_limit")
+        if capped:
+            # Outside the Marketplace both the default and the most a page holds are 15.
+            limit = min(limit, OUTSIDE_MARKETPLACE_PAGE_LIMIT)
         include_metadata = str(args.get("include_all_metadata", "")).lower() in {"1", "true"}
         page = []
         for message in found[offset : offset + limit]:
@@ -1618,6 +1646,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rate-limit", action="store_true", help="429 bursts of posts")
     parser.add_argument("--rate-per-second", type=float, default=1.0)
     parser.add_argument("--rate-burst", type=int, default=5)
+    parser.add_argument(
+        "--rate-tiers", action="store_true", help="hold every method to its Slack rate tier"
+    )
+    parser.add_argument(
+        "--outside-marketplace",
+        action="store_true",
+        help="an app distributed outside the Slack Marketplace: history and replies "
+        "page by 15, and with --rate-tiers at 1 request a minute",
+    )
     parser.add_argument("--quiet", action="store_true", help="do not log each request")
     options = parser.parse_args(argv)
 
@@ -1630,6 +1667,8 @@ def main(argv: list[str] | None = None) -> int:
         rate_burst=options.rate_burst,
         manifest=options.manifest,
         scopes=options.scopes,
+        rate_tiers=options.rate_tiers,
+        outside_marketplace=options.outside_marketplace,
     )
     standin.log_requests = not options.quiet
     stopping = threading.Event()

@@ -151,7 +151,7 @@ _READ_BY_TYPE = {
 
 _ALL = [
     # Its page lists no bot scope: only an app-level token with connections:write calls it.
-    SlackMethod("apps.connections.open", ("connections:write",), Tier.TIER_3, app_token=True),
+    SlackMethod("apps.connections.open", ("connections:write",), Tier.TIER_1, app_token=True),
     SlackMethod("auth.test", (), Tier.SPECIAL, limits="Special rate limits apply."),
     SlackMethod(
         "chat.postMessage",

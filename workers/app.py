@@ -38,6 +38,9 @@ log = logging.getLogger(__name__)
 # The message header the bot puts the Slack event id in (bot/app.py), so a task's log
 # lines carry the event that caused it.
 EVENT_ID_HEADER = "factdesk_event_id"
+# Of a task's soft time limit, what waiting out Slack's 429s may not use: time to record
+# what was done and hand the rest to a retry after Retry-After (workers/jobs.py).
+SLACK_WAIT_MARGIN = 10.0
 
 
 @worker_process_init.connect
@@ -65,17 +68,23 @@ def _warm_pipeline(**_: Any) -> None:
 # -- observability: log context, metrics, probes -------------------------------------
 
 _log_context: dict[str, Any] = {}
+_slack_waits: dict[str, Any] = {}
 
 
 @task_prerun.connect
 def _task_started(task_id: str, task: Task[Any, Any], **_: Any) -> None:
     from factdesk.metrics import TASKS
+    from factdesk.slack import limit_rate_limit_waits
 
     _log_context[task_id] = logs.bind(
         task_id=task_id,
         task_name=task.name,
         event_id=getattr(task.request, EVENT_ID_HEADER, None),
     )
+    # A wait for Slack's rate limit (a Tier 1 minute) must not get the task killed.
+    soft_limit = task.soft_time_limit or celery_app.conf.task_soft_time_limit
+    if soft_limit:
+        _slack_waits[task_id] = limit_rate_limit_waits(float(soft_limit) - SLACK_WAIT_MARGIN)
     TASKS.labels(task=task.name, state="STARTED").inc()
 
 
@@ -90,6 +99,11 @@ def _task_finished(task_id: str, task: Task[Any, Any], state: str | None = None,
     token = _log_context.pop(task_id, None)
     if token is not None:
         logs.unbind(token)
+    waits = _slack_waits.pop(task_id, None)
+    if waits is not None:
+        from factdesk.slack import unlimit_rate_limit_waits
+
+        unlimit_rate_limit_waits(waits)
 
 
 @worker_process_shutdown.connect

@@ -10,7 +10,12 @@ Exactly once, even with two beats, a re-run task or a worker killed mid-post:
 3. A claim left behind by a dead worker goes stale after DIGEST_CLAIM_STALE_SECONDS
    (longer than any task may run). The next tick re-enqueues the week; the task takes the
    claim over and first looks in the channel's history for the tagged message, adopting
-   its `ts` instead of posting again.
+   its `ts` instead of posting again. It reads only the window the message can have gone
+   out in, 15 at a time (workers/slack_reads.py: outside the Slack Marketplace history
+   and replies are one request a minute).
+4. The chart goes in the digest's thread the same way: marked as begun, uploaded, its
+   file id recorded. Only a run after a crash mid-upload reads the thread for it, so the
+   weekly digest itself calls neither conversations.history nor conversations.replies.
 
 The workspace's timezone (for channels that set none): WORKSPACE_TIMEZONE when set, else
 the timezone most common among the people who recently shared links or took tasks there
@@ -26,18 +31,18 @@ import uuid
 from collections import Counter
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
-from typing import Any
 
 from slack_sdk.errors import SlackApiError
 
 from factdesk import render_digest
 from factdesk.metrics import DIGEST_RUNS
 from factdesk.models import DigestPost, DigestState, utcnow
-from factdesk.services import channels, digests
+from factdesk.services import channels, digest_charts, digests
 from factdesk.services.digests import Digest, Week
 from factdesk.slack import workspace_url
 from factdesk.slack_refusals import SLACK_FAILURES
 from factdesk.slack_refusals import refusal as refusal_of
+from workers import slack_reads
 from workers.context import NotInstalled, WorkerContext, for_team, for_team_or
 from workers.tell import by_response_url
 
@@ -45,7 +50,11 @@ log = logging.getLogger(__name__)
 
 DEFAULT_TIMEZONE = "UTC"
 TIMEZONE_TTL = 6 * 3600.0
-HISTORY_PAGES = 5
+# Pages of 15 read looking for a digest or chart a dead worker posted. Outside the
+# Marketplace each page after the first waits a minute, and the task has two.
+HISTORY_PAGES = 2
+# For the worker's clock against Slack's.
+CLOCK_SKEW = timedelta(minutes=1)
 
 _timezones: dict[str, tuple[str, float]] = {}
 _timezones_lock = threading.Lock()
@@ -178,7 +187,16 @@ def _post_digest(
             session=session, team_id=team_id, channel_id=channel_id, week=week, now=now
         )
         message = render_digest.message(digest, link_base)
-    ts = _find_posted(ctx, channel_id, week_start, claimed.since) if claimed.taken_over else None
+    ts = None
+    if claimed.taken_over:
+        try:
+            ts = _find_posted(ctx, channel_id, week_start, claimed)
+        except SlackApiError as exc:
+            # Not knowing whether the dead worker posted it, posting could double it: the
+            # claim goes stale again and the next tick looks once more (say, after a rate
+            # limit this task had no time left to wait out).
+            log.warning("digest deferred channel=%s: %s", channel_id, exc.response.get("error"))
+            return "deferred"
     if ts is None and digest.quiet:
         with ctx.session() as session:
             digests.finish_post(
@@ -211,50 +229,67 @@ def _post_digest(
     return outcome
 
 
-def _history(ctx: WorkerContext, channel_id: str, oldest: datetime) -> list[dict[str, Any]]:
-    found: list[dict[str, Any]] = []
-    cursor: str | None = None
-    for _ in range(HISTORY_PAGES):
-        page = ctx.slack.conversations_history(
-            channel=channel_id,
-            oldest=f"{oldest.timestamp():.6f}",
-            include_all_metadata=True,
-            limit=200,
-            cursor=cursor,
-        )
-        found += list(page.get("messages") or [])
-        cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
-        if cursor is None:
-            break
-    return found
-
-
 def _find_posted(
-    ctx: WorkerContext, channel_id: str, week_start: str, since: datetime
+    ctx: WorkerContext, channel_id: str, week_start: str, claimed: digests.Claimed
 ) -> str | None:
-    """The ts of the week's digest if a dead worker did post it (it was claimed at `since`)."""
-    for message in _history(ctx, channel_id, since - timedelta(minutes=1)):
+    """The ts of the week's digest if a dead worker did post it.
+
+    A holder posts before its claim goes stale, so the digest can only have gone out
+    between the first claim and the last one's going stale: only that window of the
+    channel's history is read, newest first, however busy the channel was since.
+    """
+    stale_after = timedelta(seconds=ctx.settings.digest_claim_stale_seconds)
+    window = slack_reads.messages(
+        ctx.slack.conversations_history,
+        max_pages=HISTORY_PAGES,
+        channel=channel_id,
+        oldest=slack_reads.slack_ts(claimed.first_claimed - CLOCK_SKEW),
+        latest=slack_reads.slack_ts(claimed.since + stale_after + CLOCK_SKEW),
+    )
+    for message in window:
         if render_digest.is_digest_message(message, channel_id=channel_id, week_start=week_start):
             return str(message["ts"])
+    return None
+
+
+def _find_chart(
+    ctx: WorkerContext, channel_id: str, ts: str, name: str, begun: datetime
+) -> str | None:
+    """The file id of the chart named `name` in the digest's thread, uploaded since `begun`."""
+    replies = slack_reads.messages(
+        ctx.slack.conversations_replies,
+        max_pages=HISTORY_PAGES,
+        channel=channel_id,
+        ts=ts,
+        oldest=slack_reads.slack_ts(begun - CLOCK_SKEW),
+    )
+    for reply in replies:
+        for shared in reply.get("files") or []:
+            if shared.get("name") == name:
+                return str(shared["id"])
     return None
 
 
 def _ensure_chart(
     ctx: WorkerContext, post_id: int, channel_id: str, ts: str, digest: Digest
 ) -> None:
-    """Upload the chart in the digest's thread, unless it is there already."""
+    """Upload the chart in the digest's thread, once.
+
+    The upload is marked as begun first; only when an earlier run began it (and died
+    before recording the file) is the thread read, to adopt what that run uploaded.
+    """
     name = render_digest.chart_filename(digest)
     with ctx.session() as session:
         post = session.get(DigestPost, post_id)
         if post is None or post.chart_file_id:
             return
+        begun = digest_charts.start_chart(session=session, post=post, now=utcnow())
     try:
-        replies = ctx.slack.conversations_replies(channel=channel_id, ts=ts, limit=200)
-        for reply in replies.get("messages") or []:
-            for shared in reply.get("files") or []:
-                if shared.get("name") == name:
-                    _set_chart(ctx, post_id, str(shared["id"]))
-                    return
+        if begun is not None:
+            found = _find_chart(ctx, channel_id, ts, name, begun)
+            if found is not None:
+                _set_chart(ctx, post_id, found)
+                return
         # matplotlib costs every pool child ~25 MB; only a weekly digest draws with it.
         from factdesk import charts
 
@@ -284,7 +319,7 @@ def _ensure_chart(
 
 def _set_chart(ctx: WorkerContext, post_id: int, file_id: str) -> None:
     with ctx.session() as session:
-        digests.set_chart(session=session, post_id=post_id, file_id=file_id)
+        digest_charts.set_chart(session=session, post_id=post_id, file_id=file_id)
 
 
 @for_team

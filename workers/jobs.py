@@ -76,9 +76,14 @@ def _final(task: AnyTask) -> bool:
 
 
 def _retry(task: AnyTask, exc: Exception) -> Exception:
-    """The exception that schedules the next attempt, with exponential backoff and jitter."""
+    """The exception that schedules the next attempt, with exponential backoff and jitter,
+    and never sooner than Slack's Retry-After when a 429 could not be waited out."""
     retries = int(task.request.retries or 0)
     countdown = settings.task_retry_backoff_seconds * 2**retries * random.uniform(0.8, 1.2)
+    # ingest.RetryLater carries the Slack failure as its cause.
+    failed = exc if isinstance(exc, SlackPostFailed) else exc.__cause__
+    if isinstance(failed, SlackPostFailed) and failed.retry_after:
+        countdown = max(countdown, failed.retry_after + random.uniform(0, 1))
     log.info("retrying %s in %.1fs (attempt %s): %r", task.name, countdown, retries + 2, exc)
     return task.retry(exc=exc, countdown=countdown, max_retries=settings.task_max_retries)
 

@@ -8,16 +8,18 @@
 
 A task that dies between 2 and 3 leaves a pending row. The next run reads the thread
 (`conversations.replies` with `include_all_metadata`) for a message carrying the key and
-records it instead of posting a second copy.
+records it instead of posting a second copy. It reads from a little before the marker was
+made, 15 at a time (workers/slack_reads.py): outside the Marketplace each page costs one
+of the workspace's single request a minute.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 from urllib.error import URLError
 
 from slack_sdk.errors import SlackApiError
@@ -28,7 +30,8 @@ from sqlalchemy.orm import Session
 from factdesk import render
 from factdesk.errors import FactdeskError
 from factdesk.models import SlackPost
-from factdesk.slack import pace_channel
+from factdesk.slack import pace_channel, retry_after
+from workers import slack_reads
 from workers.context import WorkerContext
 
 log = logging.getLogger(__name__)
@@ -46,18 +49,28 @@ TRANSIENT_ERRORS = frozenset(
         "team_added_to_org",
     }
 )
-# Replies read when looking for a post that was made but not recorded.
+# Replies read when looking for a post that was made but not recorded, in pages of 15.
 SCAN_LIMIT = 1000
+SCAN_PAGES = math.ceil(SCAN_LIMIT / slack_reads.PAGE)
 
 
 class SlackPostFailed(FactdeskError):
     code = "slack_post_failed"
     user_message = "I couldn't post the claims in Slack."
 
-    def __init__(self, *, detail: str, transient: bool, slack_error: str | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        detail: str,
+        transient: bool,
+        slack_error: str | None = None,
+        retry_after: float | None = None,
+    ) -> None:
         super().__init__(detail=detail)
         self.transient = transient
         self.slack_error = slack_error  # Slack's error code, when Slack answered
+        # Slack's Retry-After on a 429 the client could not wait out within the task.
+        self.retry_after = retry_after
 
 
 @dataclass(frozen=True)
@@ -170,31 +183,33 @@ def find_posted_keys(
     """The ts of each message in the thread (or channel) whose metadata carries one of
     `keys`, read in one pass that stops once all are found.
 
-    Outside a thread the channel's history is read from a little before `since` (when the
-    markers were made; looked up when not given).
+    The thread (or the channel's history) is read from a little before `since` (when the
+    markers were made; looked up when not given): nothing carrying those keys can be older.
     """
     wanted = set(keys)
     found: dict[str, str] = {}
+    oldest = _oldest(since if since is not None else _pending_since(ctx, wanted))
+    if thread_ts is not None:
+        call, args = ctx.slack.conversations_replies, {"ts": thread_ts}
+    else:
+        call, args = ctx.slack.conversations_history, {}
     try:
-        if thread_ts is not None:
-            pages = _pages(ctx.slack.conversations_replies, channel=channel, ts=thread_ts)
-        else:
-            oldest = _oldest(since if since is not None else _pending_since(ctx, wanted))
-            pages = _pages(ctx.slack.conversations_history, channel=channel, oldest=oldest)
-        seen = 0
-        for messages in pages:
-            for message in messages:
-                metadata = message.get("metadata") or {}
-                key = (metadata.get("event_payload") or {}).get("key")
-                if metadata.get("event_type") == EVENT_TYPE and key in wanted:
-                    found[key] = str(message["ts"])
-            seen += len(messages)
-            if len(found) == len(wanted) or seen >= SCAN_LIMIT:
-                break
+        read = slack_reads.messages(
+            call, max_pages=SCAN_PAGES, channel=channel, oldest=oldest, **args
+        )
+        for message in read:
+            metadata = message.get("metadata") or {}
+            key = (metadata.get("event_payload") or {}).get("key")
+            if metadata.get("event_type") == EVENT_TYPE and key in wanted:
+                found[key] = str(message["ts"])
+                if len(found) == len(wanted):
+                    break
     except SlackApiError as exc:
         error = str(exc.response.get("error"))
         raise SlackPostFailed(
-            detail=f"reading back {sorted(wanted)}: {error}", transient=_transient(exc)
+            detail=f"reading back {sorted(wanted)}: {error}",
+            transient=_transient(exc),
+            retry_after=retry_after(exc),
         ) from exc
     except (URLError, OSError) as exc:
         raise SlackPostFailed(
@@ -211,19 +226,10 @@ def _pending_since(ctx: WorkerContext, keys: Collection[str]) -> datetime | None
 
 
 def _oldest(created: datetime | None) -> str | None:
+    # Five minutes of slack for the worker's clock against Slack's.
     if created is None:
         return None
-    return f"{(created - timedelta(minutes=5)).timestamp():.6f}"
-
-
-def _pages(call: Callable[..., Any], **args: Any) -> Any:
-    cursor = None
-    while True:
-        response = call(**args, include_all_metadata=True, limit=200, cursor=cursor)
-        yield list(response.get("messages") or [])
-        cursor = (response.get("response_metadata") or {}).get("next_cursor")
-        if not response.get("has_more") or not cursor:
-            return
+    return slack_reads.slack_ts(created - timedelta(minutes=5))
 
 
 def post(
@@ -252,6 +258,7 @@ def post(
             detail=f"{exc.response.get('error')} channel={channel}",
             transient=_transient(exc),
             slack_error=str(exc.response.get("error")),
+            retry_after=retry_after(exc),
         ) from exc
     except (URLError, OSError) as exc:  # the connection retries ran out
         raise SlackPostFailed(detail=f"{exc!r} channel={channel}", transient=True) from exc

@@ -480,12 +480,16 @@ def is_stale(post: DigestPost, *, now: datetime, stale_after: timedelta) -> bool
 
 @dataclass(frozen=True)
 class Claimed:
-    """This worker holds the week's digest; `taken_over` when a dead worker held it first."""
+    """This worker holds the week's digest; `taken_over` when a dead worker held it first.
+
+    `since` is when the last holder claimed it, `first_claimed` when the first did.
+    """
 
     post_id: int
     token: str
     taken_over: bool
     since: datetime
+    first_claimed: datetime
 
 
 def claim_post(
@@ -513,13 +517,15 @@ def claim_post(
                 claimed_at=now,
             )
             session.add(post)
-        return Claimed(post.id, token, taken_over=False, since=now)
+        return Claimed(post.id, token, taken_over=False, since=now, first_claimed=now)
     except IntegrityError:
         pass
     found = get_post(session=session, team_id=team_id, channel_id=channel_id, week_start=week_start)
     if found is None or not is_stale(found, now=now, stale_after=stale_after):
         return None
     since = found.claimed_at
+    # The row was made with the first claim; a holder taken over before kept no time.
+    first_claimed = min(found.created_at, since)
     # Compare-and-set on the old token: of two workers taking over, one wins.
     won = session.execute(
         update(DigestPost)
@@ -533,7 +539,7 @@ def claim_post(
     )
     if won.rowcount == 0:  # type: ignore[attr-defined]
         return None
-    return Claimed(found.id, token, taken_over=True, since=since)
+    return Claimed(found.id, token, taken_over=True, since=since, first_claimed=first_claimed)
 
 
 def finish_post(
@@ -556,13 +562,3 @@ def finish_post(
         .execution_options(synchronize_session=False)
     )
     return bool(done.rowcount)  # type: ignore[attr-defined]
-
-
-def set_chart(*, session: Session, post_id: int, file_id: str) -> None:
-    """Note the chart uploaded under the digest, so a re-run doesn't upload it again."""
-    session.execute(
-        update(DigestPost)
-        .where(DigestPost.id == post_id)
-        .values(chart_file_id=file_id)
-        .execution_options(synchronize_session=False)
-    )

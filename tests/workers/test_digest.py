@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 from prometheus_client import REGISTRY
 from pydantic import SecretStr
-from slack_sdk import WebClient
 from sqlalchemy import delete
 
 from factdesk import charts, render_digest
@@ -167,12 +166,17 @@ def test_a_crash_after_posting_adopts_the_message_instead_of_posting_again(
     ctx: WorkerContext, slack: SlackStandIn
 ) -> None:
     _stale_claim(ctx)
-    # The dead worker did post, tagged with the metadata, before it could record the ts.
+    # The dead worker did post, tagged with the metadata, before it could record the ts:
+    # a few seconds after its claim (an hour before NOW).
     with ctx.session() as session:
         week = digests.Week(date(2024, 11, 18), "UTC")
         built = digests.build(session=session, team_id=TEAM, channel_id=CHANNEL, week=week, now=NOW)
-    orphan = WebClient(token="xoxb-test", base_url=slack.base_url).chat_postMessage(
-        channel=CHANNEL, text="digest", metadata=render_digest.metadata(built)
+    orphan = slack.add_message(
+        CHANNEL,
+        "digest",
+        user="UFACTBOT",
+        ts=f"{(NOW - timedelta(minutes=59, seconds=50)).timestamp():.6f}",
+        metadata=render_digest.metadata(built),
     )
     posts = len(slack.calls_to("chat.postMessage"))
 
@@ -181,7 +185,7 @@ def test_a_crash_after_posting_adopts_the_message_instead_of_posting_again(
     assert len(slack.calls_to("chat.postMessage")) == posts
     assert len(_digests_in(slack)) == 1
     marker = _marker(ctx)
-    assert (marker.state, marker.ts) == (DigestState.POSTED, orphan["ts"])
+    assert (marker.state, marker.ts) == (DigestState.POSTED, orphan)
     assert marker.chart_file_id  # the chart was still missing; it is uploaded
     history = slack.calls_to("conversations.history")[-1]
     assert history.args["include_all_metadata"] in ("1", "true", True)
