@@ -32,6 +32,7 @@ migrate: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-logo --no-cache
 
 typecheck: install
 	$(BIN)/mypy
