@@ -70,6 +70,20 @@ def build_parser() -> argparse.ArgumentParser:
         "fetch", help="fetch and extract one link as the workers do; print the article as JSON"
     )
     fetch.add_argument("url", help="an http(s) link")
+    match = commands.add_parser(
+        "match", help="rank an archive (JSONL) for each query (TSV); print a TREC run"
+    )
+    match.add_argument("--archive", type=Path, required=True, help='{"vclaim_id", "vclaim"} lines')
+    match.add_argument("--queries", type=Path, required=True, help="id<TAB>text lines")
+    match.add_argument("--top", type=int, default=5, help="rows per query (default 5)")
+    match.add_argument(
+        "--lexical-only", action="store_true", help="full-text search alone, no re-ranking"
+    )
+    match.add_argument(
+        "--database",
+        default=None,
+        help="an empty database to load into (default: temporary SQLite)",
+    )
     return parser
 
 
@@ -112,9 +126,22 @@ def main(argv: list[str] | None = None) -> int:
         ),
         "demo": run_demo,
         "fetch": lambda s: fetch_article(s, args.url),
+        "match": lambda s: match_queries(args),
     }
     handler = handlers[args.command]
     return handler(settings)
+
+
+def match_queries(args: argparse.Namespace) -> int:
+    from launcher import matching
+
+    return matching.run(
+        args.archive,
+        args.queries,
+        top=args.top,
+        lexical_only=args.lexical_only,
+        database_url=args.database,
+    )
 
 
 def run_migrate(settings: Settings) -> int:

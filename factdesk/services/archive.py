@@ -1,0 +1,171 @@
+"""The claim archive: storing desk claims and fact-checks, and finding candidates for a text.
+
+Candidates come from the database's own full-text search (PostgreSQL tsvector + GIN,
+SQLite FTS5; see ``factdesk.archive_models``) with any-word semantics: a repeated claim
+is reworded, so requiring every word would miss most of them. Ranking the candidates
+closer is the matcher's job (``workers.matcher``); this module only decides which rows a
+viewer may see and returns each with its lexical score and stored vector.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy
+import numpy.typing as npt
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from factdesk.archive_models import ArchiveEntry, ArchiveKind
+from factdesk.models import VERDICTS, Claim
+
+# Words that carry no claim: without them an any-word query on SQLite would match most
+# of the archive. PostgreSQL's english configuration drops its own list as well.
+_STOP_WORDS = """a about above after again against all also am an and any are as at be because
+been before being below between both but by can could did do does doing down during each few
+for from further had has have having he her here hers herself him himself his how i if in into
+is it its itself just me more most my myself no nor not now of off on once only or other our
+ours ourselves out over own same she should so some such than that the their theirs them
+themselves then there these they this those through to too under until up very was we were
+what when where which while who whom why will with would you your yours yourself yourselves
+rt amp http https www com"""
+STOP_WORDS = frozenset(_STOP_WORDS.split())
+MAX_TERMS = 32
+_WORD = re.compile(r"[^\W_]+")
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Where a match would be shown: the workspace and, for a desk claim, its channel."""
+
+    team_id: str
+    channel_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Candidate:
+    entry_id: int
+    lexical: float
+    vector: bytes | None
+
+
+def search_terms(query: str) -> list[str]:
+    """The query's distinct content words, lower-cased, in order; at most MAX_TERMS."""
+    terms: dict[str, None] = {}
+    for word in _WORD.findall(query.lower()):
+        if word not in STOP_WORDS and (len(word) > 1 or word.isdigit()):
+            terms.setdefault(word, None)
+    return list(terms)[:MAX_TERMS]
+
+
+def encode_vector(vector: npt.NDArray[numpy.float32]) -> bytes:
+    # float16 halves the storage; cosines move by less than 1e-3.
+    return numpy.asarray(vector, dtype=numpy.float16).tobytes()
+
+
+def decode_vectors(blobs: Sequence[bytes]) -> npt.NDArray[numpy.float32]:
+    """Stored vectors as one float32 matrix, one row each."""
+    return (
+        numpy.frombuffer(b"".join(blobs), dtype=numpy.float16)
+        .reshape(len(blobs), -1)
+        .astype(numpy.float32)
+    )
+
+
+# A desk claim is archived once it has a verdict; it shows in its own channel, in the
+# workspace's public channels when its channel is public, and never in another workspace.
+_VISIBLE = (
+    "a.slack_team_id = :team AND (a.kind = 'fact_check' OR (c.status IN ({verdicts}) "
+    "AND (a.channel_private = false OR a.slack_channel_id = :channel)))"
+    " AND (c.article_id IS NULL OR c.article_id != :article)"
+).format(verdicts=", ".join(f"'{status.value}'" for status in sorted(VERDICTS)))
+
+# The interpolated parts are this module's constants; every value is a bound parameter.
+_SQLITE_SEARCH = text(
+    "SELECT a.id, -bm25(archive_fts) AS lexical, a.vector FROM archive_fts"  # noqa: S608
+    " JOIN archive_entries a ON a.id = archive_fts.rowid"
+    " LEFT JOIN claims c ON c.id = a.claim_id"
+    f" WHERE archive_fts MATCH :query AND {_VISIBLE}"
+    " ORDER BY lexical DESC LIMIT :limit"
+)
+_POSTGRES_SEARCH = text(
+    "SELECT a.id, ts_rank(a.search_vector, q, 1) AS lexical, a.vector"  # noqa: S608
+    " FROM archive_entries a CROSS JOIN to_tsquery('english', :query) q"
+    " LEFT JOIN claims c ON c.id = a.claim_id"
+    f" WHERE a.search_vector @@ q AND {_VISIBLE}"
+    " ORDER BY lexical DESC LIMIT :limit"
+)
+
+
+def candidates(
+    *,
+    session: Session,
+    query: str,
+    viewer: Viewer,
+    limit: int,
+    exclude_article_id: int | None = None,
+) -> list[Candidate]:
+    """The archive rows the viewer may see that share words with the query, best first."""
+    terms = search_terms(query)
+    if not terms:
+        return []
+    if session.get_bind().dialect.name == "postgresql":
+        statement, match = _POSTGRES_SEARCH, " | ".join(terms)
+    else:
+        statement, match = _SQLITE_SEARCH, " OR ".join(f'"{term}"' for term in terms)
+    rows = session.execute(
+        statement,
+        {
+            "query": match,
+            "team": viewer.team_id,
+            "channel": viewer.channel_id,
+            "article": -1 if exclude_article_id is None else exclude_article_id,
+            "limit": limit,
+        },
+    )
+    return [Candidate(entry_id=row[0], lexical=float(row[1]), vector=row[2]) for row in rows]
+
+
+def entries(*, session: Session, ids: Iterable[int]) -> dict[int, ArchiveEntry]:
+    """Archive rows by id."""
+    wanted = list(ids)
+    if not wanted:
+        return {}
+    found = session.scalars(select(ArchiveEntry).where(ArchiveEntry.id.in_(wanted)))
+    return {entry.id: entry for entry in found}
+
+
+def add_claims(
+    *,
+    session: Session,
+    claims: Sequence[Claim],
+    vectors: npt.NDArray[numpy.float32] | None,
+    channel_private: bool,
+) -> list[ArchiveEntry]:
+    """Give each claim its archive row (once), with its vector when there is one."""
+    have = set(
+        session.scalars(
+            select(ArchiveEntry.claim_id).where(
+                ArchiveEntry.claim_id.in_([claim.id for claim in claims])
+            )
+        )
+    )
+    added = []
+    for index, claim in enumerate(claims):
+        if claim.id in have:
+            continue
+        entry = ArchiveEntry(
+            kind=ArchiveKind.CLAIM,
+            slack_team_id=claim.article.slack_team_id,
+            slack_channel_id=claim.article.slack_channel_id,
+            channel_private=channel_private,
+            claim_id=claim.id,
+            text=claim.text,
+            vector=None if vectors is None else encode_vector(vectors[index]),
+        )
+        session.add(entry)
+        added.append(entry)
+    session.flush()
+    return added
