@@ -11,6 +11,7 @@ import signal
 import sys
 import tempfile
 import warnings
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
@@ -70,6 +71,14 @@ def build_parser() -> argparse.ArgumentParser:
         "fetch", help="fetch and extract one link as the workers do; print the article as JSON"
     )
     fetch.add_argument("url", help="an http(s) link")
+    imports = commands.add_parser(
+        "import-claimreview",
+        help="add the fact-checks of a ClaimReview JSON-LD file, feed or page to the archive",
+    )
+    imports.add_argument("source", help="a file, or an http(s) URL (fetched like articles)")
+    imports.add_argument(
+        "--team", required=True, help="the Slack workspace (team id) whose archive gets them"
+    )
     match = commands.add_parser(
         "match", help="rank an archive (JSONL) for each query (TSV); print a TREC run"
     )
@@ -127,9 +136,34 @@ def main(argv: list[str] | None = None) -> int:
         "demo": run_demo,
         "fetch": lambda s: fetch_article(s, args.url),
         "match": lambda s: match_queries(args),
+        "import-claimreview": lambda s: import_claimreview(s, args.source, args.team),
     }
     handler = handlers[args.command]
     return handler(settings)
+
+
+def import_claimreview(settings: Settings, source: str, team: str) -> int:
+    from factdesk.db import session_scope
+    from factdesk.errors import FactdeskError
+    from workers import claimreview
+    from workers.nlp.embedder import embedder
+
+    try:
+        body = claimreview.read_source(source, settings)
+        with session_scope(settings.resolved_database_url) as session:
+            report = claimreview.import_document(
+                body, session=session, team_id=team, embed=embedder().embed
+            )
+    except FactdeskError as error:
+        print(f"{source}: {error.user_message}", file=sys.stderr)
+        return 1
+    except (OSError, ValueError) as error:
+        print(f"{source}: not imported: {error}", file=sys.stderr)
+        return 1
+    print(f"{report.added} added, {report.skipped} skipped, {report.rejected} rejected")
+    for reason, count in sorted(Counter(report.reasons).items()):
+        print(f"  rejected {count}: {reason}")
+    return 0
 
 
 def match_queries(args: argparse.Namespace) -> int:

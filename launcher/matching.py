@@ -116,11 +116,12 @@ def run(
     top: int = 5,
     lexical_only: bool = False,
     database_url: str | None = None,
-    out: TextIO = sys.stdout,
+    out: TextIO | None = None,
 ) -> int:
     """Print the TREC run; return the exit status."""
     from workers.matcher import Matcher
 
+    out = out or sys.stdout
     matcher = Matcher(lexical_only=lexical_only)
     queries = read_queries(queries_path)
     rows = read_archive(archive_path)
