@@ -123,7 +123,7 @@ def datasets(data: Path) -> list[Dataset]:
 
 def metrics(runs: dict[str, list[str]], qrels: Qrels) -> dict[str, float]:
     """MAP@5, MAP@1, Recall@5 and MRR (over the top 5) as the organisers count them."""
-    totals = collections.Counter[str]()
+    totals: dict[str, float] = collections.defaultdict(float)
     for qid, gold in qrels.items():
         ranked = runs.get(qid, [])[:5]
         for depth in (1, 5):
@@ -360,9 +360,9 @@ def latency(data: Path, server: str, rows: int) -> dict[str, Any]:
             for first in range(0, len(queries) - ARTICLE_CLAIMS, ARTICLE_CLAIMS):
                 claims = queries[first : first + ARTICLE_CLAIMS]
                 started = time.perf_counter()
-                vectors = matcher.embed(claims)
-                assert vectors is not None
-                for claim, vector in zip(claims, vectors, strict=True):
+                claim_vectors = matcher.embed(claims)
+                assert claim_vectors is not None
+                for claim, vector in zip(claims, claim_vectors, strict=True):
                     matcher.rank(session=session, text=claim, viewer=viewer, vector=vector)
                 article.append((time.perf_counter() - started) * 1000)
         engine.dispose()

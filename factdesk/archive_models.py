@@ -17,7 +17,18 @@ import enum
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Date, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint, true
+from sqlalchemy import (
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+    true,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from factdesk.models import Base, _str_enum, utcnow
@@ -61,6 +72,24 @@ class ArchiveEntry(Base):
     )
     vector: Mapped[bytes | None] = mapped_column(
         LargeBinary, comment="The text's sentence embedding, float16, unit length."
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ClaimMatch(Base):
+    """An archived claim or fact-check the matcher found for a new claim, shown on its task."""
+
+    __tablename__ = "claim_matches"
+    __table_args__ = (UniqueConstraint("claim_id", "archive_entry_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id", ondelete="CASCADE"))
+    archive_entry_id: Mapped[int] = mapped_column(
+        ForeignKey("archive_entries.id", ondelete="CASCADE"), index=True
+    )
+    score: Mapped[float] = mapped_column(Float)
+    hidden: Mapped[bool] = mapped_column(
+        default=False, server_default=false(), comment="Someone said it is not the same claim."
     )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-import lxml.html
+from lxml import etree, html  # type: ignore[import-untyped]
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -72,8 +72,8 @@ def json_ld_blocks(body: bytes) -> list[Any]:
     if stripped[:1] in (b"{", b"["):
         return [json.loads(body)]
     try:
-        page = lxml.html.document_fromstring(body)
-    except (ValueError, lxml.etree.ParserError) as error:
+        page = html.document_fromstring(body)
+    except (ValueError, etree.ParserError) as error:
         raise NotClaimReview("neither JSON nor a web page") from error
     scripts = page.xpath('//script[@type="application/ld+json"]')
     if not scripts:

@@ -13,6 +13,7 @@ from factdesk.errors import FactdeskError, FetchFailed
 from factdesk.metrics import CLAIMS_FOUND, FETCH_FAILURES
 from factdesk.models import Article, ArticleSource, ArticleState, Claim
 from factdesk.services import articles, channels, claims
+from workers.claim_matches import archive_and_match
 from workers.context import WorkerContext, for_article
 from workers.extract import canonical_url, extract
 from workers.fetch import fetch, is_transient
@@ -130,6 +131,7 @@ def _run(article_id: int, ctx: WorkerContext, *, fresh: bool) -> bool:
             known = len(article.claims)
             stored = len(claims.add_found(session=session, article=article, found=found, cap=cap))
             stored -= known
+            archive_and_match(ctx, session, article)
     # Counted once committed: a run cut short before then finds them again.
     CLAIMS_FOUND.inc(stored)
     _post_thread(article_id, ctx)

@@ -142,7 +142,10 @@ class Matcher:
 def archive_new_claims(
     *, session: Session, claims: Sequence[Claim], channel_private: bool, matcher: Matcher
 ) -> dict[int, list[Match]]:
-    """Store the new claims' vectors in the archive; return each one's shown matches."""
+    """Store the new claims' vectors in the archive; return each one's shown matches.
+
+    Claims already in the archive (a re-run task) are left alone and get no matches."""
+    claims = archive.unarchived(session=session, claims=claims)
     if not claims:
         return {}
     vectors = matcher.embed([claim.text for claim in claims])

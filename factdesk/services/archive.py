@@ -18,7 +18,7 @@ import numpy.typing as npt
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from factdesk.archive_models import ArchiveEntry, ArchiveKind
+from factdesk.archive_models import ArchiveEntry, ArchiveKind, ClaimMatch
 from factdesk.models import VERDICTS, Claim
 
 # Words that carry no claim: without them an any-word query on SQLite would match most
@@ -137,6 +137,36 @@ def entries(*, session: Session, ids: Iterable[int]) -> dict[int, ArchiveEntry]:
     return {entry.id: entry for entry in found}
 
 
+def unarchived(*, session: Session, claims: Sequence[Claim]) -> list[Claim]:
+    """The claims that have no archive row yet."""
+    have = set(
+        session.scalars(
+            select(ArchiveEntry.claim_id).where(
+                ArchiveEntry.claim_id.in_([claim.id for claim in claims])
+            )
+        )
+    )
+    return [claim for claim in claims if claim.id not in have]
+
+
+def record_matches(*, session: Session, claim_id: int, found: Sequence[tuple[int, float]]) -> None:
+    """Keep the matches (archive entry id, score) to show on a claim's task."""
+    for entry_id, score in found:
+        session.add(ClaimMatch(claim_id=claim_id, archive_entry_id=entry_id, score=score))
+    session.flush()
+
+
+def shown_matches(*, session: Session, claim_id: int) -> list[tuple[ClaimMatch, ArchiveEntry]]:
+    """A claim's matches nobody has hidden, best first, with their archive rows."""
+    rows = session.execute(
+        select(ClaimMatch, ArchiveEntry)
+        .join(ArchiveEntry, ArchiveEntry.id == ClaimMatch.archive_entry_id)
+        .where(ClaimMatch.claim_id == claim_id, ClaimMatch.hidden.is_(False))
+        .order_by(ClaimMatch.score.desc())
+    )
+    return [(match, entry) for match, entry in rows.tuples()]
+
+
 def add_claims(
     *,
     session: Session,
@@ -145,13 +175,9 @@ def add_claims(
     channel_private: bool,
 ) -> list[ArchiveEntry]:
     """Give each claim its archive row (once), with its vector when there is one."""
-    have = set(
-        session.scalars(
-            select(ArchiveEntry.claim_id).where(
-                ArchiveEntry.claim_id.in_([claim.id for claim in claims])
-            )
-        )
-    )
+    have = {claim.id for claim in claims} - {
+        claim.id for claim in unarchived(session=session, claims=claims)
+    }
     added = []
     for index, claim in enumerate(claims):
         if claim.id in have:

@@ -97,6 +97,40 @@ def upgrade() -> None:
     )
     op.create_index("ix_archive_entries_team_kind", "archive_entries", ["slack_team_id", "kind"])
     op.create_table(
+        "claim_matches",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("claim_id", sa.Integer(), nullable=False),
+        sa.Column("archive_entry_id", sa.Integer(), nullable=False),
+        sa.Column("score", sa.Float(), nullable=False),
+        sa.Column(
+            "hidden",
+            sa.Boolean(),
+            server_default=sa.false(),
+            nullable=False,
+            comment="Someone said it is not the same claim.",
+        ),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["archive_entry_id"],
+            ["archive_entries.id"],
+            name=op.f("fk_claim_matches_archive_entry_id_archive_entries"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["claim_id"],
+            ["claims.id"],
+            name=op.f("fk_claim_matches_claim_id_claims"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_claim_matches")),
+        sa.UniqueConstraint(
+            "claim_id", "archive_entry_id", name=op.f("uq_claim_matches_claim_id_archive_entry_id")
+        ),
+    )
+    op.create_index(
+        op.f("ix_claim_matches_archive_entry_id"), "claim_matches", ["archive_entry_id"]
+    )
+    op.create_table(
         "match_feedback",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("claim_id", sa.Integer(), nullable=False),
@@ -136,5 +170,7 @@ def downgrade() -> None:
         op.execute("DROP TABLE IF EXISTS archive_fts")
     op.drop_index(op.f("ix_match_feedback_archive_entry_id"), table_name="match_feedback")
     op.drop_table("match_feedback")
+    op.drop_index(op.f("ix_claim_matches_archive_entry_id"), table_name="claim_matches")
+    op.drop_table("claim_matches")
     op.drop_index("ix_archive_entries_team_kind", table_name="archive_entries")
     op.drop_table("archive_entries")
