@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import logging
+from typing import Any
 
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session
@@ -35,7 +36,8 @@ def channel_is_private(ctx: WorkerContext, channel_id: str) -> bool:
     except SlackApiError as error:
         log.warning("conversations.info failed channel=%s error=%s", channel_id, error)
         return True
-    return bool(info.get("channel", {}).get("is_private", True))
+    channel: dict[str, Any] = info.get("channel") or {}
+    return bool(channel.get("is_private", True))
 
 
 def archive_and_match(ctx: WorkerContext, session: Session, article: Article) -> int:
