@@ -173,8 +173,11 @@ def _add_claim(article: Article) -> Block:
     }
 
 
-def claim_task(claim: Claim, *, number: int, total: int) -> Message:
-    """One claim as a task: the sentence, why it was picked, where it stands, and buttons."""
+def claim_task(
+    claim: Claim, *, number: int, total: int, match: list[Block] | None = None
+) -> Message:
+    """One claim as a task: the sentence, why it was picked, where it stands, and buttons;
+    `match` is the matcher's line about an earlier check, shown while the task is open."""
     text = f"Claim {number} of {total} ({claim.status.value}): {clip(claim.text, 300)}"
     if claim.status is ClaimStatus.DISMISSED:
         return Message(text=text, blocks=_dismissed_task(claim, number=number, total=total))
@@ -196,6 +199,8 @@ def claim_task(claim: Claim, *, number: int, total: int) -> Message:
     verdict = _verdict_details(claim)
     if verdict:
         blocks.append(_context(*verdict))
+    if match and claim.status is ClaimStatus.OPEN:
+        blocks.extend(match)
     blocks.append(
         {"type": "actions", "block_id": f"claim-{claim.id}", "elements": _task_controls(claim)}
     )

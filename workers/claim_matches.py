@@ -10,16 +10,21 @@ from __future__ import annotations
 
 import functools
 import logging
+from dataclasses import replace
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session
 
-from factdesk.models import Article
-from factdesk.services import archive
+from factdesk import render, render_matches
+from factdesk.archive_models import ArchiveKind
+from factdesk.models import Article, Claim, ClaimStatus
+from factdesk.render import Block
+from factdesk.services import archive, matches
 from workers.context import WorkerContext
 from workers.matcher import Matcher, archive_new_claims
 from workers.nlp.embedder import ModelIntegrityError
+from workers.posting import post_once
 
 log = logging.getLogger(__name__)
 
@@ -55,10 +60,65 @@ def archive_and_match(ctx: WorkerContext, session: Session, article: Article) ->
     found = archive_new_claims(
         session=session, claims=fresh, channel_private=private, matcher=matcher
     )
-    for claim_id, matches in found.items():
+    for claim_id, shown in found.items():
         archive.record_matches(
             session=session,
             claim_id=claim_id,
-            found=[(match.entry_id, match.score) for match in matches],
+            found=[(match.entry_id, match.score) for match in shown],
         )
-    return sum(1 for matches in found.values() if matches)
+    return sum(1 for shown in found.values() if shown)
+
+
+def match_blocks_for(ctx: WorkerContext, session: Session, claim: Claim) -> list[Block] | None:
+    """The match line and buttons for a task, or None when it has no match to show."""
+    view = matches.best_view(session=session, claim_id=claim.id)
+    if view is None:
+        return None
+    if view.kind is ArchiveKind.CLAIM:
+        original = matches.original_claim(session=session, claim_id=claim.id)
+        if original is not None:
+            link = _permalink(ctx, original.article.slack_channel_id, original.slack_ts)
+            view = replace(view, thread_link=link)
+    return render_matches.match_blocks(view)
+
+
+def alert_repeats(ctx: WorkerContext, article_id: int) -> None:
+    """One line in each disputed original's thread that a new article repeats, once each.
+
+    Not when the new article sits in a private channel other than the original's: the
+    line would tell a wider channel about a private one."""
+    alerts = []
+    with ctx.session() as session:
+        article = session.get(Article, article_id)
+        if article is None:
+            return
+        private = None
+        for claim in article.claims:
+            original = matches.original_claim(session=session, claim_id=claim.id)
+            if original is None or original.status is not ClaimStatus.DISPUTED:
+                continue
+            where = original.article
+            if where.slack_channel_id != article.slack_channel_id:
+                if private is None:
+                    private = channel_is_private(ctx, article.slack_channel_id)
+                if private:
+                    continue
+            line = render_matches.repeat_alert(
+                article.title or "", article.url, article.slack_channel_id
+            )
+            thread = where.slack_thread_ts
+            alerts.append(
+                (f"repeat:{original.id}:{article.id}", where.slack_channel_id, thread, line)
+            )
+    for key, channel, thread, line in alerts:
+        post_once(ctx, key, channel, thread, render.Message(text=line))
+
+
+def _permalink(ctx: WorkerContext, channel: str, ts: str | None) -> str | None:
+    if ts is None:
+        return None
+    try:
+        return str(ctx.slack.chat_getPermalink(channel=channel, message_ts=ts)["permalink"])
+    except SlackApiError as error:
+        log.info("match permalink skipped channel=%s: %s", channel, error.response.get("error"))
+        return None

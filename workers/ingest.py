@@ -13,7 +13,7 @@ from factdesk.errors import FactdeskError, FetchFailed
 from factdesk.metrics import CLAIMS_FOUND, FETCH_FAILURES
 from factdesk.models import Article, ArticleSource, ArticleState, Claim
 from factdesk.services import articles, channels, claims
-from workers.claim_matches import archive_and_match
+from workers.claim_matches import alert_repeats, archive_and_match, match_blocks_for
 from workers.context import WorkerContext, for_article
 from workers.extract import canonical_url, extract
 from workers.fetch import fetch, is_transient
@@ -135,6 +135,7 @@ def _run(article_id: int, ctx: WorkerContext, *, fresh: bool) -> bool:
     # Counted once committed: a run cut short before then finds them again.
     CLAIMS_FOUND.inc(stored)
     _post_thread(article_id, ctx)
+    alert_repeats(ctx, article_id)
     with ctx.session() as session:
         article = _load(session, article_id)
         articles.finish(session=session, article=article)
@@ -249,7 +250,12 @@ def _post_unposted_claims(
         waiting += [
             Outgoing(
                 f"claim:{claim.id}",
-                render.claim_task(claim, number=number, total=len(posted)),
+                render.claim_task(
+                    claim,
+                    number=number,
+                    total=len(posted),
+                    match=match_blocks_for(ctx, session, claim),
+                ),
                 on_posted=functools.partial(_record_claim, claim.id),
             )
             for number, claim in enumerate(posted, start=1)

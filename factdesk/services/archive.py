@@ -156,17 +156,6 @@ def record_matches(*, session: Session, claim_id: int, found: Sequence[tuple[int
     session.flush()
 
 
-def shown_matches(*, session: Session, claim_id: int) -> list[tuple[ClaimMatch, ArchiveEntry]]:
-    """A claim's matches nobody has hidden, best first, with their archive rows."""
-    rows = session.execute(
-        select(ClaimMatch, ArchiveEntry)
-        .join(ArchiveEntry, ArchiveEntry.id == ClaimMatch.archive_entry_id)
-        .where(ClaimMatch.claim_id == claim_id, ClaimMatch.hidden.is_(False))
-        .order_by(ClaimMatch.score.desc())
-    )
-    return [(match, entry) for match, entry in rows.tuples()]
-
-
 def add_claims(
     *,
     session: Session,
