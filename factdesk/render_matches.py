@@ -72,6 +72,10 @@ def repeat_alert(article_title: str, article_url: str, channel_id: str) -> str:
     return f"{REPEAT} This disputed claim appeared again in {link} (<#{channel_id}>)"
 
 
+def search_requested(words: str) -> str:
+    return f"Looking in the archive for “{escape(clip(words, 100))}”…"
+
+
 def search_results(words: str, found: Sequence[ArchiveEntry]) -> Message:
     """The private answer to `/factcheck search <words>`."""
     if not found:

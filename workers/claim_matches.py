@@ -21,8 +21,8 @@ from factdesk.archive_models import ArchiveKind
 from factdesk.models import Article, Claim, ClaimStatus
 from factdesk.render import Block
 from factdesk.services import archive, matches
-from workers.context import WorkerContext
-from workers.matcher import Matcher, archive_new_claims
+from workers.context import WorkerContext, for_team
+from workers.matcher import Fusion, Matcher, archive_new_claims
 from workers.nlp.embedder import ModelIntegrityError
 from workers.posting import post_once
 
@@ -122,3 +122,35 @@ def _permalink(ctx: WorkerContext, channel: str, ts: str | None) -> str | None:
     except SlackApiError as error:
         log.info("match permalink skipped channel=%s: %s", channel, error.response.get("error"))
         return None
+
+
+SEARCH_RESULTS = 5
+
+
+@for_team
+def search_archive(
+    team_id: str, channel_id: str, user_id: str, words: str, ctx: WorkerContext
+) -> None:
+    """Answer `/factcheck search <words>` privately with the archive's best matches."""
+    viewer = archive.Viewer(team_id, channel_id)
+    with ctx.session() as session:
+        try:
+            ranked = shared_matcher().rank(
+                session=session, text=words, viewer=viewer, top=SEARCH_RESULTS
+            )
+        except (ModelIntegrityError, OSError) as error:
+            log.error("claim matcher unavailable, searching words alone: %s", error)
+            ranked = Matcher(lexical_only=True, weights=Fusion(0.0, 0.0)).rank(
+                session=session, text=words, viewer=viewer, top=SEARCH_RESULTS
+            )
+        found = archive.entries(session=session, ids=[match.entry_id for match in ranked])
+        message = render_matches.search_results(words, [found[m.entry_id] for m in ranked])
+    try:
+        ctx.slack.chat_postEphemeral(
+            channel=channel_id, user=user_id, text=message.text, blocks=message.blocks
+        )
+    except SlackApiError as error:
+        # Not in the channel (or a DM with someone else): send it to the person.
+        log.info("search answer by DM user=%s: %s", user_id, error.response.get("error"))
+        dm = ctx.slack.conversations_open(users=user_id)["channel"]["id"]
+        ctx.slack.chat_postMessage(channel=dm, text=message.text, blocks=message.blocks)

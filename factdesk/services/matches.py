@@ -182,7 +182,7 @@ def _visible(session: Session, claim_id: int) -> list[tuple[ClaimMatch, ArchiveE
         .where(ClaimMatch.claim_id == claim_id, ClaimMatch.hidden.is_(False))
         .order_by(ClaimMatch.score.desc())
     )
-    return [(match, entry) for match, entry in rows.tuples()]
+    return [(match, entry) for match, entry in rows]
 
 
 def _status_for_rating(rating: str) -> ClaimStatus:

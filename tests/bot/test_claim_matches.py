@@ -3,6 +3,7 @@ and the repeat alert in a disputed claim's thread, all through signed HTTP."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import date
 from typing import Any
@@ -14,7 +15,7 @@ from factdesk.archive_models import ArchiveEntry, ArchiveKind, ClaimMatch, Match
 from factdesk.ids import ActionId, CallbackId
 from factdesk.models import ClaimStatus, EventAction
 from factdesk.services import archive, claims
-from standin.signing import message_action, post_interaction
+from standin.signing import message_action, post_command, post_interaction, slash_command
 from tests.bot.interactions import click_as, stored_claim, wait_for_text
 from tests.conftest import SIGNING_SECRET, System
 from workers.nlp.embedder import embedder
@@ -143,3 +144,38 @@ def test_a_repeated_disputed_claim_alerts_its_thread_once_and_can_be_waved_off(
         assert (feedback.same_claim, feedback.user_id) == (False, "U0ANA")
         hidden = session.scalars(select(ClaimMatch).where(ClaimMatch.claim_id == claim_id)).one()
         assert hidden.hidden is True
+
+
+def test_factcheck_search_answers_privately_with_the_archive(system: System) -> None:
+    with system.session() as session:
+        session.add(
+            ArchiveEntry(
+                kind=ArchiveKind.FACT_CHECK,
+                slack_team_id=TEAM,
+                channel_private=False,
+                text="Wind turbines kill more birds than cats do.",
+                rating="Mostly False",
+                publisher="Full <Fact> & Co",
+                url="https://fullfact.example/birds",
+            )
+        )
+    before = len(system.slack.ephemeral_messages(POLITICS))
+    form = slash_command(
+        command="/factcheck",
+        text="search turbines birds",
+        user="U0ANA",
+        channel=POLITICS,
+        team_id=TEAM,
+        response_url=system.slack.response_url(f"search-{uuid.uuid4().hex[:8]}"),
+    )
+
+    status, body = post_command(system.events_url, form, SIGNING_SECRET)
+
+    assert status == 200, body
+    assert "Looking in the archive" in json.loads(body)["text"]
+    system.slack.wait_for(lambda s: len(s.ephemeral_messages(POLITICS)) > before, timeout=30)
+    answer = system.slack.ephemeral_messages(POLITICS)[-1]
+    assert answer["user"] == "U0ANA"
+    blocks = str(answer["blocks"])
+    assert "Wind turbines kill more birds than cats do." in blocks
+    assert "Full &lt;Fact&gt; &amp; Co: Mostly False" in blocks
