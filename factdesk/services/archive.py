@@ -10,6 +10,7 @@ viewer may see and returns each with its lexical score and stored vector.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -90,13 +91,45 @@ _SQLITE_SEARCH = text(
     f" WHERE archive_fts MATCH :query AND {_VISIBLE}"
     " ORDER BY lexical DESC LIMIT :limit"
 )
+# The query's lexemes arrive stemmed already (see _postgres_lexemes), so the tsquery is
+# built from them as literals, not parsed again.
 _POSTGRES_SEARCH = text(
-    "SELECT a.id, ts_rank(a.search_vector, q, 1) AS lexical, a.vector"  # noqa: S608
-    " FROM archive_entries a CROSS JOIN to_tsquery('english', :query) q"
-    " LEFT JOIN claims c ON c.id = a.claim_id"
-    f" WHERE a.search_vector @@ q AND {_VISIBLE}"
-    " ORDER BY lexical DESC LIMIT :limit"
+    "WITH query AS (SELECT array_to_string(ARRAY(SELECT quote_literal(term)"  # noqa: S608
+    " FROM unnest(CAST(:lexemes AS text[])) term), ' | ')::tsquery AS q),"
+    " best AS (SELECT a.id, ts_rank(a.search_vector, query.q, 1) AS lexical"
+    " FROM archive_entries a CROSS JOIN query LEFT JOIN claims c ON c.id = a.claim_id"
+    f" WHERE a.search_vector @@ query.q AND {_VISIBLE}"
+    " ORDER BY lexical DESC LIMIT :limit)"
+    " SELECT best.id, best.lexical, a.vector FROM best"
+    " JOIN archive_entries a ON a.id = best.id ORDER BY best.lexical DESC"
 )
+_POSTGRES_LEXEMES = text("SELECT lexeme FROM unnest(to_tsvector('english', :words))")
+# PostgreSQL's own statistics of the column (ANALYZE, run by autovacuum): the thousand
+# most common lexemes and the share of rows holding each, and the table's row count.
+_POSTGRES_COMMON = text(
+    "SELECT most_common_elems::text::text[], most_common_elem_freqs FROM pg_stats"
+    " WHERE tablename = 'archive_entries' AND attname = 'search_vector'"
+    " AND schemaname = current_schema()"
+)
+_POSTGRES_ROWS = text("SELECT reltuples FROM pg_class WHERE oid = to_regclass('archive_entries')")
+# How many rows one lookup may score, estimated from the statistics: any-word search
+# over a million claims would otherwise rank hundreds of thousands of rows for a tweet
+# full of common words. The rarest words go first (they say most about the claim), at
+# least MIN_TERMS of them whatever they cost.
+ROW_BUDGET = 5_000
+MIN_TERMS = 2
+STATISTICS_SECONDS = 600.0
+
+
+@dataclass
+class _Statistics:
+    read_at: float
+    rows: float
+    frequency: dict[str, float]
+    rarest_common: float
+
+
+_statistics: dict[str, _Statistics] = {}
 
 
 def candidates(
@@ -111,14 +144,19 @@ def candidates(
     terms = search_terms(query)
     if not terms:
         return []
+    match: str | list[str]
     if session.get_bind().dialect.name == "postgresql":
-        statement, match = _POSTGRES_SEARCH, " | ".join(terms)
+        statement, key = _POSTGRES_SEARCH, "lexemes"
+        match = _postgres_lexemes(session, " ".join(terms))
+        if not match:
+            return []
     else:
-        statement, match = _SQLITE_SEARCH, " OR ".join(f'"{term}"' for term in terms)
+        statement, key = _SQLITE_SEARCH, "query"
+        match = " OR ".join(f'"{term}"' for term in terms)
     rows = session.execute(
         statement,
         {
-            "query": match,
+            key: match,
             "team": viewer.team_id,
             "channel": viewer.channel_id,
             "article": -1 if exclude_article_id is None else exclude_article_id,
@@ -126,6 +164,47 @@ def candidates(
         },
     )
     return [Candidate(entry_id=row[0], lexical=float(row[1]), vector=row[2]) for row in rows]
+
+
+def _postgres_lexemes(session: Session, words: str) -> list[str]:
+    """The words' lexemes to search for, rarest first, within ROW_BUDGET."""
+    lexemes = list(dict.fromkeys(session.scalars(_POSTGRES_LEXEMES, {"words": words})))
+    stats = _postgres_statistics(session)
+    if stats is None:
+        return lexemes[:MAX_TERMS]
+
+    def share(lexeme: str) -> float:
+        # Below the thousandth most common lexeme: count it as half as common as that.
+        return stats.frequency.get(lexeme, stats.rarest_common / 2)
+
+    chosen: list[str] = []
+    spent = 0.0
+    for lexeme in sorted(lexemes, key=share):
+        cost = share(lexeme) * stats.rows
+        if len(chosen) >= MIN_TERMS and spent + cost > ROW_BUDGET:
+            break
+        chosen.append(lexeme)
+        spent += cost
+    return chosen
+
+
+def _postgres_statistics(session: Session) -> _Statistics | None:
+    """The column's lexeme statistics, read at most every STATISTICS_SECONDS per database."""
+    key = str(session.get_bind().engine.url)
+    known = _statistics.get(key)
+    now = time.monotonic()
+    if known is not None and now - known.read_at < STATISTICS_SECONDS:
+        return known
+    row = session.execute(_POSTGRES_COMMON).first()
+    rows = session.scalar(_POSTGRES_ROWS) or 0.0
+    if row is None or not row[0] or rows <= 0:
+        _statistics.pop(key, None)
+        return None  # never analysed yet: a small table, any-word search is cheap
+    elements, shares = list(row[0]), list(row[1])
+    frequency = dict(zip(elements, shares[: len(elements)], strict=True))
+    known = _Statistics(now, float(rows), frequency, min(frequency.values()))
+    _statistics[key] = known
+    return known
 
 
 def entries(*, session: Session, ids: Iterable[int]) -> dict[int, ArchiveEntry]:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy
 import pytest
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from factdesk.archive_models import ArchiveEntry, ArchiveKind
@@ -245,3 +246,28 @@ def test_factdesk_match_prints_a_trec_run(
         ["q2", "Q0", "v-wage", "1"],
     ]
     assert all(line[5] == matching.RUN_TAG for line in lines)
+
+
+def test_postgres_searches_the_rarest_words_within_its_budget(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if session.get_bind().dialect.name != "postgresql":
+        pytest.skip("the row budget reads PostgreSQL's column statistics")
+    for number in range(200):
+        session.add(
+            ArchiveEntry(
+                kind=ArchiveKind.FACT_CHECK,
+                slack_team_id=TEAM,
+                text=f"Budget spending rose in district {number}"
+                + (" alongside harbour" if number % 10 == 0 else ""),
+            )
+        )
+    session.flush()
+    session.execute(text("ANALYZE archive_entries"))
+    monkeypatch.setattr(archive, "_statistics", {})
+    monkeypatch.setattr(archive, "ROW_BUDGET", 1)
+
+    chosen = archive._postgres_lexemes(session, "budget spending harbour zanzibar")
+
+    # zanzibar is in no row, harbour in a tenth of them, budget and spending in all.
+    assert chosen == ["zanzibar", "harbour"]
