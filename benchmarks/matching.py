@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
@@ -260,18 +260,26 @@ def accuracy(data: Path, *, refit: bool) -> dict[str, Any]:
 
 
 @contextmanager
-def bench_schema(server: str) -> Iterator[str]:
-    """A schema of its own in the given database, dropped after."""
-    schema = f"bench_matching_{uuid.uuid4().hex[:8]}"
+def bench_schema(server: str, keep: str | None) -> Iterator[tuple[str, bool]]:
+    """A schema of its own in the given database, dropped after unless `keep` names it;
+    yields its URL and whether it was there already (filled by an earlier kept run)."""
+    schema = keep or f"bench_matching_{uuid.uuid4().hex[:8]}"
     admin = make_engine(server)
     with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+        existed = bool(
+            connection.scalar(
+                text("SELECT count(*) FROM pg_namespace WHERE nspname = :name"), {"name": schema}
+            )
+        )
+        if not existed:
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
     url = make_url(server).update_query_dict({"options": f"-csearch_path={schema}"})
     try:
-        yield url.render_as_string(hide_password=False)
+        yield url.render_as_string(hide_password=False), existed
     finally:
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        if keep is None:
+            with admin.begin() as connection:
+                connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
 
 
@@ -287,7 +295,7 @@ def generated_texts(
         start += length
 
 
-def latency(data: Path, server: str, rows: int) -> dict[str, Any]:
+def latency(data: Path, server: str, rows: int, keep: str | None = None) -> dict[str, Any]:
     texts = [t for _, t in matching.read_archive(data / "checkthat2022-2a-en" / "vclaims.jsonl")]
     texts += [t for _, t in matching.read_archive(data / "checkthat2021-2b-en" / "vclaims.jsonl")]
     counts = collections.Counter(word for t in texts for word in t.split())
@@ -301,82 +309,91 @@ def latency(data: Path, server: str, rows: int) -> dict[str, Any]:
         )
     ]
     result: dict[str, Any] = {"rows": rows}
-    with bench_schema(server) as url:
+    with bench_schema(server, keep) as (url, filled):
         migrate(url)
         engine = make_engine(url)
-        started = time.perf_counter()
-        rng = numpy.random.default_rng(7)
-        raw = engine.raw_connection()
-        try:
-            cursor = raw.cursor()
-            # Build the GIN index once after the load rather than row by row during it.
-            cursor.execute("DROP INDEX ix_archive_entries_search_vector")
-            chunk = 50_000
-            with cursor.copy(
-                "COPY archive_entries (kind, slack_team_id, channel_private, text, vector,"
-                " created_at) FROM STDIN"
-            ) as copy:
-                for offset in range(0, rows, chunk):
-                    size = min(chunk, rows - offset)
-                    vectors = rng.standard_normal((size, DIMENSIONS)).astype(numpy.float32)
-                    vectors /= numpy.linalg.norm(vectors, axis=1, keepdims=True)
-                    for index, line in enumerate(
-                        generated_texts(vocabulary, weights, size, offset)
-                    ):
-                        copy.write_row(
-                            (
-                                "fact_check",
-                                matching.MATCH_TEAM,
-                                False,
-                                line,
-                                archive.encode_vector(vectors[index]),
-                                "2026-01-01T00:00:00Z",
-                            )
-                        )
-            raw.commit()
-            result["copy_s"] = round(time.perf_counter() - started, 1)
-            started = time.perf_counter()
-            cursor.execute("SET maintenance_work_mem = '512MB'")
-            cursor.execute(
-                "CREATE INDEX ix_archive_entries_search_vector ON archive_entries"
-                " USING gin (search_vector)"
-            )
-            cursor.execute("ANALYZE archive_entries")
-            raw.commit()
-            result["index_s"] = round(time.perf_counter() - started, 1)
-        finally:
-            raw.close()
-        matcher = Matcher()
-        viewer = archive.Viewer(matching.MATCH_TEAM)
-        timings = []
-        # Loading may run niced on a shared machine; the lookups are timed at the normal
-        # priority a worker has, or the figures would measure the neighbours.
-        os.setpriority(os.PRIO_PROCESS, 0, 0)
-        with Session(engine) as session:
-            for query in queries[:20]:  # warm the caches first
-                matcher.rank(session=session, text=query, viewer=viewer)
-            for query in queries:
-                started = time.perf_counter()
-                matcher.rank(session=session, text=query, viewer=viewer)
-                timings.append((time.perf_counter() - started) * 1000)
-            article = []
-            for first in range(0, len(queries) - ARTICLE_CLAIMS, ARTICLE_CLAIMS):
-                claims = queries[first : first + ARTICLE_CLAIMS]
-                started = time.perf_counter()
-                claim_vectors = matcher.embed(claims)
-                assert claim_vectors is not None
-                for claim, vector in zip(claims, claim_vectors, strict=True):
-                    matcher.rank(session=session, text=claim, viewer=viewer, vector=vector)
-                article.append((time.perf_counter() - started) * 1000)
+        if not filled:
+            result |= _fill(engine, rows, vocabulary, weights)
+        result |= _time_lookups(engine, queries)
         engine.dispose()
+    return result
+
+
+def _fill(engine: Engine, rows: int, vocabulary: list[str], weights: Any) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    started = time.perf_counter()
+    rng = numpy.random.default_rng(7)
+    raw = engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        # Build the GIN index once after the load rather than row by row during it.
+        cursor.execute("DROP INDEX ix_archive_entries_search_vector")
+        chunk = 50_000
+        with cursor.copy(
+            "COPY archive_entries (kind, slack_team_id, channel_private, text, vector,"
+            " created_at) FROM STDIN"
+        ) as copy:
+            for offset in range(0, rows, chunk):
+                size = min(chunk, rows - offset)
+                vectors = rng.standard_normal((size, DIMENSIONS)).astype(numpy.float32)
+                vectors /= numpy.linalg.norm(vectors, axis=1, keepdims=True)
+                for index, line in enumerate(generated_texts(vocabulary, weights, size, offset)):
+                    copy.write_row(
+                        (
+                            "fact_check",
+                            matching.MATCH_TEAM,
+                            False,
+                            line,
+                            archive.encode_vector(vectors[index]),
+                            "2026-01-01T00:00:00Z",
+                        )
+                    )
+        raw.commit()
+        result["copy_s"] = round(time.perf_counter() - started, 1)
+        started = time.perf_counter()
+        cursor.execute("SET maintenance_work_mem = '512MB'")
+        cursor.execute(
+            "CREATE INDEX ix_archive_entries_search_vector ON archive_entries"
+            " USING gin (search_vector)"
+        )
+        cursor.execute("ANALYZE archive_entries")
+        raw.commit()
+        result["index_s"] = round(time.perf_counter() - started, 1)
+    finally:
+        raw.close()
+    return result
+
+
+def _time_lookups(engine: Engine, queries: list[str]) -> dict[str, Any]:
+    matcher = Matcher()
+    viewer = archive.Viewer(matching.MATCH_TEAM)
+    timings = []
+    # Loading may run niced on a shared machine; the lookups are timed at the normal
+    # priority a worker has, or the figures would measure the neighbours.
+    os.setpriority(os.PRIO_PROCESS, 0, 0)
+    with Session(engine) as session:
+        for query in queries[:20]:  # warm the caches first
+            matcher.rank(session=session, text=query, viewer=viewer)
+        for query in queries:
+            started = time.perf_counter()
+            matcher.rank(session=session, text=query, viewer=viewer)
+            timings.append((time.perf_counter() - started) * 1000)
+        article = []
+        for first in range(0, len(queries) - ARTICLE_CLAIMS, ARTICLE_CLAIMS):
+            claims = queries[first : first + ARTICLE_CLAIMS]
+            started = time.perf_counter()
+            claim_vectors = matcher.embed(claims)
+            assert claim_vectors is not None
+            for claim, vector in zip(claims, claim_vectors, strict=True):
+                matcher.rank(session=session, text=claim, viewer=viewer, vector=vector)
+            article.append((time.perf_counter() - started) * 1000)
     timings.sort()
-    result |= {
+    return {
         "queries": len(timings),
         "query_p50_ms": round(statistics.median(timings), 1),
         "query_p95_ms": round(timings[int(0.95 * (len(timings) - 1))], 1),
         "article_15_claims_p50_ms": round(statistics.median(article), 1),
     }
-    return result
 
 
 def main() -> None:
@@ -386,6 +403,12 @@ def main() -> None:
     parser.add_argument("--latency", action="store_true", help="also time lookups at 1M rows")
     parser.add_argument("--no-accuracy", action="store_true", help="skip the accuracy runs")
     parser.add_argument("--rows", type=int, default=LATENCY_ROWS)
+    parser.add_argument(
+        "--keep-schema",
+        metavar="NAME",
+        default=None,
+        help="keep the generated rows in this schema, and reuse them when it exists",
+    )
     parser.add_argument("--postgres", default=os.environ.get("TEST_DATABASE_URL", DEFAULT_POSTGRES))
     args = parser.parse_args()
     if not (args.data / "SOURCE.txt").is_file():
@@ -402,7 +425,7 @@ def main() -> None:
             "bm25_map5_2b_dev": measured["bm25_map5_2b_dev"],
         }
     if args.latency:
-        measured = latency(args.data, args.postgres, args.rows)
+        measured = latency(args.data, args.postgres, args.rows, args.keep_schema)
         results |= {"latency_postgres_1m": measured, "query_p95_ms_1m": measured["query_p95_ms"]}
     # Read just before writing, so a run of one part keeps the other part's figures.
     previous = json.loads(OUT.read_text()) if OUT.is_file() else {}
