@@ -18,6 +18,7 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,6 +51,11 @@ class Match:
     score: float
     cosine: float
     lexical: float
+
+
+@functools.cache
+def _embedding_pool() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="matcher-embed")
 
 
 @functools.cache
@@ -117,6 +123,11 @@ class Matcher:
         top: int = 5,
     ) -> list[Match]:
         """The best `top` archive rows for the text, best first."""
+        pending = None
+        if vector is None and self._model is not None:
+            # Embedding is CPU work outside the GIL and the search mostly waits on the
+            # database: run them side by side, the lookup then costs the longer of the two.
+            pending = _embedding_pool().submit(self._model.embed, [text])
         found = archive.candidates(
             session=session,
             query=text,
@@ -129,9 +140,8 @@ class Matcher:
                 Match(entry_id=c.entry_id, score=c.lexical, cosine=0.0, lexical=c.lexical)
                 for c in found[:top]
             ]
-        if vector is None and found:
-            vectors = self.embed([text])
-            vector = None if vectors is None else vectors[0]
+        if pending is not None:
+            vector = pending.result()[0]
         return fuse(found, vector, self.weights)[:top]
 
     def shown(self, matches: Sequence[Match]) -> list[Match]:

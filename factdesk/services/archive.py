@@ -35,6 +35,7 @@ rt amp http https www com"""
 STOP_WORDS = frozenset(_STOP_WORDS.split())
 MAX_TERMS = 32
 _WORD = re.compile(r"[^\W_]+")
+_CODE_LIKE = re.compile(r"(?=.*\d)(?=.*[^\W\d_])\w{5,}")
 
 
 @dataclass(frozen=True)
@@ -103,7 +104,14 @@ _POSTGRES_SEARCH = text(
     " SELECT best.id, best.lexical, a.vector FROM best"
     " JOIN archive_entries a ON a.id = best.id ORDER BY best.lexical DESC"
 )
-_POSTGRES_LEXEMES = text("SELECT lexeme FROM unnest(to_tsvector('english', :words))")
+_POSTGRES_LEXEMES = text(
+    "SELECT word, ARRAY(SELECT lexeme FROM unnest(to_tsvector('english', word)))"
+    " FROM unnest(CAST(:words AS text[])) word"
+)
+# Each word's lexemes as PostgreSQL stems them, kept per process: a lookup then needs no
+# round trip for words seen before. Cleared when full, rather than tracked by age.
+_LEXEME_CACHE: dict[str, list[str]] = {}
+LEXEME_CACHE_SIZE = 100_000
 # PostgreSQL's own statistics of the column (ANALYZE, run by autovacuum): the thousand
 # most common lexemes and the share of rows holding each, and the table's row count.
 _POSTGRES_COMMON = text(
@@ -116,7 +124,7 @@ _POSTGRES_ROWS = text("SELECT reltuples FROM pg_class WHERE oid = to_regclass('a
 # over a million claims would otherwise rank hundreds of thousands of rows for a tweet
 # full of common words. The rarest words go first (they say most about the claim), at
 # least MIN_TERMS of them whatever they cost.
-ROW_BUDGET = 5_000
+ROW_BUDGET = 2_000
 MIN_TERMS = 2
 STATISTICS_SECONDS = 600.0
 
@@ -147,7 +155,7 @@ def candidates(
     match: str | list[str]
     if session.get_bind().dialect.name == "postgresql":
         statement, key = _POSTGRES_SEARCH, "lexemes"
-        match = _postgres_lexemes(session, " ".join(terms))
+        match = _postgres_lexemes(session, terms)
         if not match:
             return []
     else:
@@ -166,20 +174,33 @@ def candidates(
     return [Candidate(entry_id=row[0], lexical=float(row[1]), vector=row[2]) for row in rows]
 
 
-def _postgres_lexemes(session: Session, words: str) -> list[str]:
+def _postgres_lexemes(session: Session, words: Sequence[str]) -> list[str]:
     """The words' lexemes to search for, rarest first, within ROW_BUDGET."""
-    lexemes = list(dict.fromkeys(session.scalars(_POSTGRES_LEXEMES, {"words": words})))
+    missing = [word for word in words if word not in _LEXEME_CACHE]
+    if missing:
+        if len(_LEXEME_CACHE) + len(missing) > LEXEME_CACHE_SIZE:
+            _LEXEME_CACHE.clear()
+        for word, stems in session.execute(_POSTGRES_LEXEMES, {"words": missing}):
+            _LEXEME_CACHE[word] = list(stems)
+    lexemes = list(
+        dict.fromkeys(lexeme for word in words for lexeme in _LEXEME_CACHE.get(word, []))
+    )
     stats = _postgres_statistics(session)
     if stats is None:
         return lexemes[:MAX_TERMS]
 
     def share(lexeme: str) -> float:
-        # Below the thousandth most common lexeme: count it as half as common as that.
-        return stats.frequency.get(lexeme, stats.rarest_common / 2)
+        # Below the thousandth most common lexeme: most such words are far rarer.
+        return stats.frequency.get(lexeme, stats.rarest_common / 4)
+
+    def order(lexeme: str) -> tuple[bool, float]:
+        # Letters and digits run together ("opdkuec45h", from a pasted short link) are
+        # the rarest of all and match nothing: real words go first.
+        return (_CODE_LIKE.fullmatch(lexeme) is not None, share(lexeme))
 
     chosen: list[str] = []
     spent = 0.0
-    for lexeme in sorted(lexemes, key=share):
+    for lexeme in sorted(lexemes, key=order):
         cost = share(lexeme) * stats.rows
         if len(chosen) >= MIN_TERMS and spent + cost > ROW_BUDGET:
             break

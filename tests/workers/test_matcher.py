@@ -267,7 +267,7 @@ def test_postgres_searches_the_rarest_words_within_its_budget(
     monkeypatch.setattr(archive, "_statistics", {})
     monkeypatch.setattr(archive, "ROW_BUDGET", 1)
 
-    chosen = archive._postgres_lexemes(session, "budget spending harbour zanzibar")
+    chosen = archive._postgres_lexemes(session, ["budget", "spending", "harbour", "zanzibar"])
 
     # zanzibar is in no row, harbour in a tenth of them, budget and spending in all.
     assert chosen == ["zanzibar", "harbour"]
