@@ -23,7 +23,7 @@ from workers.nlp.embedder import embedder
 pytestmark = pytest.mark.scenario
 
 TEAM = "T0MATCHES"
-DESK, POLITICS = "C0MATCHDESK", "C0MATCHPOL"
+DESK, POLITICS, SECRET = "C0MATCHDESK", "C0MATCHPOL", "C0MATCHSECRET"
 FACT_CHECKED = "Violent crime fell 40% in 2023, the biggest drop since 1990."
 REPORTED = (
     "At the council meeting the mayor said violent crime fell 40% in 2023, "
@@ -39,6 +39,7 @@ SPENDING_AGAIN = (
 def channels(system: System) -> None:
     system.slack.add_channel(DESK, "match-desk")
     system.slack.add_channel(POLITICS, "match-politics")
+    system.slack.add_channel(SECRET, "match-secret", is_private=True)
 
 
 def _fact_check(system: System) -> None:
@@ -58,7 +59,9 @@ def _fact_check(system: System) -> None:
         )
 
 
-def _check_message(system: System, channel: str, text: str) -> list[dict[str, Any]]:
+def _check_message(
+    system: System, channel: str, text: str, *, team: str = TEAM
+) -> list[dict[str, Any]]:
     """Post `text`, run "Fact-check this message" on it; the tasks posted in its thread
     (the message's ts is each task's thread_ts)."""
     ts = system.slack.add_message(channel, text, user="U0BEN")
@@ -68,7 +71,7 @@ def _check_message(system: System, channel: str, text: str) -> list[dict[str, An
         message=system.slack.message(channel, ts),
         user="U0ANA",
         channel=channel,
-        team_id=TEAM,
+        team_id=team,
         response_url=system.slack.response_url(key),
     )
     status, body = post_interaction(system.events_url, payload, SIGNING_SECRET)
@@ -179,3 +182,33 @@ def test_factcheck_search_answers_privately_with_the_archive(system: System) -> 
     blocks = str(answer["blocks"])
     assert "Wind turbines kill more birds than cats do." in blocks
     assert "Full &lt;Fact&gt; &amp; Co: Mostly False" in blocks
+
+
+FERRY = "The harbour authority said it paid $4.7 million for the new ferry terminal in 2022."
+FERRY_AGAIN = "In 2022 the harbour authority paid 4.7 million dollars for a new ferry terminal."
+
+
+def test_a_private_channel_verdict_is_matched_only_in_that_channel(system: System) -> None:
+    [secret] = _check_message(system, SECRET, FERRY)
+    with system.session() as session:
+        claims.set_status(
+            session=session,
+            claim_id=stored_claim(system, secret["ts"]).id,
+            user_id="U0CARL",
+            status=ClaimStatus.DISPUTED,
+            note="It was 3.1 million.",
+        )
+
+    [public] = _check_message(system, POLITICS, FERRY_AGAIN)
+    [elsewhere] = _check_message(system, POLITICS, FERRY_AGAIN, team="T0OTHERDESK")
+    [inside] = _check_message(system, SECRET, FERRY_AGAIN)
+
+    assert "Checked before" not in str(public["blocks"])
+    assert "Checked before" not in str(elsewhere["blocks"])
+    assert f"in <#{SECRET}>" in str(inside["blocks"])
+    # Nothing about the private thread was said in the public one, nor the other way round.
+    assert not [
+        m
+        for m in system.slack.thread(POLITICS, public["thread_ts"])
+        if "appeared again" in m["text"]
+    ]
