@@ -212,3 +212,32 @@ def test_a_private_channel_verdict_is_matched_only_in_that_channel(system: Syste
         for m in system.slack.thread(POLITICS, public["thread_ts"])
         if "appeared again" in m["text"]
     ]
+
+
+BRIDGE = "The state transport agency said the new river bridge cost $812 million in 2021."
+BRIDGE_AGAIN = (
+    "In 2021 the new river bridge cost 812 million dollars, the state transport agency said."
+)
+
+
+def test_a_repeat_in_a_private_channel_is_not_announced_in_a_public_thread(
+    system: System,
+) -> None:
+    [original] = _check_message(system, DESK, BRIDGE)
+    with system.session() as session:
+        claims.set_status(
+            session=session,
+            claim_id=stored_claim(system, original["ts"]).id,
+            user_id="U0CARL",
+            status=ClaimStatus.DISPUTED,
+            note="It cost 640 million.",
+        )
+
+    [repeat] = _check_message(system, SECRET, BRIDGE_AGAIN)
+
+    # The private channel may see the public verdict...
+    assert f"in <#{DESK}>" in str(repeat["blocks"])
+    # ...but the public thread is not told about the private channel's article.
+    assert not [
+        m for m in system.slack.thread(DESK, original["thread_ts"]) if "appeared again" in m["text"]
+    ]
