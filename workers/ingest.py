@@ -371,6 +371,8 @@ def _load(session: Session, article_id: int) -> Article:
 @for_article
 def post_new_claims(article_id: int, ctx: WorkerContext) -> None:
     """Post claims stored after the thread was (e.g. added by a person); redraw the summary."""
+    with ctx.session() as session:
+        archive_and_match(ctx, session, _load(session, article_id))
     _post_unposted_claims(article_id, ctx)
     with ctx.session() as session:
         update_summary(session, _load(session, article_id), ctx)
