@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 # The stamp changes with pyproject.toml, so editing dependencies reinstalls.
 STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: install demo run test lint typecheck unit bench bench-quick bench-queries bench-extract bench-claims train-claims migrate clean
+.PHONY: install demo run test lint typecheck unit bench bench-quick bench-queries bench-extract bench-claims bench-matching train-claims migrate clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -66,3 +66,8 @@ train-claims: install
 
 clean:
 	rm -rf var .mypy_cache .ruff_cache .pytest_cache
+
+# Claim matching on ../shared/eval-data/claim-matching (accuracy, then lookups at a million
+# claims on PostgreSQL); ARGS=--fit refits the fusion, ARGS=--help lists the knobs.
+bench-matching: install
+	$(BIN)/python -m benchmarks.matching --latency $(ARGS)

@@ -35,11 +35,21 @@ class Word(enum.StrEnum):
     SETTINGS = "settings"
     DIGEST = "digest"
     EXPORT = "export"
+    SEARCH = "search"
     UNKNOWN = "unknown"
 
 
 KNOWN = frozenset(
-    {Word.HELP, Word.MINE, Word.OPEN, Word.STATUS, Word.SETTINGS, Word.DIGEST, Word.EXPORT}
+    {
+        Word.HELP,
+        Word.MINE,
+        Word.OPEN,
+        Word.STATUS,
+        Word.SETTINGS,
+        Word.DIGEST,
+        Word.EXPORT,
+        Word.SEARCH,
+    }
 )
 THIS_WEEK = "this-week"
 LAST_WEEK = "last-week"
@@ -67,6 +77,7 @@ class Request:
     week: str = THIS_WEEK
     scope: str = SCOPES[0]
     fmt: str = FORMATS[0]
+    words: str = ""
 
 
 def parse(text: str) -> Request:
@@ -102,6 +113,10 @@ def _link(first: str, rest: list[str]) -> Request:
 
 
 def _known(word: Word, rest: list[str]) -> Request:
+    if word is Word.SEARCH:
+        if not rest:
+            raise BadArgument("Say what to look for: `/factcheck search crime fell 40%`.")
+        return Request(word, words=" ".join(rest)[:500])
     if word is Word.DIGEST:
         return _digest(rest)
     if word is Word.EXPORT:

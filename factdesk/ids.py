@@ -37,6 +37,9 @@ class ActionId(enum.StrEnum):
     ADD_CLAIM_TEXT = "add_claim_text"
     # The summary's retry after posting to the thread failed for good.
     POST_REMAINING_CLAIMS = "post_remaining_claims"
+    # The claim matcher's line on a task.
+    REUSE_VERDICT = "reuse_verdict"
+    NOT_SAME_CLAIM = "not_same_claim"
 
     @property
     def status(self) -> ClaimStatus | None:

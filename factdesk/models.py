@@ -485,3 +485,7 @@ slack_oauth_states = Table(
     Column("state", String(200), nullable=False),
     Column("expire_at", DateTime, nullable=False),
 )
+
+# The archive's models live in their own module (this one is long enough); importing it
+# here puts them in Base.metadata wherever the models are used.
+from factdesk import archive_models as _archive_models  # noqa: E402, F401

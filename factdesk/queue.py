@@ -29,6 +29,7 @@ PREVIEW_DIGEST = "workers.preview_digest"
 SEND_REMINDERS = "workers.send_reminders"
 EXPORT_CLAIMS = "workers.export_claims"
 PRUNE_RECEIPTS = "workers.prune_receipts"
+SEARCH_ARCHIVE = "workers.search_archive"
 
 
 def create_celery(settings: Settings) -> Celery:
@@ -124,6 +125,10 @@ class TaskQueue:
         self.celery.send_task(
             EXPORT_CLAIMS, args=[team_id, channel_id, user_id, scope, fmt, response_url]
         )
+
+    def search_archive(self, team_id: str, channel_id: str, user_id: str, words: str) -> None:
+        """Answer `/factcheck search <words>` privately with the archive's best matches."""
+        self.celery.send_task(SEARCH_ARCHIVE, args=[team_id, channel_id, user_id, words])
 
     def post_remaining_claims(self, article_id: int) -> None:
         """Post the claims whose posts failed for good earlier ("Post remaining claims")."""

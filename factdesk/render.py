@@ -163,8 +163,11 @@ def _add_claim(article: Article) -> Block:
     }
 
 
-def claim_task(claim: Claim, *, number: int, total: int) -> Message:
-    """One claim as a task: the sentence, why it was picked, where it stands, and buttons."""
+def claim_task(
+    claim: Claim, *, number: int, total: int, match: list[Block] | None = None
+) -> Message:
+    """One claim as a task: the sentence, why it was picked, where it stands, and buttons;
+    `match` is the matcher's line about an earlier check, shown while the task is open."""
     # The top-level text is what notifications show: mrkdwn too, so escaped like the blocks.
     text = f"Claim {number} of {total} ({_state_word(claim)}): {excerpt(claim.text, 300)}"
     if claim.status is ClaimStatus.DISMISSED:
@@ -188,6 +191,8 @@ def claim_task(claim: Claim, *, number: int, total: int) -> Message:
     verdict = _verdict_details(claim)
     if verdict:
         blocks.append(_context(*verdict))
+    if match and claim.status is ClaimStatus.OPEN:
+        blocks.extend(match)
     blocks.append(
         {"type": "actions", "block_id": f"claim-{claim.id}", "elements": _task_controls(claim)}
     )

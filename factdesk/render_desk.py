@@ -110,6 +110,7 @@ def command_help(problem: str | None = None) -> str:
         "weekly digest.",
         f"• `{COMMAND} export [week|month|all] [csv|claimreview]`: this channel's claims as a "
         "CSV file or as ClaimReview JSON-LD, sent to you in a DM.",
+        f"• `{COMMAND} search &lt;words&gt;`: past verdicts and fact-checks that match, privately.",
         f"• `{COMMAND} help`: this list.",
         "I also pick up article links posted in channels I'm in. "
         f"For example: `{COMMAND} https://example.com/story`.",

@@ -11,6 +11,7 @@ import signal
 import sys
 import tempfile
 import warnings
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
@@ -78,6 +79,28 @@ def build_parser() -> argparse.ArgumentParser:
         "fetch", help="fetch and extract one link as the workers do; print the article as JSON"
     )
     fetch.add_argument("url", help="an http(s) link")
+    imports = commands.add_parser(
+        "import-claimreview",
+        help="add the fact-checks of a ClaimReview JSON-LD file, feed or page to the archive",
+    )
+    imports.add_argument("source", help="a file, or an http(s) URL (fetched like articles)")
+    imports.add_argument(
+        "--team", required=True, help="the Slack workspace (team id) whose archive gets them"
+    )
+    match = commands.add_parser(
+        "match", help="rank an archive (JSONL) for each query (TSV); print a TREC run"
+    )
+    match.add_argument("--archive", type=Path, required=True, help='{"vclaim_id", "vclaim"} lines')
+    match.add_argument("--queries", type=Path, required=True, help="id<TAB>text lines")
+    match.add_argument("--top", type=int, default=5, help="rows per query (default 5)")
+    match.add_argument(
+        "--lexical-only", action="store_true", help="full-text search alone, no re-ranking"
+    )
+    match.add_argument(
+        "--database",
+        default=None,
+        help="an empty database to load into (default: temporary SQLite)",
+    )
     return parser
 
 
@@ -120,9 +143,47 @@ def main(argv: list[str] | None = None) -> int:
         ),
         "demo": lambda s: run_demo(s, socket_mode=args.socket_mode),
         "fetch": lambda s: fetch_article(s, args.url),
+        "match": lambda s: match_queries(args),
+        "import-claimreview": lambda s: import_claimreview(s, args.source, args.team),
     }
     handler = handlers[args.command]
     return handler(settings)
+
+
+def import_claimreview(settings: Settings, source: str, team: str) -> int:
+    from factdesk.db import session_scope
+    from factdesk.errors import FactdeskError
+    from workers import claimreview
+    from workers.nlp.embedder import embedder
+
+    try:
+        body = claimreview.read_source(source, settings)
+        with session_scope(settings.resolved_database_url) as session:
+            report = claimreview.import_document(
+                body, session=session, team_id=team, embed=embedder().embed
+            )
+    except FactdeskError as error:
+        print(f"{source}: {error.user_message}", file=sys.stderr)
+        return 1
+    except (OSError, ValueError) as error:
+        print(f"{source}: not imported: {error}", file=sys.stderr)
+        return 1
+    print(f"{report.added} added, {report.skipped} skipped, {report.rejected} rejected")
+    for reason, count in sorted(Counter(report.reasons).items()):
+        print(f"  rejected {count}: {reason}")
+    return 0
+
+
+def match_queries(args: argparse.Namespace) -> int:
+    from launcher import matching
+
+    return matching.run(
+        args.archive,
+        args.queries,
+        top=args.top,
+        lexical_only=args.lexical_only,
+        database_url=args.database,
+    )
 
 
 def run_migrate(settings: Settings) -> int:

@@ -100,6 +100,7 @@ class _Channel:
     name: str
     is_member: bool
     created: int
+    is_private: bool = False
 
 
 @dataclass
@@ -317,10 +318,16 @@ class SlackStandIn(Served):
 
     # -- workspace setup ---------------------------------------------------------
 
-    def add_channel(self, channel_id: str, name: str, *, is_member: bool = True) -> None:
+    def add_channel(
+        self, channel_id: str, name: str, *, is_member: bool = True, is_private: bool = False
+    ) -> None:
         with self._lock:
             self._channels[channel_id] = _Channel(
-                id=channel_id, name=name, is_member=is_member, created=int(time.time())
+                id=channel_id,
+                name=name,
+                is_member=is_member,
+                created=int(time.time()),
+                is_private=is_private,
             )
             self._messages.setdefault(channel_id, [])
 
@@ -1165,7 +1172,7 @@ class SlackStandIn(Served):
                 "is_group": False,
                 "is_im": False,
                 "is_mpim": False,
-                "is_private": False,
+                "is_private": channel.is_private,
                 "is_archived": False,
                 "is_general": channel.name == "general",
                 "is_shared": False,
@@ -1209,15 +1216,13 @@ class SlackStandIn(Served):
             raise _ApiError("invalid_cursor") from None
         if not 1 <= limit <= 1000:
             raise _ApiError("invalid_limit")
-        # Every stand-in channel is public; the bot's own membership is is_member.
-        if "public_channel" in types:
-            found = [
-                c
-                for c in self._channels.values()
-                if (c.is_member if user_id == self.bot_user_id else self._is_member(c.id, user_id))
-            ]
-        else:
-            found = []
+        # The bot's own membership is is_member; a private channel only when asked for.
+        found = [
+            c
+            for c in self._channels.values()
+            if ("private_channel" if c.is_private else "public_channel") in types
+            and (c.is_member if user_id == self.bot_user_id else self._is_member(c.id, user_id))
+        ]
         page = found[offset : offset + limit]
         more = offset + limit < len(found)
         return {

@@ -356,6 +356,7 @@ def _scenario_module_starts_a_fresh_workspace(request: pytest.FixtureRequest) ->
         return
     from sqlalchemy import update
 
+    from factdesk.archive_models import ArchiveEntry
     from factdesk.models import Article
 
     system: System = request.getfixturevalue("system")
@@ -363,6 +364,12 @@ def _scenario_module_starts_a_fresh_workspace(request: pytest.FixtureRequest) ->
         session.execute(
             update(Article)
             .where(Article.slack_team_id != RETIRED_TEAM)
+            .values(slack_team_id=RETIRED_TEAM)
+        )
+        # Their verdicts too: an earlier module's claims are no match for this one's.
+        session.execute(
+            update(ArchiveEntry)
+            .where(ArchiveEntry.slack_team_id != RETIRED_TEAM)
             .values(slack_team_id=RETIRED_TEAM)
         )
 

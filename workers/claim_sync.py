@@ -14,6 +14,7 @@ from factdesk.models import Claim, EventAction, SlackPost
 from factdesk.queue import TaskQueue, create_celery
 from factdesk.services import claims
 from factdesk.settings import Settings
+from workers.claim_matches import match_blocks_for
 from workers.context import WorkerContext, for_claim
 from workers.ingest import update_summary
 from workers.locks import article_lock
@@ -86,7 +87,9 @@ def _plan(claim_id: int, event_id: int | None, ctx: WorkerContext) -> _Plan:
             team_id=article.slack_team_id,
             thread_ts=article.slack_thread_ts,
             task_ts=claim.slack_ts,
-            task=render.claim_task(claim, number=number, total=total),
+            task=render.claim_task(
+                claim, number=number, total=total, match=match_blocks_for(ctx, session, claim)
+            ),
             line_key=key,
             line=line,
             people=frozenset(people),

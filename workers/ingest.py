@@ -13,6 +13,7 @@ from factdesk.errors import FactdeskError, FetchFailed
 from factdesk.metrics import CLAIMS_FOUND, FETCH_FAILURES
 from factdesk.models import Article, ArticleSource, ArticleState, Claim
 from factdesk.services import articles, channels, claims
+from workers.claim_matches import alert_repeats, archive_and_match, match_blocks_for
 from workers.context import WorkerContext, for_article
 from workers.extract import canonical_url, extract
 from workers.fetch import fetch, is_transient
@@ -131,9 +132,11 @@ def _run(article_id: int, ctx: WorkerContext, *, fresh: bool) -> bool:
             known = len(article.claims)
             stored = len(claims.add_found(session=session, article=article, found=found, cap=cap))
             stored -= known
+            archive_and_match(ctx, session, article)
     # Counted once committed: a run cut short before then finds them again.
     CLAIMS_FOUND.inc(stored)
     _post_thread(article_id, ctx)
+    alert_repeats(ctx, article_id)
     with ctx.session() as session:
         article = _load(session, article_id)
         articles.finish(session=session, article=article)
@@ -248,7 +251,12 @@ def _post_unposted_claims(
         waiting += [
             Outgoing(
                 f"claim:{claim.id}",
-                render.claim_task(claim, number=number, total=len(posted)),
+                render.claim_task(
+                    claim,
+                    number=number,
+                    total=len(posted),
+                    match=match_blocks_for(ctx, session, claim),
+                ),
                 on_posted=functools.partial(_record_claim, claim.id),
             )
             for number, claim in enumerate(posted, start=1)
@@ -366,6 +374,8 @@ def _load(session: Session, article_id: int) -> Article:
 @for_article
 def post_new_claims(article_id: int, ctx: WorkerContext) -> None:
     """Post claims stored after the thread was (e.g. added by a person); redraw the summary."""
+    with ctx.session() as session:
+        archive_and_match(ctx, session, _load(session, article_id))
     _post_unposted_claims(article_id, ctx)
     with ctx.session() as session:
         update_summary(session, _load(session, article_id), ctx)

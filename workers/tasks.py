@@ -22,6 +22,7 @@ from factdesk.queue import (
     PREVIEW_DIGEST,
     PRUNE_RECEIPTS,
     PUBLISH_HOME,
+    SEARCH_ARCHIVE,
     SEND_REMINDERS,
     SYNC_CLAIM,
 )
@@ -147,6 +148,13 @@ def export_claims(
     from workers import jobs
 
     jobs.export_claims(team_id, channel_id, user_id, scope, fmt, response_url)
+
+
+@celery_app.task(name=SEARCH_ARCHIVE, soft_time_limit=QUICK_LIMITS[0], time_limit=QUICK_LIMITS[1])
+def search_archive(team_id: str, channel_id: str, user_id: str, words: str) -> None:
+    from workers import claim_matches, jobs
+
+    claim_matches.search_archive(team_id, channel_id, user_id, words, jobs.context())
 
 
 @celery_app.task(name=PRUNE_RECEIPTS)

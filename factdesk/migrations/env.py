@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
+from factdesk.archive_models import outside_models
 from factdesk.db import make_engine
 from factdesk.models import Base
 
@@ -16,7 +17,11 @@ def run_migrations() -> None:
     assert url, "alembic_config() sets sqlalchemy.url"
     connectable = config.attributes.get("connection")
     if connectable is not None:
-        context.configure(connection=connectable, target_metadata=target_metadata)
+        context.configure(
+            connection=connectable,
+            target_metadata=target_metadata,
+            include_object=outside_models,
+        )
         with context.begin_transaction():
             context.run_migrations()
         return
@@ -31,6 +36,7 @@ def run_migrations() -> None:
         context.configure(
             connection=connection,
             target_metadata=target_metadata,
+            include_object=outside_models,
             # SQLite cannot ALTER most constraints in place; batch mode rebuilds tables.
             render_as_batch=connection.dialect.name == "sqlite",
         )

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from factdesk.archive_models import ArchiveEntry
 from factdesk.ids import ActionId, CallbackId
 from factdesk.models import Article, Claim, ClaimFeedback, ClaimOrigin, FeedbackLabel
 from standin.signing import submit_view
@@ -85,6 +86,9 @@ def test_an_added_claim_is_posted_as_a_task_and_kept_as_feedback(
             MISSED,
             "U0BEN",
         )
+        # In the archive with its vector, like the finder's claims: matchable once judged.
+        entry = session.scalars(select(ArchiveEntry).where(ArchiveEntry.claim_id == claim.id)).one()
+        assert entry.vector is not None
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ from slack_sdk import WebClient
 
 from bot import deps, link_requests, permissions
 from bot.subcommands import Word, answer, parse
-from factdesk import render_desk, render_digest
+from factdesk import render_desk, render_digest, render_matches
 from factdesk.errors import NotAllowed
 from factdesk.services import channels
 
@@ -56,6 +56,12 @@ def handle_factcheck(
             request.scope,
             request.fmt,
             str(command.get("response_url") or ""),
+        )
+    elif request.word is Word.SEARCH:
+        # Ranked in a worker, where the embedding model lives; the answer follows.
+        ack(text=render_matches.search_requested(request.words), response_type="ephemeral")
+        deps.queue(context).search_archive(
+            _team(command, context), command["channel_id"], command["user_id"], request.words
         )
     else:
         ack(text=answer(request, command, context, client), response_type="ephemeral")

@@ -1,0 +1,286 @@
+"""The claim archive: storing desk claims and fact-checks, and finding candidates for a text.
+
+Candidates come from the database's own full-text search (PostgreSQL tsvector + GIN,
+SQLite FTS5; see ``factdesk.archive_models``) with any-word semantics: a repeated claim
+is reworded, so requiring every word would miss most of them. Ranking the candidates
+closer is the matcher's job (``workers.matcher``); this module only decides which rows a
+viewer may see and returns each with its lexical score and stored vector.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy
+import numpy.typing as npt
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from factdesk.archive_models import ArchiveEntry, ArchiveKind, ClaimMatch
+from factdesk.models import VERDICTS, Claim
+
+# Words that carry no claim: without them an any-word query on SQLite would match most
+# of the archive. PostgreSQL's english configuration drops its own list as well.
+_STOP_WORDS = """a about above after again against all also am an and any are as at be because
+been before being below between both but by can could did do does doing down during each few
+for from further had has have having he her here hers herself him himself his how i if in into
+is it its itself just me more most my myself no nor not now of off on once only or other our
+ours ourselves out over own same she should so some such than that the their theirs them
+themselves then there these they this those through to too under until up very was we were
+what when where which while who whom why will with would you your yours yourself yourselves
+rt amp http https www com"""
+STOP_WORDS = frozenset(_STOP_WORDS.split())
+MAX_TERMS = 32
+_WORD = re.compile(r"[^\W_]+")
+_CODE_LIKE = re.compile(r"(?=.*\d)(?=.*[^\W\d_])\w{5,}")
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Where a match would be shown: the workspace and, for a desk claim, its channel."""
+
+    team_id: str
+    channel_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Candidate:
+    entry_id: int
+    lexical: float
+    vector: bytes | None
+
+
+def search_terms(query: str) -> list[str]:
+    """The query's distinct content words, lower-cased, in order; at most MAX_TERMS."""
+    terms: dict[str, None] = {}
+    for word in _WORD.findall(query.lower()):
+        if word not in STOP_WORDS and (len(word) > 1 or word.isdigit()):
+            terms.setdefault(word, None)
+    return list(terms)[:MAX_TERMS]
+
+
+def encode_vector(vector: npt.NDArray[numpy.float32]) -> bytes:
+    # float16 halves the storage; cosines move by less than 1e-3.
+    return numpy.asarray(vector, dtype=numpy.float16).tobytes()
+
+
+def decode_vectors(blobs: Sequence[bytes]) -> npt.NDArray[numpy.float32]:
+    """Stored vectors as one float32 matrix, one row each."""
+    return (
+        numpy.frombuffer(b"".join(blobs), dtype=numpy.float16)
+        .reshape(len(blobs), -1)
+        .astype(numpy.float32)
+    )
+
+
+# A desk claim is archived once it has a verdict; it shows in its own channel, in the
+# workspace's public channels when its channel is public, and never in another workspace.
+_VISIBLE = (
+    "a.slack_team_id = :team AND (a.kind = 'fact_check' OR (c.status IN ({verdicts}) "
+    "AND (a.channel_private = false OR a.slack_channel_id = :channel)))"
+    " AND (c.article_id IS NULL OR c.article_id != :article)"
+).format(verdicts=", ".join(f"'{status.value}'" for status in sorted(VERDICTS)))
+
+# The interpolated parts are this module's constants; every value is a bound parameter.
+_SQLITE_SEARCH = text(
+    "SELECT a.id, -bm25(archive_fts) AS lexical, a.vector FROM archive_fts"  # noqa: S608
+    " JOIN archive_entries a ON a.id = archive_fts.rowid"
+    " LEFT JOIN claims c ON c.id = a.claim_id"
+    f" WHERE archive_fts MATCH :query AND {_VISIBLE}"
+    " ORDER BY lexical DESC LIMIT :limit"
+)
+# The query's lexemes arrive stemmed already (see _postgres_lexemes), so the tsquery is
+# built from them as literals, not parsed again.
+_POSTGRES_SEARCH = text(
+    "WITH query AS (SELECT array_to_string(ARRAY(SELECT quote_literal(term)"  # noqa: S608
+    " FROM unnest(CAST(:lexemes AS text[])) term), ' | ')::tsquery AS q),"
+    " best AS (SELECT a.id, ts_rank(a.search_vector, query.q, 1) AS lexical"
+    " FROM archive_entries a CROSS JOIN query LEFT JOIN claims c ON c.id = a.claim_id"
+    f" WHERE a.search_vector @@ query.q AND {_VISIBLE}"
+    " ORDER BY lexical DESC LIMIT :limit)"
+    " SELECT best.id, best.lexical, a.vector FROM best"
+    " JOIN archive_entries a ON a.id = best.id ORDER BY best.lexical DESC"
+)
+_POSTGRES_LEXEMES = text(
+    "SELECT word, ARRAY(SELECT lexeme FROM unnest(to_tsvector('english', word)))"
+    " FROM unnest(CAST(:words AS text[])) word"
+)
+# Each word's lexemes as PostgreSQL stems them, kept per process: a lookup then needs no
+# round trip for words seen before. Cleared when full, rather than tracked by age.
+_LEXEME_CACHE: dict[str, list[str]] = {}
+LEXEME_CACHE_SIZE = 100_000
+# PostgreSQL's own statistics of the column (ANALYZE, run by autovacuum): the thousand
+# most common lexemes and the share of rows holding each, and the table's row count.
+_POSTGRES_COMMON = text(
+    "SELECT most_common_elems::text::text[], most_common_elem_freqs FROM pg_stats"
+    " WHERE tablename = 'archive_entries' AND attname = 'search_vector'"
+    " AND schemaname = current_schema()"
+)
+_POSTGRES_ROWS = text("SELECT reltuples FROM pg_class WHERE oid = to_regclass('archive_entries')")
+# How many rows one lookup may score, estimated from the statistics: any-word search
+# over a million claims would otherwise rank hundreds of thousands of rows for a tweet
+# full of common words. The rarest words go first (they say most about the claim), at
+# least MIN_TERMS of them whatever they cost.
+ROW_BUDGET = 2_000
+MIN_TERMS = 2
+STATISTICS_SECONDS = 600.0
+
+
+@dataclass
+class _Statistics:
+    read_at: float
+    rows: float
+    frequency: dict[str, float]
+    rarest_common: float
+
+
+_statistics: dict[str, _Statistics] = {}
+
+
+def candidates(
+    *,
+    session: Session,
+    query: str,
+    viewer: Viewer,
+    limit: int,
+    exclude_article_id: int | None = None,
+) -> list[Candidate]:
+    """The archive rows the viewer may see that share words with the query, best first."""
+    terms = search_terms(query)
+    if not terms:
+        return []
+    match: str | list[str]
+    if session.get_bind().dialect.name == "postgresql":
+        statement, key = _POSTGRES_SEARCH, "lexemes"
+        match = _postgres_lexemes(session, terms)
+        if not match:
+            return []
+    else:
+        statement, key = _SQLITE_SEARCH, "query"
+        match = " OR ".join(f'"{term}"' for term in terms)
+    rows = session.execute(
+        statement,
+        {
+            key: match,
+            "team": viewer.team_id,
+            "channel": viewer.channel_id,
+            "article": -1 if exclude_article_id is None else exclude_article_id,
+            "limit": limit,
+        },
+    )
+    return [Candidate(entry_id=row[0], lexical=float(row[1]), vector=row[2]) for row in rows]
+
+
+def _postgres_lexemes(session: Session, words: Sequence[str]) -> list[str]:
+    """The words' lexemes to search for, rarest first, within ROW_BUDGET."""
+    missing = [word for word in words if word not in _LEXEME_CACHE]
+    if missing:
+        if len(_LEXEME_CACHE) + len(missing) > LEXEME_CACHE_SIZE:
+            _LEXEME_CACHE.clear()
+        for word, stems in session.execute(_POSTGRES_LEXEMES, {"words": missing}):
+            _LEXEME_CACHE[word] = list(stems)
+    lexemes = list(
+        dict.fromkeys(lexeme for word in words for lexeme in _LEXEME_CACHE.get(word, []))
+    )
+    stats = _postgres_statistics(session)
+    if stats is None:
+        return lexemes[:MAX_TERMS]
+
+    def share(lexeme: str) -> float:
+        # Below the thousandth most common lexeme: most such words are far rarer.
+        return stats.frequency.get(lexeme, stats.rarest_common / 4)
+
+    def order(lexeme: str) -> tuple[bool, float]:
+        # Letters and digits run together ("opdkuec45h", from a pasted short link) are
+        # the rarest of all and match nothing: real words go first.
+        return (_CODE_LIKE.fullmatch(lexeme) is not None, share(lexeme))
+
+    chosen: list[str] = []
+    spent = 0.0
+    for lexeme in sorted(lexemes, key=order):
+        cost = share(lexeme) * stats.rows
+        if len(chosen) >= MIN_TERMS and spent + cost > ROW_BUDGET:
+            break
+        chosen.append(lexeme)
+        spent += cost
+    return chosen
+
+
+def _postgres_statistics(session: Session) -> _Statistics | None:
+    """The column's lexeme statistics, read at most every STATISTICS_SECONDS per database."""
+    key = str(session.get_bind().engine.url)
+    known = _statistics.get(key)
+    now = time.monotonic()
+    if known is not None and now - known.read_at < STATISTICS_SECONDS:
+        return known
+    row = session.execute(_POSTGRES_COMMON).first()
+    rows = session.scalar(_POSTGRES_ROWS) or 0.0
+    if row is None or not row[0] or rows <= 0:
+        _statistics.pop(key, None)
+        return None  # never analysed yet: a small table, any-word search is cheap
+    elements, shares = list(row[0]), list(row[1])
+    frequency = dict(zip(elements, shares[: len(elements)], strict=True))
+    known = _Statistics(now, float(rows), frequency, min(frequency.values()))
+    _statistics[key] = known
+    return known
+
+
+def entries(*, session: Session, ids: Iterable[int]) -> dict[int, ArchiveEntry]:
+    """Archive rows by id."""
+    wanted = list(ids)
+    if not wanted:
+        return {}
+    found = session.scalars(select(ArchiveEntry).where(ArchiveEntry.id.in_(wanted)))
+    return {entry.id: entry for entry in found}
+
+
+def unarchived(*, session: Session, claims: Sequence[Claim]) -> list[Claim]:
+    """The claims that have no archive row yet."""
+    have = set(
+        session.scalars(
+            select(ArchiveEntry.claim_id).where(
+                ArchiveEntry.claim_id.in_([claim.id for claim in claims])
+            )
+        )
+    )
+    return [claim for claim in claims if claim.id not in have]
+
+
+def record_matches(*, session: Session, claim_id: int, found: Sequence[tuple[int, float]]) -> None:
+    """Keep the matches (archive entry id, score) to show on a claim's task."""
+    for entry_id, score in found:
+        session.add(ClaimMatch(claim_id=claim_id, archive_entry_id=entry_id, score=score))
+    session.flush()
+
+
+def add_claims(
+    *,
+    session: Session,
+    claims: Sequence[Claim],
+    vectors: npt.NDArray[numpy.float32] | None,
+    channel_private: bool,
+) -> list[ArchiveEntry]:
+    """Give each claim its archive row (once), with its vector when there is one."""
+    have = {claim.id for claim in claims} - {
+        claim.id for claim in unarchived(session=session, claims=claims)
+    }
+    added = []
+    for index, claim in enumerate(claims):
+        if claim.id in have:
+            continue
+        entry = ArchiveEntry(
+            kind=ArchiveKind.CLAIM,
+            slack_team_id=claim.article.slack_team_id,
+            slack_channel_id=claim.article.slack_channel_id,
+            channel_private=channel_private,
+            claim_id=claim.id,
+            text=claim.text,
+            vector=None if vectors is None else encode_vector(vectors[index]),
+        )
+        session.add(entry)
+        added.append(entry)
+    session.flush()
+    return added

@@ -1,0 +1,177 @@
+"""The claim matcher: has the desk, or a fact-checker, checked this claim before?
+
+Two stages. The database's full-text search (``factdesk.services.archive.candidates``)
+finds the archive rows that share words with the claim and the viewer may see; then
+every candidate is scored by a small fusion of its lexical score and the cosine between
+its stored sentence embedding and the claim's (all-MiniLM-L6-v2, ``workers.nlp.embedder``):
+
+    score = cosine + lexical_weight * lexical / best lexical among the candidates
+
+The lexical score is divided by the best one so the same weight serves PostgreSQL's
+ts_rank and SQLite's BM25, which count on different scales. The weight was fitted on the
+CheckThat! train pairs and the display threshold chosen on the dev pairs
+(``benchmarks.matching --fit``); both live in the model directory's fusion.json.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy
+import numpy.typing as npt
+from sqlalchemy.orm import Session
+
+from factdesk.models import Claim
+from factdesk.services import archive
+from workers.nlp.embedder import Embedder, embedder, model_path
+
+CANDIDATES = 50
+FUSION_FILE = "fusion.json"
+
+
+@dataclass(frozen=True)
+class Fusion:
+    lexical_weight: float
+    threshold: float
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> Fusion:
+        data = json.loads((path or model_path() / FUSION_FILE).read_text())
+        return cls(lexical_weight=data["lexical_weight"], threshold=data["threshold"])
+
+
+@dataclass(frozen=True)
+class Match:
+    entry_id: int
+    score: float
+    cosine: float
+    lexical: float
+
+
+@functools.cache
+def _embedding_pool() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="matcher-embed")
+
+
+@functools.cache
+def fusion() -> Fusion:
+    """The shipped fusion weights, read once per process."""
+    return Fusion.load()
+
+
+def fuse(
+    found: Sequence[archive.Candidate],
+    query_vector: npt.NDArray[numpy.float32] | None,
+    weights: Fusion,
+) -> list[Match]:
+    """The candidates scored and sorted, best first."""
+    if not found:
+        return []
+    lexical = numpy.array([candidate.lexical for candidate in found], dtype=numpy.float32)
+    best = float(lexical.max())
+    relative = lexical / best if best > 0 else numpy.zeros_like(lexical)
+    cosine = numpy.zeros(len(found), dtype=numpy.float32)
+    with_vector = [index for index, candidate in enumerate(found) if candidate.vector]
+    if query_vector is not None and with_vector:
+        blobs = [found[index].vector or b"" for index in with_vector]
+        cosine[with_vector] = archive.decode_vectors(blobs) @ query_vector
+    scores = cosine + weights.lexical_weight * relative
+    order = numpy.argsort(-scores, kind="stable")
+    return [
+        Match(
+            entry_id=found[index].entry_id,
+            score=float(scores[index]),
+            cosine=float(cosine[index]),
+            lexical=float(lexical[index]),
+        )
+        for index in order
+    ]
+
+
+class Matcher:
+    """Ranks the archive for a text; `lexical_only` is the full-text search alone."""
+
+    def __init__(
+        self,
+        model: Embedder | None = None,
+        weights: Fusion | None = None,
+        *,
+        lexical_only: bool = False,
+        candidates: int = CANDIDATES,
+    ) -> None:
+        self.lexical_only = lexical_only
+        self._model = None if lexical_only else (model or embedder())
+        self.weights = weights or fusion()
+        self._candidates = candidates
+
+    def embed(self, texts: Sequence[str]) -> npt.NDArray[numpy.float32] | None:
+        return None if self._model is None else self._model.embed(texts)
+
+    def rank(
+        self,
+        *,
+        session: Session,
+        text: str,
+        viewer: archive.Viewer,
+        vector: npt.NDArray[numpy.float32] | None = None,
+        exclude_article_id: int | None = None,
+        top: int = 5,
+    ) -> list[Match]:
+        """The best `top` archive rows for the text, best first."""
+        pending = None
+        if vector is None and self._model is not None:
+            # Embedding is CPU work outside the GIL and the search mostly waits on the
+            # database: run them side by side, the lookup then costs the longer of the two.
+            pending = _embedding_pool().submit(self._model.embed, [text])
+        found = archive.candidates(
+            session=session,
+            query=text,
+            viewer=viewer,
+            limit=self._candidates,
+            exclude_article_id=exclude_article_id,
+        )
+        if self.lexical_only:
+            return [
+                Match(entry_id=c.entry_id, score=c.lexical, cosine=0.0, lexical=c.lexical)
+                for c in found[:top]
+            ]
+        if pending is not None:
+            vector = pending.result()[0]
+        return fuse(found, vector, self.weights)[:top]
+
+    def shown(self, matches: Sequence[Match]) -> list[Match]:
+        """The matches sure enough to show a person (threshold chosen on dev data)."""
+        return [match for match in matches if match.score >= self.weights.threshold]
+
+
+def archive_new_claims(
+    *, session: Session, claims: Sequence[Claim], channel_private: bool, matcher: Matcher
+) -> dict[int, list[Match]]:
+    """Store the new claims' vectors in the archive; return each one's shown matches.
+
+    Claims already in the archive (a re-run task) are left alone and get no matches."""
+    claims = archive.unarchived(session=session, claims=claims)
+    if not claims:
+        return {}
+    vectors = matcher.embed([claim.text for claim in claims])
+    archive.add_claims(
+        session=session, claims=claims, vectors=vectors, channel_private=channel_private
+    )
+    matches = {}
+    for index, claim in enumerate(claims):
+        viewer = archive.Viewer(claim.article.slack_team_id, claim.article.slack_channel_id)
+        ranked = matcher.rank(
+            session=session,
+            text=claim.text,
+            viewer=viewer,
+            vector=None if vectors is None else vectors[index],
+            exclude_article_id=claim.article_id,
+            top=3,
+        )
+        matches[claim.id] = matcher.shown(ranked)
+    return matches
