@@ -90,7 +90,7 @@ def test_a_fact_checked_claim_shows_the_fact_check_and_its_verdict_can_be_reused
     blocks = str(task["blocks"])
     assert ":repeat: PolitiFact rated this *False* on 2 May 2024" in blocks
     # Outside text is escaped for mrkdwn, inside the link target too.
-    assert "https://factcheck.example/crime?a=1&amp;b=%3C2%3E|link" in blocks
+    assert "https://factcheck.example/crime?a=1&amp;b=&lt;2&gt;|link" in blocks
     assert ActionId.REUSE_VERDICT.value in blocks
     assert ActionId.NOT_SAME_CLAIM.value in blocks
 
