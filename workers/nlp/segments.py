@@ -16,11 +16,12 @@ later component, and the trained classifier after them, sees the same list.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 
 from spacy.tokens import Doc, Span, Token
 
-from workers.nlp.lexicon import ATTRIBUTION_VERBS, QUOTE_FRAME_VERBS
+from workers.nlp.lexicon import ATTRIBUTION_VERBS, QUOTE_FRAME_VERBS, words
 
 SENTENCES_KEY = "sentences"
 CLAIMS_KEY = "claims"
@@ -245,3 +246,18 @@ def reported_content(tokens: Sequence[Token], quoted: Sequence[bool]) -> list[To
     ):
         return inside
     return list(tokens)
+
+
+_CONTENT_WORD = re.compile(r"[^\W_]+")
+_STOP_WORDS = words(
+    "a an the and or but of to in on at for with by from as is are was were be been has "
+    "have had it its this that these those they he she we you i his her their our not "
+    "no will would can could may might do does did said says than then there here after "
+    "before over into about up out new"
+)
+
+
+def content_words(text: str) -> frozenset[str]:
+    """The lower-cased words of ``text`` that say what it is about (no stop words)."""
+    words = (word.lower() for word in _CONTENT_WORD.findall(text))
+    return frozenset(word for word in words if word not in _STOP_WORDS and len(word) > 1)
