@@ -145,8 +145,8 @@ def trigger_word(kind: str, content: Sequence[Token]) -> str | None:
                 return "won't"
             if lower in PREDICTION_AUX | FORECAST_WORDS | _PREDICTION_MARKS:
                 return token.text
-        elif lower in OPINION_VERBS | EVALUATIVE | IMPRESSION_VERBS:
-            return token.text
+        elif lower in OPINION_VERBS | EVALUATIVE | IMPRESSION_VERBS or lower == "say":
+            return token.text  # "say" of "I wouldn't say"
     return None
 
 
