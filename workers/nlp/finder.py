@@ -57,6 +57,7 @@ _CHUNKS_PER_BATCH = 1
 # Near-duplicates: token Jaccard >= 4/5, kept as a fraction so the test is exact.
 _JACCARD_NUMERATOR, _JACCARD_DENOMINATOR = 4, 5
 _WORDS = re.compile(r"\w+")
+_MIN_TITLE_WORDS = 3
 
 
 @dataclass(frozen=True)
@@ -140,7 +141,10 @@ def find_claims(
     weights = pipe.weights if isinstance(pipe, combiner.ClaimCombiner) else combiner.load_weights()
     sentences: list[ranking.Sentence] = []
     spans: list[tuple[int, Span]] = []
-    headline_words = content_words(title) if title else None
+    # A title of a word or two ("[ad_1]", the first line of a plain-text page) names
+    # nothing; the headline line found at the top of the text does better.
+    title_words = content_words(title or "")
+    headline_words = title_words if len(title_words) >= _MIN_TITLE_WORDS else None
     for offset, doc in _parsed(nlp, text):
         if headline_words is None:
             headline_words = content_words(boilerplate.doc_headline(doc) or "")
