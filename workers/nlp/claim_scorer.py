@@ -29,6 +29,7 @@ from collections.abc import Iterable, Sequence
 from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 
+from workers.nlp.attribution import takes_a_plain_object
 from workers.nlp.boilerplate import is_boilerplate
 from workers.nlp.lexicon import (
     ACTOR_LABELS,
@@ -443,6 +444,8 @@ def _has_attribution(tokens: Sequence[Token], quoted: Sequence[bool], parsed: bo
 def _is_attribution_verb(token: Token, parsed: bool) -> bool:
     if token.lower_ not in ATTRIBUTION_VERBS or token.ent_type_:
         return False
+    if takes_a_plain_object(token):
+        return False  # "Connor Clifton added a goal"
     # Tagged: "made no estimate" (NN) and "stated goals" (an adjectival VBN with no
     # subject) are not somebody saying something.
     if token.tag_ and not token.tag_.startswith("VB"):

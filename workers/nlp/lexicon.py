@@ -157,3 +157,9 @@ RESEARCH_NOUNS = words(
     "data experts authors investigators officials evidence experiment experiments "
     "they we"
 )
+
+# Verbs of speech that also take a plain object: "he added" reports speech, "Clifton
+# added a goal" and "the club added 2,000 seats" do not. With a direct object and no
+# reported clause or quotation they are not attribution.
+OBJECT_OR_SPEECH_VERBS = words("add adds added")
+RELATIVE_PRONOUNS = words("who whom which that")

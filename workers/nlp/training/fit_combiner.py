@@ -46,7 +46,7 @@ TITLE_WEIGHT = 1.5  # set, not fitted: news-main-claims has no headlines
 # At most two: the headline-and-lede pair; then the most check-worthy of the rest, so a
 # story's figures are not pushed out of its top five by its first paragraphs.
 LEAD_CLAIMS = (1.0, 2.0)
-LATER_POSITION_WEIGHTS = (0.0, 1.0, 2.0)
+LATER_POSITION_WEIGHTS = (0.0, 1.0, 2.0, 4.0)
 CLAIM_WEIGHTS = (0.25, 0.5, 1.0)
 POSITION_WEIGHTS = tuple(float(step) for step in range(0, 11, 2))
 POSITION_DECAYS = (1.0, 2.0, 3.0, 5.0)
