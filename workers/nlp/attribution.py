@@ -47,7 +47,7 @@ SPEAKER_EXTENSION = "claim_speaker"
 CONTEXT_EXTENSION = "claim_context"
 CONTEXT_CHARS = 200
 
-_OPENING_QUOTES = frozenset({"“", "„", "«", '"'})
+_OPENING_QUOTES = frozenset({"“", "„", "«", '"', "``", "`"})
 _PERSONAL_PRONOUNS = frozenset({"he", "she"})
 _GROUP_PRONOUNS = frozenset({"they", "it"})
 # Pronouns that point back only when they stand for a noun: "Both are stated goals"

@@ -32,6 +32,8 @@ _HEADLINE_LINES = 6
 _HEADLINE_MIN_WORDS = 4
 _LEDE_UNITS = 3
 _REPEATS_LEDE = 0.6
+# A pull quote repeats at least this many words of a paragraph.
+_PULL_QUOTE_MIN_WORDS = 6
 _SENTENCE_END = tuple(".!?\"'\u201d\u2019")
 
 
@@ -103,6 +105,10 @@ _CAPTION = re.compile(
     r"^(?i:file\s+photo|pictured|caption|image\s+caption|image\s+source|photo\s+caption)\s*[:,]"
     r"|^(?i:above|below|top|main\s+image)\s*:"
     r"|\b(?:REUTERS|AP|AFP|EPA|GETTY|XINHUA|ANADOLU|TASS)\s*/\s*[A-Z]"
+    # "(AP Photo/Gene J. Puskar)", "(Photo by Jane Roe/Getty Images)", and the "less"
+    # of a caption's show-less button after it.
+    r"|\((?:[A-Z][\w.&]*\s+){0,3}(?i:photo(?:graph)?s?|image|illustration|video)\s*(?:/|by\b|:)"
+    r"[^)]*\)\s*(?i:less|more|hide\s+caption|toggle\s+caption)?\W*$"
 )
 # Author lines name people, so what follows the label is capitalised.
 _AUTHOR = re.compile(r"^(?i:authors?|posted\s+by|words\s+by|story\s+by)\s*:?\s+[A-Z]")
@@ -217,6 +223,7 @@ class BoilerplateMarker:
             line_is_junk = len(_WORD.findall(line)) <= _MAX_LINE_WORDS and is_boilerplate_text(line)
             unit._.set(EXTENSION, line_is_junk or is_boilerplate_text(unit.text))
         _mark_headline(doc, doc_text)
+        _mark_pull_quotes(doc, doc_text)
         return doc
 
 
@@ -235,6 +242,27 @@ def _mark_headline(doc: Doc, doc_text: str) -> None:
         if headline and len(headline & lede) >= _REPEATS_LEDE * len(headline):
             unit._.set(EXTENSION, True)
         return
+
+
+def _mark_pull_quotes(doc: Doc, doc_text: str) -> None:
+    """A line of the body that repeats, word for word, part of a paragraph at least half
+    as long again is a pull quote (or a teaser) set in the page: the sentence is checked
+    where it stands. The top matter (headline, standfirst: the lines before the first
+    one that ends a sentence) says what the article asserts and is left to the ranking."""
+    lines = [line.strip() for line in doc_text.splitlines() if line.strip()]
+    squeezed = [" ".join(_WORD.findall(line.lower())) for line in lines]
+    top = next((i for i, line in enumerate(lines) if line.endswith(_SENTENCE_END)), len(lines))
+    top_lines = set(lines[:top])
+    for unit in claim_units(doc):
+        line = line_text(unit, doc_text)
+        if line != unit.text.strip() or line in top_lines:
+            continue
+        words = " ".join(_WORD.findall(line.lower()))
+        size = len(words.split())
+        if _PULL_QUOTE_MIN_WORDS <= size <= _MAX_CAPTION_WORDS and any(
+            words in other and len(other.split()) * 2 >= size * 3 for other in squeezed
+        ):
+            unit._.set(EXTENSION, True)
 
 
 def doc_headline(doc: Doc) -> str | None:
