@@ -59,7 +59,8 @@ MODEL_FEATURES = (*FEATURES, MODEL_LOGIT)
 # The model's probability enters as a log-odds, clipped so that a saturated 0 or 1
 # cannot outweigh every other signal.
 _LOGIT_LIMIT = 6.0
-_SCORE_DIGITS = 3
+# Scores are kept to this many digits (fit_combiner ranks with the same rounding).
+SCORE_DIGITS = 3
 # In debates a short interjection is rarely a claim, so length is a feature; past this
 # many words it says nothing more, and news sentences, all long, would otherwise
 # outrank a figure by their length alone.
@@ -179,7 +180,7 @@ class ClaimCombiner:
                 unit._.set(claim_scorer.SCORE_EXTENSION, 0.0)
                 continue
             score, threshold = combined_probability(unit, self.weights)
-            unit._.set(claim_scorer.SCORE_EXTENSION, round(score, _SCORE_DIGITS))
+            unit._.set(claim_scorer.SCORE_EXTENSION, round(score, SCORE_DIGITS))
             unit._.set(claim_scorer.REASONS_EXTENSION, editor_reasons(unit))
             if score >= threshold:
                 claims.append(unit)

@@ -14,8 +14,9 @@ a source found. So the ranking has two stages:
    ``title_weight * overlap`` (the share of the headline's content words it has; set,
    not fitted, since that set has no headlines). The best ``lead_claims`` of them go
    first, and are posted whatever their score alone: they are what the article asserts.
-2. The rest, by the combiner's score, earlier first on ties; posted when that score
-   reaches the combiner's threshold.
+2. The rest, by the combiner's log-odds plus ``later_position_weight *
+   exp(-index / decay)`` (a smaller nod to the place, fitted too), earlier first on
+   ties; posted when that reaches the combiner's threshold.
 """
 
 from __future__ import annotations
@@ -75,6 +76,14 @@ def main_claim_logit(sentence: Sentence, weights: Mapping[str, float]) -> float:
     return weights.get(CLAIM_WEIGHT, 1.0) * logit(sentence.claim_score) + place + found + headline
 
 
+def later_logit(sentence: Sentence, weights: Mapping[str, float]) -> float:
+    """How the sentences after the main claims are ordered (stage 2): the combiner's
+    log-odds, with a smaller nod to the sentence's place."""
+    decay = weights.get(POSITION_DECAY, 1.0)
+    place = weights.get(LATER_POSITION_WEIGHT, 0.0) * math.exp(-sentence.index / decay)
+    return logit(sentence.claim_score) + place
+
+
 def rank(sentences: Sequence[Sentence], weights: Mapping[str, float]) -> list[Placed]:
     """The sentences to post, best first (see the module's docstring)."""
     lead_count = int(weights.get(LEAD_CLAIMS, 0))
@@ -83,13 +92,14 @@ def rank(sentences: Sequence[Sentence], weights: Mapping[str, float]) -> list[Pl
         key=lambda i: (-main_claim_logit(sentences[i], weights), sentences[i].index),
     )
     leads = by_main[:lead_count]
+    later = {i: later_logit(sentences[i], weights) for i in range(len(sentences))}
     rest = sorted(
         (
             i
             for i in range(len(sentences))
-            if i not in leads and sentences[i].claim_score >= sentences[i].threshold
+            if i not in leads and later[i] >= logit(sentences[i].threshold)
         ),
-        key=lambda i: (-sentences[i].claim_score, sentences[i].index),
+        key=lambda i: (-later[i], sentences[i].index),
     )
     title_weight = weights.get(TITLE_WEIGHT, 0.0)
     return [

@@ -314,3 +314,17 @@ def test_the_title_names_what_the_article_is_about() -> None:
 
     assert first.text == about
     assert first.reasons[:2] == (MAIN_CLAIM, ECHOES_HEADLINE)
+
+
+def test_after_the_main_claims_an_earlier_sentence_gets_a_nod() -> None:
+    text = "\n".join([CLAIM_B, CLAIM_A, "Russia sent 4,000 tanks to Ukraine on Wednesday."])
+    plain = ranked_pipeline()
+    nodded = ranked_pipeline(later_position_weight=8.0, position_decay=1.0)
+
+    ranks = {c.text: c.rank for c in find_claims(plain, text)}
+    nudged = {c.text: c.rank for c in find_claims(nodded, text)}
+
+    # Equal scores alone keep document order; the nod lifts the first sentence, whose
+    # score alone is the lowest, from last to first.
+    assert ranks[CLAIM_B] == 3
+    assert nudged[CLAIM_B] == 1

@@ -283,7 +283,10 @@ class RankingData:
         self.article = numpy.array([a for a, _, _ in units], dtype=int)
         self.index = numpy.array([i for _, i, _ in units], dtype=float)
         self.claim_logit = numpy.array(
-            [combiner.logit(coefficients.probability(u.features)) for _, _, u in units]
+            [
+                combiner.logit(round(coefficients.probability(u.features), combiner.SCORE_DIGITS))
+                for _, _, u in units
+            ]
         )
         self.finding = numpy.array([u.finding for _, _, u in units], dtype=float)
         self.overlap = numpy.array([u.overlap for _, _, u in units])
