@@ -42,8 +42,10 @@ from typing import TYPE_CHECKING, Any
 import spacy
 from spacy.language import Language
 
+from benchmarks.main_claims import main_claim_figures
 from factdesk.settings import Settings
 from workers.nlp import build_pipeline, classifier
+from workers.nlp.finder import claim_pipeline
 from workers.nlp.training import train
 
 if TYPE_CHECKING:
@@ -251,7 +253,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     model = classifier.load_model()
     # What the workers run (workers.context.pipeline), built afresh: the by-debate check
     # below swaps its classifier.
-    nlp = classifier.claim_pipeline(settings.spacy_model)
+    nlp = claim_pipeline(settings.spacy_model)
     say(f"claim pipeline: {' > '.join(nlp.pipe_names)}")
     say(
         f"classifier: {model.path.relative_to(ROOT)} (version {model.version}), "
@@ -298,6 +300,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "by_debate_model": str(path.relative_to(ROOT)),
             }
 
+    main_claims = main_claim_figures(nlp)
+    say("\nnews-main-claims dev, the annotated main claim among the finder's top k:")
+    for k in (5, 15):
+        say(
+            f"  recall@{k} {main_claims[f'main_claim_recall_at{k}']:.3f}"
+            f"   (first {k} sentences: {main_claims[f'main_claim_first_{k}_sentences']:.3f})"
+        )
+
     texts = [row.text for row in train.scoring_rows(rows, "dev") + train.scoring_rows(rows, "test")]
     texts = texts[: args.speed_sentences]
     say(f"\nSpeed on core {core}, {len(texts)} sentences, nlp.pipe(batch_size={BATCH_SIZE}):")
@@ -330,6 +340,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "rss_mb": round(worker_rss if worker_rss is not None else rss, 1),
         "rss_mb_bench_process": round(rss, 1),
         **by_debate,
+        **main_claims,
         "precision_dev": round(dev_scores.precision, 4),
         "recall_dev": round(dev_scores.recall, 4),
         "dev": asdict(dev_scores),

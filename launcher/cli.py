@@ -6,6 +6,7 @@ import argparse
 import json
 import logging
 import os
+import re
 import shutil
 import signal
 import sys
@@ -377,7 +378,7 @@ def print_claims(
         )
         return 2
     try:
-        text = _read_source(settings, source)
+        text, title = _read_source(settings, source)
     except FactdeskError as error:
         print(f"{error.user_message} ({error.code})", file=sys.stderr)
         return 2
@@ -385,7 +386,7 @@ def print_claims(
         print(f"Can't read {source}: {error.strerror}", file=sys.stderr)
         return 2
     found = sorted(
-        find_claims(pipeline(settings.spacy_model), text, max_claims=limit),
+        find_claims(pipeline(settings.spacy_model), text, max_claims=limit, title=title),
         key=lambda claim: claim.rank,
     )
     if as_json:
@@ -420,15 +421,39 @@ def score_sentences(settings: Settings, path: str) -> int:
     return 0
 
 
-def _read_source(settings: Settings, source: str) -> str:
-    if source == "-":
-        return sys.stdin.read()
+def _read_source(settings: Settings, source: str) -> tuple[str, str | None]:
+    """The article text of a file, stdin or URL, and its title when extraction found one.
+
+    A file or stdin holding HTML (told by its content, whatever its name) goes through
+    the workers' extraction, as a fetched page does, so it gives the claims the bot
+    would post; anything else is read as plain text."""
+    from workers.extract import extract
+    from workers.fetch import Page
+
     if source.startswith(("http://", "https://")):
-        from workers.extract import extract
         from workers.fetch import fetch
 
-        return extract(fetch(source, settings)).text
-    return Path(source).read_text(encoding="utf-8")
+        extracted = extract(fetch(source, settings))
+        return extracted.text, extracted.title
+    body = sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
+    if looks_like_html(body):
+        url = "file:///dev/stdin" if source == "-" else Path(source).resolve().as_uri()
+        extracted = extract(Page(url=url, content_type="text/html", body=body, encoding=None))
+        return extracted.text, extracted.title
+    return body.decode("utf-8", errors="replace"), None
+
+
+_HTML_START = re.compile(
+    rb"^\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body)\b", re.I | re.S
+)
+_HTML_TAGS = re.compile(rb"<(?:p|div|article|body|title|meta)\b[^>]*>", re.I)
+
+
+def looks_like_html(body: bytes) -> bool:
+    """Whether a document is HTML, judged by its first 4 KB: a doctype or an html, head
+    or body tag at the start, or several block tags."""
+    head = body[:4096].lstrip(b"\xef\xbb\xbf")
+    return _HTML_START.match(head) is not None or len(_HTML_TAGS.findall(head)) >= 3
 
 
 def fetch_article(settings: Settings, url: str) -> int:

@@ -49,7 +49,7 @@ _team_client: contextvars.ContextVar[WebClient | None] = contextvars.ContextVar(
 def pipeline(model: str) -> Language:
     """The claim-finding pipeline, rules and trained classifier, loaded once per
     process: loading takes seconds."""
-    from workers.nlp.classifier import claim_pipeline  # spaCy is heavy; import it only here
+    from workers.nlp.finder import claim_pipeline  # spaCy is heavy; import it only here
 
     return claim_pipeline(model)
 

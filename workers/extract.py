@@ -45,6 +45,7 @@ from factdesk.errors import NoArticleText
 from factdesk.services.articles import Extracted
 from workers.fetch import PDF, Page
 from workers.hostile import NeedsJavaScript, javascript_shell
+from workers.page_structure import strip_furniture
 from workers.pdf import extract_pdf
 
 # Below this an "article" is a teaser, a caption or a login prompt, not something to check.
@@ -292,6 +293,7 @@ def _html(page: Page) -> Extracted:
     if tree is None:
         raise NoArticleText(detail=f"not HTML at {page.url}")
     try:
+        strip_furniture(tree)  # embeds, captions, credits, pull quotes: see page_structure
         language = _declared_language(tree)
         fields = _trafilatura(tree, page.url, with_metadata=True)
         text = _choose_text(tree, page.url, clean_text(str(fields.get("text") or "")))

@@ -122,7 +122,9 @@ def _run(article_id: int, ctx: WorkerContext, *, fresh: bool) -> bool:
                         original.id,
                     )
                     return False
-            found = find_claims(ctx, _finder_text(article.text or "", article_id))
+            found = find_claims(
+                ctx, _finder_text(article.text or "", article_id), title=article.title
+            )
             cap = channels.claim_cap(
                 session=session,
                 team_id=article.slack_team_id,
@@ -200,8 +202,11 @@ def _permalink(ctx: WorkerContext, channel: str, ts: str | None) -> str | None:
         return None
 
 
-def find_claims(ctx: WorkerContext, text: str) -> list[claims.NewClaim]:
-    """Every claim the finder ranks in `text`; the channel's cap applies when they are stored."""
+def find_claims(
+    ctx: WorkerContext, text: str, *, title: str | None = None
+) -> list[claims.NewClaim]:
+    """Every claim the finder ranks in `text` (its headline `title` helps find the main
+    claim); the channel's cap applies when they are stored."""
     from workers.nlp import find_claims as finder
 
     return [
@@ -215,7 +220,7 @@ def find_claims(ctx: WorkerContext, text: str) -> list[claims.NewClaim]:
             speaker=found.speaker,
             context=found.context,
         )
-        for found in finder(ctx.nlp, text, max_claims=None)
+        for found in finder(ctx.nlp, text, max_claims=None, title=title)
     ]
 
 

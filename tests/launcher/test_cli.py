@@ -11,8 +11,11 @@ from pathlib import Path
 
 import pytest
 
+from launcher.cli import looks_like_html
 from launcher.procs import wait_for_http
 from standin.slack_api import SlackStandIn
+from workers.extract import extract
+from workers.fetch import Page
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -51,6 +54,66 @@ def test_claims_prints_the_seed_claims_as_json(tmp_path: Path) -> None:
     claims = json.loads(result.stdout)
     assert len(claims) >= 10
     assert {"text", "start_char", "end_char", "score", "reasons", "rank"} <= set(claims[0])
+
+
+def test_claims_of_an_html_file_are_those_of_the_fetched_page(tmp_path: Path) -> None:
+    # Named .txt: HTML is told by its content, not by its name.
+    page = tmp_path / "saved-page.txt"
+    page.write_bytes((ROOT / "seeds" / "north-korean-troops-russia.html").read_bytes())
+
+    result = _factdesk("claims", str(page), "--json", cwd=tmp_path)
+
+    assert result.returncode == 0, result.stderr
+    claims = json.loads(result.stdout)
+    expected_keys = {"text", "start_char", "end_char", "score", "reasons", "rank"}
+    assert expected_keys | {"speaker", "context"} == set(claims[0])
+    text = extract(
+        Page(
+            url="https://example.com/a",
+            content_type="text/html",
+            body=page.read_bytes(),
+            encoding=None,
+        )
+    ).text
+    assert claims
+    for claim in claims:
+        assert text[claim["start_char"] : claim["end_char"]] == claim["text"]
+        assert "<" not in claim["text"]
+    ranked = sorted(claims, key=lambda claim: claim["rank"])
+    assert "Lloyd Austin confirmed on Wednesday" in ranked[0]["text"]
+
+
+def test_claims_sentences_prints_one_verdict_a_line(tmp_path: Path) -> None:
+    lines = tmp_path / "lines.txt"
+    lines.write_text(
+        "Russia sent 2,500 troops to Ukraine on Monday.\nThe new drug may cut deaths by "
+        "30 percent among 2,000 older patients.\nWhat now?\n",
+        encoding="utf-8",
+    )
+
+    result = _factdesk("claims", "--sentences", str(lines), cwd=tmp_path)
+
+    assert result.returncode == 0, result.stderr
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [set(row) for row in rows] == [{"text", "score", "claim", "reasons"}] * 3
+    assert rows[0]["claim"] is True
+    assert "hedged: 'may'" in rows[1]["reasons"]
+    assert rows[1]["score"] > 0
+    assert rows[2]["claim"] is False
+
+
+@pytest.mark.parametrize(
+    ("body", "html"),
+    [
+        (b"<!DOCTYPE html><html><body><p>Hi</p></body></html>", True),
+        (b"\xef\xbb\xbf  <!-- saved --> <html lang='en'>", True),
+        (b"<div><p>one</p><p>two</p></div>", True),
+        (b"Russia sent 2,500 troops. x < y and <b> is bold.", False),
+        (b"FOR IMMEDIATE RELEASE\nHalvorsen Foods opens a plant.", False),
+    ],
+)
+def test_html_is_told_by_its_content(body: bytes, html: bool) -> None:
+    assert looks_like_html(body) is html
 
 
 def test_claims_of_a_missing_file_is_a_clear_error(tmp_path: Path) -> None:

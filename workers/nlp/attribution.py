@@ -32,8 +32,10 @@ from workers.nlp.lexicon import (
     ACTOR_LABELS,
     LEADING_CONNECTIVES,
     MODALS,
+    OBJECT_OR_SPEECH_VERBS,
     PERSON_TITLES,
     QUOTE_FRAME_VERBS,
+    RELATIVE_PRONOUNS,
     SPEAKER_VERBS,
     SUBJECT_DEPS,
     THIRD_PERSON,
@@ -45,7 +47,7 @@ SPEAKER_EXTENSION = "claim_speaker"
 CONTEXT_EXTENSION = "claim_context"
 CONTEXT_CHARS = 200
 
-_OPENING_QUOTES = frozenset({"“", "„", "«", '"'})
+_OPENING_QUOTES = frozenset({"“", "„", "«", '"', "``", "`"})
 _PERSONAL_PRONOUNS = frozenset({"he", "she"})
 _GROUP_PRONOUNS = frozenset({"they", "it"})
 # Pronouns that point back only when they stand for a noun: "Both are stated goals"
@@ -72,6 +74,10 @@ _SOURCE_DEPS = frozenset(
     }
 )
 _NAMED_APPOSITION_LABELS = frozenset({"PERSON", "ORG"})
+# Lower-case words that belong to a name: "Ursula von der Leyen", "Bashar al-Assad".
+_NAME_PARTICLES = frozenset(
+    {"de", "van", "von", "der", "den", "da", "di", "du", "del", "la", "le", "al", "bin", "ibn"}
+)
 # "said in an interview Naomi Eckert": how far right of the verb a name is looked for.
 _NAME_AFTER_VERB_WINDOW = 6
 
@@ -219,7 +225,22 @@ def find_source(unit: Span, quoted: Sequence[bool], parsed: bool) -> Source | No
 def _speaks(token: Token, frames_quote: bool) -> bool:
     if token.ent_type_ or (token.tag_ and not token.tag_.startswith("VB")):
         return False
+    if not frames_quote and takes_a_plain_object(token):
+        return False  # "Connor Clifton added a goal"
     return token.lower_ in SPEAKER_VERBS or (frames_quote and token.lower_ in QUOTE_FRAME_VERBS)
+
+
+def takes_a_plain_object(verb: Token) -> bool:
+    """ "Added a goal", "added 2,000 seats": a verb that can report speech used with a
+    direct object and no reported clause. Without a parse, a determiner or a number
+    right after the verb."""
+    if verb.lower_ not in OBJECT_OR_SPEECH_VERBS:
+        return False
+    if verb.doc.has_annotation("DEP"):
+        deps = {child.dep_ for child in verb.children}
+        return "dobj" in deps and "ccomp" not in deps
+    after = verb.doc[verb.i + 1] if verb.i + 1 < len(verb.doc) else None
+    return after is not None and (after.lower_ in {"a", "an", "the", "another"} or after.like_num)
 
 
 def _speaker_subject(verb: Token) -> Token | None:
@@ -263,6 +284,12 @@ def _according_to(token: Token, quoted: Sequence[bool], parsed: bool) -> Source 
 
 
 def _source_from_subject(subject: Token) -> Source | None:
+    if subject.lower_ in RELATIVE_PRONOUNS or subject.tag_ in {"WP", "WDT"}:
+        # "Taylor, who said …": the speaker is the noun the clause hangs on.
+        verb = subject.head
+        if verb.dep_ != "relcl" or verb.head.lower_ in RELATIVE_PRONOUNS:
+            return None
+        subject = verb.head
     subject = _named_apposition(subject)
     if subject.tag_ == "PRP" or subject.lower_ in _PERSONAL_PRONOUNS | _GROUP_PRONOUNS:
         return Source(subject.lower_, SourceKind.PRONOUN, subject.lower_ in _PERSONAL_PRONOUNS)
@@ -414,8 +441,12 @@ def _entity_of(token: Token) -> Span:
 
 
 def entity_name(entity: Span) -> str:
-    """An entity's text without a possessive the NER took in ("Vladimir Putin's")."""
-    text = entity.text.strip()
+    """An entity's text without a possessive the NER took in ("Vladimir Putin's") or a
+    lower-case word before the name ("rang Taylor", the verb tagged as part of it)."""
+    tokens = list(entity)
+    while len(tokens) > 1 and tokens[0].is_lower and tokens[0].lower_ not in _NAME_PARTICLES:
+        tokens.pop(0)
+    text = entity.doc[tokens[0].i : entity.end].text.strip()
     for ending in _POSSESSIVE_ENDINGS:
         if text.endswith(ending):
             return text[: -len(ending)].strip()

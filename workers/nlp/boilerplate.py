@@ -6,6 +6,11 @@ their own. None of them is a claim, and some (a dateline full of numbers, a cred
 naming an organisation) would otherwise look check-worthy to the claim scorer.
 
 Each sentence unit (see ``segments.claim_units``) gets ``span._.is_boilerplate``.
+
+Scraped text often starts with the headline as a line of its own. It is found (the
+first line at the top without a sentence's final stop) and kept in ``doc.user_data``
+for the ranking (``doc_headline``); when it only repeats the lede, which says the same
+in a full sentence, it is marked as furniture too: the lede is the claim to check.
 """
 
 from __future__ import annotations
@@ -15,10 +20,21 @@ import re
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from workers.nlp.segments import claim_units, line_text
+from workers.nlp.segments import claim_units, content_words, line_text
 
 FACTORY_NAME = "factdesk_boilerplate"
 EXTENSION = "is_boilerplate"
+_HEADLINE_KEY = "factdesk.headline"
+
+# A headline is among the first few lines, before the first full sentence, and has a
+# few words; it repeats the lede when the next few sentences hold most of its words.
+_HEADLINE_LINES = 6
+_HEADLINE_MIN_WORDS = 4
+_LEDE_UNITS = 3
+_REPEATS_LEDE = 0.6
+# A pull quote repeats at least this many words of a paragraph.
+_PULL_QUOTE_MIN_WORDS = 6
+_SENTENCE_END = tuple(".!?\"'\u201d\u2019")
 
 
 def _words(text: str) -> frozenset[str]:
@@ -89,6 +105,10 @@ _CAPTION = re.compile(
     r"^(?i:file\s+photo|pictured|caption|image\s+caption|image\s+source|photo\s+caption)\s*[:,]"
     r"|^(?i:above|below|top|main\s+image)\s*:"
     r"|\b(?:REUTERS|AP|AFP|EPA|GETTY|XINHUA|ANADOLU|TASS)\s*/\s*[A-Z]"
+    # "(AP Photo/Gene J. Puskar)", "(Photo by Jane Roe/Getty Images)", and the "less"
+    # of a caption's show-less button after it.
+    r"|\((?:[A-Z][\w.&]*\s+){0,3}(?i:photo(?:graph)?s?|image|illustration|video)\s*(?:/|by\b|:)"
+    r"[^)]*\)\s*(?i:less|more|hide\s+caption|toggle\s+caption)?\W*$"
 )
 # Author lines name people, so what follows the label is capitalised.
 _AUTHOR = re.compile(r"^(?i:authors?|posted\s+by|words\s+by|story\s+by)\s*:?\s+[A-Z]")
@@ -202,7 +222,53 @@ class BoilerplateMarker:
             # sentence by its neighbours, so only the sentence itself counts.
             line_is_junk = len(_WORD.findall(line)) <= _MAX_LINE_WORDS and is_boilerplate_text(line)
             unit._.set(EXTENSION, line_is_junk or is_boilerplate_text(unit.text))
+        _mark_headline(doc, doc_text)
+        _mark_pull_quotes(doc, doc_text)
         return doc
+
+
+def _mark_headline(doc: Doc, doc_text: str) -> None:
+    units = [unit for unit in claim_units(doc) if not is_boilerplate(unit)]
+    for position, unit in enumerate(units[:_HEADLINE_LINES]):
+        line = line_text(unit, doc_text)
+        if line.endswith(_SENTENCE_END):
+            return  # the text has started: a line after this is no headline
+        if line != unit.text.strip() or len(_WORD.findall(line)) < _HEADLINE_MIN_WORDS:
+            continue
+        doc.user_data[_HEADLINE_KEY] = line
+        headline = content_words(line)
+        following = units[position + 1 : position + 1 + _LEDE_UNITS]
+        lede = frozenset().union(*(content_words(other.text) for other in following))
+        if headline and len(headline & lede) >= _REPEATS_LEDE * len(headline):
+            unit._.set(EXTENSION, True)
+        return
+
+
+def _mark_pull_quotes(doc: Doc, doc_text: str) -> None:
+    """A line of the body that repeats, word for word, part of a paragraph at least half
+    as long again is a pull quote (or a teaser) set in the page: the sentence is checked
+    where it stands. The top matter (headline, standfirst: the lines before the first
+    one that ends a sentence) says what the article asserts and is left to the ranking."""
+    lines = [line.strip() for line in doc_text.splitlines() if line.strip()]
+    squeezed = [" ".join(_WORD.findall(line.lower())) for line in lines]
+    top = next((i for i, line in enumerate(lines) if line.endswith(_SENTENCE_END)), len(lines))
+    top_lines = set(lines[:top])
+    for unit in claim_units(doc):
+        line = line_text(unit, doc_text)
+        if line != unit.text.strip() or line in top_lines:
+            continue
+        words = " ".join(_WORD.findall(line.lower()))
+        size = len(words.split())
+        if _PULL_QUOTE_MIN_WORDS <= size <= _MAX_CAPTION_WORDS and any(
+            words in other and len(other.split()) * 2 >= size * 3 for other in squeezed
+        ):
+            unit._.set(EXTENSION, True)
+
+
+def doc_headline(doc: Doc) -> str | None:
+    """The headline line the marker found at the top of the doc, if any."""
+    value = doc.user_data.get(_HEADLINE_KEY)
+    return value if isinstance(value, str) else None
 
 
 def register_extensions() -> None:

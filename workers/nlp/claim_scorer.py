@@ -7,12 +7,13 @@ causes, what an entity is), and the list of signals found, which Slack shows as 
 claim's reasons.
 
 Extensions set on every unit: ``claim_score`` (float), ``claim_reasons`` (list[str];
-a unit that a filter zeroed also carries a "filtered: ..." entry, for debugging and
-for the trained classifier, which treats such units as filtered).
+a unit that is no sentence of the article also carries a "filtered: ..." entry, and
+no later component scores it).
 ``doc.spans["sentences"]`` holds every unit, ``doc.spans["claims"]`` the units at or
 above the threshold. The scorer drops only what is not a sentence of the article
-(boilerplate, fragments, run-ons); ``filters.ClaimFilters`` runs next and drops
-questions, opinions, predictions and speculation.
+(boilerplate, fragments, run-ons); ``filters.ClaimFilters`` runs next and marks
+questions, opinions, predictions and hedges, and ``combiner.ClaimCombiner`` runs last
+and decides, from all the signals and the model's probability, what is a claim.
 
 Each signal works from the tagger, parser and NER when the pipeline has them, and
 falls back to small word lists when it has not (blank pipelines in tests, or a model
@@ -28,16 +29,19 @@ from collections.abc import Iterable, Sequence
 from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 
+from workers.nlp.attribution import takes_a_plain_object
 from workers.nlp.boilerplate import is_boilerplate
 from workers.nlp.lexicon import (
     ACTOR_LABELS,
     ATTRIBUTION_VERBS,
     COPULAS,
     DATE_LABELS,
+    FINDING_VERBS,
     FINITE_TAGS,
     MODALS,
     NUMBER_LABELS,
     QUOTE_FRAME_VERBS,
+    RESEARCH_NOUNS,
     ROLE_NOUNS,
     SUBJECT_DEPS,
     words,
@@ -69,13 +73,16 @@ __all__ = [
     "is_filtered",
 ]
 
-NUMBER = "number or statistic"
-ENTITY_WITH_VERB = "named entity with a factual verb"
-ATTRIBUTION = "attribution"
-DATED_EVENT = "dated event"
-COMPARISON = "comparison or superlative"
-CAUSAL = "causal claim"
-DESCRIPTION = "factual description of an entity"
+# The signals, in the words Slack shows an editor as the claim's reasons. The combiner
+# (combiner.py) reads them back as features and names the speaker after "attributed".
+NUMBER = "a figure"
+ENTITY_WITH_VERB = "names who did what"
+ATTRIBUTION = "attributed"
+DATED_EVENT = "a date"
+COMPARISON = "a comparison"
+CAUSAL = "a cause"
+DESCRIPTION = "says what something is"
+FINDING = "reports a finding"
 
 # Every reason that takes a unit out of the claims starts with this; the trained
 # classifier relies on it.
@@ -98,6 +105,7 @@ WEIGHTS: dict[str, float] = {
     COMPARISON: 0.1,
     CAUSAL: 0.1,
     DESCRIPTION: 0.2,
+    FINDING: 0.0,  # no weight of its own in the rule score: it says what, not how much
 }
 
 # Without a tagger: common finite forms, plus regular "-ed" past tenses (see
@@ -239,7 +247,37 @@ def _signals(unit: Span, quoted: Sequence[bool], parsed: bool) -> list[str]:
         reasons.append(CAUSAL)
     if _describes_entity(content, parsed):
         reasons.append(DESCRIPTION)
+    if any(_reports_finding(token, parsed) for token in tokens):
+        reasons.append(FINDING)
     return reasons
+
+
+# Without a parse, how far before a finding verb its study or source is looked for.
+_FINDING_WINDOW = 8
+
+
+def _reports_finding(token: Token, parsed: bool) -> bool:
+    """A verb of finding whose subject is a study, researchers or a named source:
+    "researchers found", "the analysis shows", "Lloyd Austin confirmed"."""
+    if token.lower_ not in FINDING_VERBS or (token.tag_ and not token.tag_.startswith("VB")):
+        return False
+    if parsed:
+        # "The analysis combined … and found that …": a coordinated verb shares the
+        # subject of the first.
+        verb = token
+        while verb.dep_ == "conj" and not any(c.dep_ in SUBJECT_DEPS for c in verb.children):
+            verb = verb.head
+        subjects = [child for child in verb.children if child.dep_ in SUBJECT_DEPS]
+        return any(_names_finder(word) for subject in subjects for word in core_tokens(subject))
+    doc = token.doc
+    start = max(
+        token.sent.start if doc.has_annotation("SENT_START") else 0, token.i - _FINDING_WINDOW
+    )
+    return any(_names_finder(doc[i]) for i in range(start, token.i))
+
+
+def _names_finder(token: Token) -> bool:
+    return token.lower_ in RESEARCH_NOUNS or token.ent_type_ in ACTOR_LABELS
 
 
 def _is_number(token: Token) -> bool:
@@ -406,6 +444,8 @@ def _has_attribution(tokens: Sequence[Token], quoted: Sequence[bool], parsed: bo
 def _is_attribution_verb(token: Token, parsed: bool) -> bool:
     if token.lower_ not in ATTRIBUTION_VERBS or token.ent_type_:
         return False
+    if takes_a_plain_object(token):
+        return False  # "Connor Clifton added a goal"
     # Tagged: "made no estimate" (NN) and "stated goals" (an adjectival VBN with no
     # subject) are not somebody saying something.
     if token.tag_ and not token.tag_.startswith("VB"):

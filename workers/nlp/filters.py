@@ -1,19 +1,21 @@
-"""spaCy component that takes out what a fact-checker would not check: questions,
-opinions, predictions and speculation.
+"""spaCy component that marks what a fact-checker weighs differently: questions,
+opinions, predictions and hedged statements.
 
-Runs after the scorer. A unit it takes out keeps its reasons, gains one starting with
-"filtered:" ("filtered: question", "filtered: opinion", "filtered: prediction",
-"filtered: speculation"), gets a score of 0 and leaves ``doc.spans["claims"]``; it
-stays in ``doc.spans["sentences"]`` with the rest, where the trained classifier reads
-the "filtered:" reasons.
+Runs after the scorer. It takes nothing out and zeroes no score: health and science
+news hedges its findings ("the drug may cut deaths by 30 percent"), and a hedged
+sentence with a figure in it is still worth checking. A marked unit gains a reason
+that says what it is, in an editor's words ("a question", "hedged: 'may'",
+"prediction: 'will'", "opinion: 'serious'", "withholds details"), which the combiner
+(``combiner.py``) weighs as a feature against the figures, sources and the model's
+probability.
 
 What is judged is what a sentence asserts, not every word in it. In reported speech
 that is what the source said ("Officials estimate 2,500 troops have been
 dispatched" asserts a dispatch, not a guess), so neither the reporting verb nor a
-hedge in a side clause ("a country that could threaten …") takes a sentence out;
-a hedge on every assertion does, the reporting verb's own included ("Kim may
-believe …"). A unit joined from several sentences (a long quotation) goes only when
-every sentence in it goes: one checkable sentence keeps the whole quotation.
+hedge in a side clause ("a country that could threaten …") marks a sentence; a hedge
+on every assertion does, the reporting verb's own included ("Kim may believe …"). A
+unit joined from several sentences (a long quotation) is marked only when every
+sentence in it is: one plain statement makes the whole quotation plain.
 
 With a parser the assertions are the clause heads of the parse; without one (blank
 pipelines in tests), the clauses between ";" and ", and"/", but", judged by the
@@ -29,7 +31,6 @@ from spacy.tokens import Doc, Span, Token
 
 from workers.nlp.claim_scorer import (
     REASONS_EXTENSION,
-    SCORE_EXTENSION,
     claim_reasons,
     core_tokens,
     is_filtered,
@@ -61,7 +62,6 @@ from workers.nlp.lexicon import (
     UNCERTAIN_ADJECTIVES,
 )
 from workers.nlp.segments import (
-    CLAIMS_KEY,
     claim_units,
     doc_quotes,
     is_fragment,
@@ -71,22 +71,29 @@ from workers.nlp.segments import (
 
 FACTORY_NAME = "factdesk_claim_filters"
 
-FILTERED_QUESTION = "filtered: question"
-FILTERED_OPINION = "filtered: opinion"
-FILTERED_PREDICTION = "filtered: prediction"
-FILTERED_SPECULATION = "filtered: speculation"
-FILTERED_NON_ANSWER = "filtered: non-answer"
+# The kinds of statement a fact-checker weighs differently, in the words Slack shows
+# as reasons. Hedges, predictions and opinions name the word that makes them one:
+# "hedged: 'may'". The combiner reads them as features (see ``signal_kind``).
+QUESTION = "a question"
+OPINION = "opinion"
+PREDICTION = "prediction"
+HEDGED = "hedged"
+NON_ANSWER = "withholds details"
+KINDS = (QUESTION, OPINION, PREDICTION, HEDGED, NON_ANSWER)
+_NAMED_KINDS = frozenset({OPINION, PREDICTION, HEDGED})
 
 _QUESTION_TRAILERS = "\"'\u201d\u2019\u00bb)] "
 _CLAUSE_DEPS = frozenset({"ccomp"})
 _PREDICATE_DEPS = frozenset({"attr", "acomp", "oprd", "dobj"})
 _CONDITIONAL_MARKS = frozenset({"if", "unless"})
 _VERBAL = frozenset({"VERB", "AUX"})
+# Besides the lexicon's: the conditional marks and "would" that _judge_assertion reads.
+_HEDGE_MARKS = frozenset({"if", "unless", "would", "\u2019d", "'d"})
+_PREDICTION_MARKS = frozenset({"would", "\u2019d", "'d"})
 
 
 class ClaimFilters:
-    """Zeroes the units that are not checkable statements and drops them from
-    ``doc.spans["claims"]``."""
+    """Adds a reason to every unit that asks, guesses, forecasts or judges."""
 
     def __init__(self, name: str = FACTORY_NAME) -> None:
         self.name = name
@@ -100,13 +107,47 @@ class ClaimFilters:
                 continue
             verdict = judge_unit(unit, quoted, parsed)
             if verdict:
-                unit._.set(SCORE_EXTENSION, 0.0)
-                unit._.set(REASONS_EXTENSION, [*claim_reasons(unit), *verdict])
-        if CLAIMS_KEY in doc.spans:
-            doc.spans[CLAIMS_KEY] = [
-                unit for unit in doc.spans[CLAIMS_KEY] if not is_filtered(unit)
-            ]
+                content = reported_content(list(unit), quoted)
+                marks = [named_reason(kind, content) for kind in verdict]
+                unit._.set(REASONS_EXTENSION, [*claim_reasons(unit), *marks])
         return doc
+
+
+def named_reason(kind: str, content: Sequence[Token]) -> str:
+    """The reason an editor reads: the kind, and for hedges, predictions and opinions
+    the word that makes the sentence one ("hedged: 'may'")."""
+    if kind not in _NAMED_KINDS:
+        return kind
+    word = trigger_word(kind, content)
+    return f"{kind}: '{word}'" if word else kind
+
+
+def signal_kind(reason: str) -> str | None:
+    """The kind a reason from this component names, None for any other reason."""
+    kind = reason.split(":", 1)[0]
+    return kind if kind in KINDS else None
+
+
+def trigger_word(kind: str, content: Sequence[Token]) -> str | None:
+    """The first word of ``content`` that marks it as ``kind``."""
+    lowers = [token.lower_ for token in content]
+    for position, token in enumerate(content):
+        lower = lowers[position]
+        if kind == HEDGED:
+            if lower == "remains" and lowers[position + 1 : position + 4] == ["to", "be", "seen"]:
+                return "remains to be seen"
+            if lower in HEDGE_AUX and _is_modal_word(token):
+                return token.text
+            if lower in HEDGE_ADVERBS | SEEMING_VERBS | UNCERTAIN_ADJECTIVES | _HEDGE_MARKS:
+                return token.text
+        elif kind == PREDICTION:
+            if lower == "wo":
+                return "won't"
+            if lower in PREDICTION_AUX | FORECAST_WORDS | _PREDICTION_MARKS:
+                return token.text
+        elif lower in OPINION_VERBS | EVALUATIVE | IMPRESSION_VERBS or lower == "say":
+            return token.text  # "say" of "I wouldn't say"
+    return None
 
 
 def judge_unit(unit: Span, quoted: Sequence[bool], parsed: bool) -> list[str]:
@@ -127,7 +168,7 @@ def judge_sentence(sentence: Span, quoted: Sequence[bool], parsed: bool) -> str 
     """Why one sentence is not a checkable statement, or None when it is one."""
     content = reported_content(list(sentence), quoted)
     if _asks(sentence, content):
-        return FILTERED_QUESTION
+        return QUESTION
     verdict = _parsed_verdict(content) if parsed else _surface_verdict(content)
     if verdict is None and not any(_anchors(token) for token in content):
         # Nothing in the sentence names a checkable who, what or how many: a hedge or
@@ -174,7 +215,7 @@ def _parsed_verdict(content: Sequence[Token]) -> str | None:
     # estimate of how many more might follow, or even how they would fare …"); with no
     # figure anywhere there is still nothing to check.
     if not has_number and any(_withholds(head) for head in heads):
-        return FILTERED_NON_ANSWER
+        return NON_ANSWER
     verdicts = [_judge_assertion(verb, reporter, has_number) for verb, reporter in assertions]
     if all(verdicts):
         return verdicts[0]
@@ -216,31 +257,31 @@ def _judge_assertion(verb: Token, reporter: Token | None, has_number: bool) -> s
         and subject.lower_ in FIRST_PERSON
         and (lower in OPINION_VERBS or (lower == "say" and bool(_auxiliaries(verb))))
     ):
-        return FILTERED_OPINION
+        return OPINION
     if lower in IMPRESSION_VERBS and any(child.lower_ in {"like", "as"} for child in verb.children):
-        return FILTERED_OPINION
+        return OPINION
     if _withholds(verb):
-        return FILTERED_NON_ANSWER
+        return NON_ANSWER
     if lower in SEEMING_VERBS:
-        return FILTERED_SPECULATION
+        return HEDGED
     kind = _modal_kind(verb)
     # "Seoul said on Tuesday it would consider providing weapons", "Halvorsen said it
     # will partner with the college": still checked. The source announced its own
     # plan, and that it did so, on that day, is on the record. A forecast about
     # someone else ("analysts believe the Kremlin will struggle") only the future can
     # settle. Unreported, "would" is a hypothetical.
-    if kind in {"would", FILTERED_PREDICTION} and reporter is not None:
-        return None if _announces_own_plan(verb, reporter) else FILTERED_PREDICTION
+    if kind in {"would", PREDICTION} and reporter is not None:
+        return None if _announces_own_plan(verb, reporter) else PREDICTION
     if kind == "would":
-        return FILTERED_SPECULATION
+        return HEDGED
     if kind is not None:
         return kind
     if lower in FORECAST_WORDS and _has_child(verb, "xcomp"):
-        return FILTERED_PREDICTION  # "troops are expected to arrive", "is going to"
+        return PREDICTION  # "troops are expected to arrive", "is going to"
     if lower in {"remain", "remains"} and any(
         child.dep_ == "xcomp" and child.lower_ == "seen" for child in verb.children
     ):
-        return FILTERED_SPECULATION
+        return HEDGED
     predicate_kind = _predicate_kind(verb)
     if predicate_kind is not None:
         return predicate_kind
@@ -251,7 +292,7 @@ def _judge_assertion(verb: Token, reporter: Token | None, has_number: bool) -> s
         )
         for child in verb.children
     ):
-        return FILTERED_SPECULATION  # "We are in a different era if soldiers are dying"
+        return HEDGED  # "We are in a different era if soldiers are dying"
     return None
 
 
@@ -279,11 +320,11 @@ def _withholds(verb: Token) -> bool:
 def _modal_kind(verb: Token) -> str | None:
     auxiliaries = _auxiliaries(verb)
     if auxiliaries & PREDICTION_AUX:
-        return FILTERED_PREDICTION
+        return PREDICTION
     if auxiliaries & HEDGE_AUX and not _past_ability(verb, auxiliaries):
-        return FILTERED_SPECULATION
+        return HEDGED
     if any(child.dep_ == "advmod" and child.lower_ in HEDGE_ADVERBS for child in verb.children):
-        return FILTERED_SPECULATION
+        return HEDGED
     if "would" in auxiliaries or "\u2019d" in auxiliaries or "'d" in auxiliaries:
         return "would"
     return None
@@ -321,14 +362,14 @@ def _predicate_kind(verb: Token) -> str | None:
     ]
     for predicate in predicates:
         if predicate.lower_ in FORECAST_WORDS and _has_child(predicate, "xcomp"):
-            return FILTERED_PREDICTION  # "is likely to fall"
+            return PREDICTION  # "is likely to fall"
         if predicate.lower_ in UNCERTAIN_ADJECTIVES:
-            return FILTERED_SPECULATION  # "it is unclear whether"
+            return HEDGED  # "it is unclear whether"
         described = core_tokens(predicate)
         if any(token.lower_ in EVALUATIVE for token in described) and not any(
             _anchors(token) for token in described
         ):
-            return FILTERED_OPINION  # "a very serious escalation", "true partnership"
+            return OPINION  # "a very serious escalation", "true partnership"
     return None
 
 
@@ -396,21 +437,21 @@ def _surface_clause_verdict(clause: Sequence[Token]) -> str | None:
         if lower in FIRST_PERSON and (
             any(word in OPINION_VERBS for word in after) or _would_say(after)
         ):
-            return FILTERED_OPINION
+            return OPINION
         if lower in IMPRESSION_VERBS and after[:1] == ["like"]:
-            return FILTERED_OPINION
+            return OPINION
         if lower in SEEMING_VERBS or lower in HEDGE_ADVERBS:
-            return FILTERED_SPECULATION
+            return HEDGED
         if lower in HEDGE_AUX and _is_modal_word(token) and not _negated(lower, after):
-            return FILTERED_SPECULATION
+            return HEDGED
         if lower in PREDICTION_AUX and lower != "wo":
-            return None if _surface_announcement(clause, position) else FILTERED_PREDICTION
+            return None if _surface_announcement(clause, position) else PREDICTION
         if lower in FORECAST_WORDS and after[:1] == ["to"] and position > 0:
-            return FILTERED_PREDICTION
+            return PREDICTION
         if lower == "remains" and after == ["to", "be", "seen"]:
-            return FILTERED_SPECULATION
+            return HEDGED
         if lower in {"would", "\u2019d", "'d"}:
-            return None if _surface_announcement(clause, position) else FILTERED_PREDICTION
+            return None if _surface_announcement(clause, position) else PREDICTION
     return None
 
 
@@ -445,22 +486,22 @@ def _anchorless_verdict(content: Sequence[Token], parsed: bool) -> str | None:
     for position, token in enumerate(content):
         lower = token.lower_
         if lower in HEDGE_ADVERBS:
-            return FILTERED_SPECULATION
+            return HEDGED
         following = [t.lower_ for t in content[position + 1 : position + 2]]
         if (
             lower in HEDGE_AUX
             and (token.tag_ == "MD" if parsed else _is_modal_word(token))
             and not _negated(lower, following)
         ):
-            return FILTERED_SPECULATION
+            return HEDGED
         if lower == "remains" and [t.lower_ for t in content[position + 1 : position + 4]] == [
             "to",
             "be",
             "seen",
         ]:
-            return FILTERED_SPECULATION
+            return HEDGED
     if any(token.lower_ in EVALUATIVE for token in content):
-        return FILTERED_OPINION
+        return OPINION
     return None
 
 

@@ -9,20 +9,31 @@ from dataclasses import dataclass
 
 import spacy
 from spacy.language import Language
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Span
 
-from workers.nlp import attributes, attribution, boilerplate, claim_scorer, filters, line_breaks
+from workers.nlp import (
+    attributes,
+    attribution,
+    boilerplate,
+    claim_scorer,
+    combiner,
+    filters,
+    line_breaks,
+    ranking,
+)
+from workers.nlp.segments import content_words
 
 # Runs before everything else, so the parser sees one line as one sentence at least.
 FIRST_COMPONENT = line_breaks.FACTORY_NAME
-# In pipeline order, after the NER. A trained classifier, when the pipeline has one, goes after
-# them all and rewrites claim_score and doc.spans["claims"]; find_claims reads both
-# after the whole pipeline has run, so it works the same with or without it.
+# In pipeline order, after the NER. The trained classifier, when the pipeline has one,
+# goes before the combiner, which reads its probability (see claim_pipeline); without
+# it the combiner uses the coefficients fitted on the rules alone.
 COMPONENTS = (
     boilerplate.FACTORY_NAME,
     claim_scorer.FACTORY_NAME,
     filters.FACTORY_NAME,
     attribution.FACTORY_NAME,
+    combiner.FACTORY_NAME,
 )
 
 # The rules read surface forms, tags, the parse and entities. The lemmatizer is dead
@@ -46,6 +57,7 @@ _CHUNKS_PER_BATCH = 1
 # Near-duplicates: token Jaccard >= 4/5, kept as a fraction so the test is exact.
 _JACCARD_NUMERATOR, _JACCARD_DENOMINATOR = 4, 5
 _WORDS = re.compile(r"\w+")
+_MIN_TITLE_WORDS = 3
 
 
 @dataclass(frozen=True)
@@ -86,13 +98,36 @@ def build_pipeline(model: str | Language) -> Language:
     return nlp
 
 
-def find_claims(nlp: Language, text: str, *, max_claims: int | None = None) -> list[FoundClaim]:
+def claim_pipeline(model: str) -> Language:
+    """What the workers, ``factdesk claims`` and the benchmarks run: the rules, the
+    shipped classifier, and the combiner last, reading the classifier's probability."""
+    from workers.nlp.classifier import claim_pipeline as with_classifier  # imports this module
+
+    return combiner_last(with_classifier(model))
+
+
+def combiner_last(nlp: Language) -> Language:
+    """Move the combiner behind anything added after it (a classifier added "last")."""
+    if nlp.pipe_names[-1:] != [combiner.FACTORY_NAME]:
+        if combiner.FACTORY_NAME in nlp.pipe_names:
+            nlp.remove_pipe(combiner.FACTORY_NAME)
+        nlp.add_pipe(combiner.FACTORY_NAME, last=True)
+    return nlp
+
+
+def find_claims(
+    nlp: Language, text: str, *, max_claims: int | None = None, title: str | None = None
+) -> list[FoundClaim]:
     """The check-worthy sentences of ``text``, in document order.
 
-    Near-duplicates (equal once normalised, or sharing >= 80% of their words) are
-    reported once, at their first occurrence; the rest are ranked by score, earlier
-    first on ties. ``max_claims`` keeps the best that many; None keeps them all, so a
-    caller can show the top few and offer the rest, whose ranks go on from there.
+    The sentences that state what the article is about come first, chosen by their
+    place, whether they report a finding, how much of the headline (``title``, else a
+    headline line the boilerplate marker found at the top of the text) they repeat,
+    and the combiner's score; then the rest of the claims by the combiner's score,
+    earlier first on ties (see ranking.py). Near-duplicates (equal once normalised, or
+    sharing >= 80% of their words) are reported once, at their first occurrence.
+    ``max_claims`` keeps the best that many; None keeps them all, so a caller can show
+    the top few and offer the rest, whose ranks go on from there.
     """
     if max_claims is not None and max_claims < 0:
         raise ValueError(f"max_claims must be >= 0, got {max_claims}")
@@ -102,24 +137,55 @@ def find_claims(nlp: Language, text: str, *, max_claims: int | None = None) -> l
     if max_claims == 0 or not text.strip():
         return []
 
-    candidates: list[_Candidate] = []
+    pipe = nlp.get_pipe(combiner.FACTORY_NAME)
+    weights = pipe.weights if isinstance(pipe, combiner.ClaimCombiner) else combiner.load_weights()
+    sentences: list[ranking.Sentence] = []
+    spans: list[tuple[int, Span]] = []
+    # A title of a word or two ("[ad_1]", the first line of a plain-text page) names
+    # nothing; the headline line found at the top of the text does better.
+    title_words = content_words(title or "")
+    headline_words = title_words if len(title_words) >= _MIN_TITLE_WORDS else None
     for offset, doc in _parsed(nlp, text):
-        for span in doc.spans[claim_scorer.CLAIMS_KEY]:
-            start, end = offset + span.start_char, offset + span.end_char
-            candidates.append(
-                _Candidate(
-                    text=text[start:end],
-                    start_char=start,
-                    end_char=end,
-                    score=claim_scorer.claim_score(span),
-                    reasons=tuple(claim_scorer.claim_reasons(span)),
-                    speaker=attribution.claim_speaker(span),
-                    context=attribution.claim_context(span),
+        if headline_words is None:
+            headline_words = content_words(boilerplate.doc_headline(doc) or "")
+        for span in doc.spans[claim_scorer.SENTENCES_KEY]:
+            if claim_scorer.is_filtered(span):
+                continue
+            coefficients = (
+                weights.rules_only
+                if combiner.model_probability(span) is None
+                else weights.with_model
+            )
+            sentences.append(
+                ranking.Sentence(
+                    claim_score=claim_scorer.claim_score(span),
+                    threshold=coefficients.threshold,
+                    index=len(sentences),
+                    overlap=ranking.title_overlap(span.text, headline_words),
+                    finding=claim_scorer.FINDING in claim_scorer.claim_reasons(span),
                 )
             )
+            spans.append((offset, span))
+
+    candidates: list[_Candidate] = []
+    for order, placed in enumerate(ranking.rank(sentences, weights.ranking)):
+        offset, span = spans[placed.position]
+        start, end = offset + span.start_char, offset + span.end_char
+        candidates.append(
+            _Candidate(
+                text=text[start:end],
+                start_char=start,
+                end_char=end,
+                score=claim_scorer.claim_score(span),
+                reasons=tuple(_article_reasons(span, placed)),
+                order=order,
+                speaker=attribution.claim_speaker(span),
+                context=attribution.claim_context(span),
+            )
+        )
 
     unique = _drop_near_duplicates(candidates)
-    best = sorted(unique, key=lambda c: (-c.score, c.start_char))[:max_claims]
+    best = sorted(unique, key=lambda c: c.order)[:max_claims]
     return sorted(
         (
             FoundClaim(
@@ -131,6 +197,15 @@ def find_claims(nlp: Language, text: str, *, max_claims: int | None = None) -> l
     )
 
 
+def _article_reasons(span: Span, placed: ranking.Placed) -> list[str]:
+    reasons = claim_scorer.claim_reasons(span)
+    if placed.echoes_headline:
+        reasons.insert(0, ranking.ECHOES_HEADLINE)
+    if placed.main_claim:
+        reasons.insert(0, ranking.MAIN_CLAIM)
+    return reasons
+
+
 @dataclass(frozen=True)
 class _Candidate:
     text: str
@@ -138,6 +213,7 @@ class _Candidate:
     end_char: int
     score: float
     reasons: tuple[str, ...]
+    order: int  # in the ranking, before near-duplicates go
     speaker: str | None = None
     context: str | None = None
 

@@ -139,3 +139,27 @@ THIRD_PERSON = words("he she it they his her its their them him this that these 
 LEADING_CONNECTIVES = words(
     "but and so yet however still now then also meanwhile instead indeed moreover"
 )
+
+# What a study or a source established: "researchers found that …", "the study shows
+# …", "Austin confirmed that …". News puts its main claim in such a sentence; the
+# ranking weighs it (see claim_scorer.FINDING).
+FINDING_VERBS = words(
+    "find finds found show shows showed shown demonstrate demonstrates demonstrated "
+    "reveal reveals revealed conclude concludes concluded suggest suggests suggested "
+    "report reports reported confirm confirms confirmed indicate indicates indicated "
+    "identify identifies identified discover discovers discovered establish establishes "
+    "established develop develops developed"
+)
+# "They found", "we show": in a sentence of finding the pronoun stands for the researchers.
+RESEARCH_NOUNS = words(
+    "study studies research researchers researcher scientists scientist analysis analyses "
+    "report reports trial trials survey findings results team review paper preprint work "
+    "data experts authors investigators officials evidence experiment experiments "
+    "they we"
+)
+
+# Verbs of speech that also take a plain object: "he added" reports speech, "Clifton
+# added a goal" and "the club added 2,000 seats" do not. With a direct object and no
+# reported clause or quotation they are not attribution.
+OBJECT_OR_SPEECH_VERBS = words("add adds added")
+RELATIVE_PRONOUNS = words("who whom which that")

@@ -16,11 +16,12 @@ later component, and the trained classifier after them, sees the same list.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 
 from spacy.tokens import Doc, Span, Token
 
-from workers.nlp.lexicon import ATTRIBUTION_VERBS, QUOTE_FRAME_VERBS
+from workers.nlp.lexicon import ATTRIBUTION_VERBS, QUOTE_FRAME_VERBS, words
 
 SENTENCES_KEY = "sentences"
 CLAIMS_KEY = "claims"
@@ -31,8 +32,10 @@ _QUOTES_KEY = "factdesk.quoted"
 # long paragraph would otherwise swallow all of it.
 MAX_JOINED_WORDS = 80
 
-_OPENING_QUOTES = frozenset({"“", "„", "«"})
-_CLOSING_QUOTES = frozenset({"”", "»"})
+# "``" (which the tokenizer splits into two "`") and "''" are how wire copy and old
+# news markup write “ and ”.
+_OPENING_QUOTES = frozenset({"“", "„", "«", "``", "`"})
+_CLOSING_QUOTES = frozenset({"”", "»", "''"})
 _STRAIGHT_QUOTE = '"'
 _FRAGMENT_OPENERS = frozenset({",", ";"})
 
@@ -72,10 +75,57 @@ def _move_opening_quotes(doc: Doc, units: list[Span]) -> list[Span]:
 def _append_trimmed(doc: Doc, start: int, end: int, units: list[Span]) -> None:
     while start < end and doc[start].is_space:
         start += 1
+    start = _after_labels(doc, start, end)
     while end > start and doc[end - 1].is_space:
         end -= 1
     if start < end:
         units.append(doc[start:end])
+
+
+# Section and list labels that open a line in scraped pages: "Summary: 5-1A: Salina
+# South diver …", "UPDATE: …". A label is one of these words, or a short code with a
+# digit in it; the sentence after it is the claim.
+_LABEL_WORDS = frozenset(
+    {
+        "summary", "update", "updated", "correction", "analysis", "background", "context",
+        "breaking", "exclusive", "factbox", "timeline", "highlights", "note", "editor's",
+        "editor\u2019s", "recap", "results", "result", "notes", "key",
+    }
+)  # fmt: skip
+_MAX_LABEL_TOKENS = 4
+_MIN_WORDS_AFTER_LABEL = 6
+
+
+def _after_labels(doc: Doc, start: int, end: int) -> int:
+    """``start`` moved past any labels ("Summary:", "5-1A:") that open the line."""
+    if not _line_start(doc, start):
+        return start
+    while True:
+        window = range(start + 1, min(end, start + _MAX_LABEL_TOKENS + 1))
+        colon = next((i for i in window if doc[i].text == ":"), None)
+        if colon is None:
+            return start
+        label = doc[start:colon]
+        rest = sum(1 for token in doc[colon + 1 : end] if token.is_alpha)
+        if not _is_label(label) or rest < _MIN_WORDS_AFTER_LABEL:
+            return start
+        start = colon + 1
+        while start < end and doc[start].is_space:
+            start += 1
+
+
+def _is_label(label: Span) -> bool:
+    if label[0].lower_ in _LABEL_WORDS:
+        return True
+    # A code: digits with dashes and letters, "5-1A", "Class 4A" is not one.
+    return any(char.isdigit() for char in label.text) and all(
+        token.text in {"-", "\u2013"} or any(char.isdigit() for char in token.text)
+        for token in label
+    )
+
+
+def _line_start(doc: Doc, i: int) -> bool:
+    return i == 0 or is_line_break(doc[i - 1]) or "\n" in doc[i - 1].whitespace_
 
 
 def quoted_mask(doc: Doc) -> list[bool]:
@@ -245,3 +295,18 @@ def reported_content(tokens: Sequence[Token], quoted: Sequence[bool]) -> list[To
     ):
         return inside
     return list(tokens)
+
+
+_CONTENT_WORD = re.compile(r"[^\W_]+")
+_STOP_WORDS = words(
+    "a an the and or but of to in on at for with by from as is are was were be been has "
+    "have had it its this that these those they he she we you i his her their our not "
+    "no will would can could may might do does did said says than then there here after "
+    "before over into about up out new"
+)
+
+
+def content_words(text: str) -> frozenset[str]:
+    """The lower-cased words of ``text`` that say what it is about (no stop words)."""
+    words = (word.lower() for word in _CONTENT_WORD.findall(text))
+    return frozenset(word for word in words if word not in _STOP_WORDS and len(word) > 1)

@@ -3,6 +3,7 @@ entity ruler standing in for the statistical NER, so the tests run in millisecon
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import spacy
@@ -10,6 +11,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from workers.nlp import build_pipeline
+from workers.nlp.combiner import FACTORY_NAME as COMBINER
 
 
 def _phrases(label: str, *names: str) -> list[dict[str, Any]]:
@@ -31,15 +33,30 @@ ENTITY_PATTERNS: list[dict[str, Any]] = [
 ]
 
 
-def make_blank_pipeline(**scorer_config: object) -> Language:
+# The combiner's weights in tests: fixed, so that refitting combiner.json moves no test.
+FIXED_WEIGHTS = Path(__file__).with_name("fixed_combiner.json")
+
+
+def make_blank_pipeline(
+    *,
+    with_combiner: bool = True,
+    weights: Path | None = FIXED_WEIGHTS,
+    scorer_config: dict[str, object] | None = None,
+) -> Language:
+    """The blank pipeline with every Factdesk component; without the combiner, the
+    rules' own scores, reasons and claims are what the doc ends up with. ``weights``
+    None gives the combiner the shipped combiner.json."""
     nlp = spacy.blank("en")
     nlp.add_pipe("sentencizer")
     ruler = nlp.add_pipe("entity_ruler")
     ruler.add_patterns(ENTITY_PATTERNS)  # type: ignore[attr-defined]
     build_pipeline(nlp)
     if scorer_config:
-        nlp.remove_pipe("factdesk_claim_scorer")
-        nlp.add_pipe("factdesk_claim_scorer", config=scorer_config)
+        nlp.replace_pipe("factdesk_claim_scorer", "factdesk_claim_scorer", config=scorer_config)
+    if not with_combiner:
+        nlp.remove_pipe(COMBINER)
+    elif weights is not None:
+        nlp.replace_pipe(COMBINER, COMBINER, config={"weights_path": str(weights)})
     return nlp
 
 

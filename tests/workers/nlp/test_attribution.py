@@ -12,6 +12,7 @@ from workers.nlp.attribution import (
     claim_context,
     claim_speaker,
     clip_context,
+    entity_name,
     find_source,
 )
 from workers.nlp.segments import quoted_mask
@@ -231,3 +232,60 @@ def test_parsed_was_quoted_as_saying_names_the_speaker(blank_nlp: Language) -> N
     )
 
     assert source == Source("the defense minister", SourceKind.TITLE, person=True)
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker"),
+    [
+        # A sports verb is no verb of speech: nobody said anything.
+        ("Victor Cha added a goal as the Kremlin side beat Seoul on Monday.", None),
+        ("Victor Cha added 2,500 seats to the stadium near Moscow.", None),
+        # "added" framing a quote, or reporting a clause, still names a speaker.
+        ("“Russia sent 2,500 troops,” Victor Cha added.", "Victor Cha"),
+    ],
+)
+def test_only_speech_names_a_speaker(blank_nlp: Language, text: str, speaker: str | None) -> None:
+    assert speakers(blank_nlp, text) == [speaker]
+
+
+def test_a_verb_of_speech_with_a_plain_object_is_not_attribution(blank_nlp: Language) -> None:
+    doc = blank_nlp("Victor Cha added a goal as the Kremlin side beat Seoul.")
+    (unit,) = list(doc.spans["sentences"])
+    assert not any(reason.startswith("attributed") for reason in unit._.claim_reasons)
+
+
+RELATIVE_CLAUSE: list[tuple[str, str, str, int, str, str]] = [
+    ("The", "DT", "DET", 1, "det", "O"),
+    ("mayor", "NN", "NOUN", 9, "nsubj", "O"),
+    (",", ",", "PUNCT", 1, "punct", "O"),
+    ("who", "WP", "PRON", 4, "nsubj", "O"),
+    ("said", "VBD", "VERB", 1, "relcl", "O"),
+    ("the", "DT", "DET", 6, "det", "O"),
+    ("bridge", "NN", "NOUN", 7, "nsubj", "O"),
+    ("cost", "VBD", "VERB", 4, "ccomp", "O"),
+    ("millions", "NNS", "NOUN", 7, "dobj", "O"),
+    ("left", "VBD", "VERB", 9, "ROOT", "O"),
+    (".", ".", "PUNCT", 9, "punct", "O"),
+]
+
+
+def test_a_relative_pronoun_is_never_the_speaker(blank_nlp: Language) -> None:
+    doc = parsed_doc(blank_nlp, RELATIVE_CLAUSE)
+
+    source = find_source(doc[:], quoted_mask(doc), parsed=True)
+
+    assert source is not None
+    assert source.text == "the mayor"
+
+
+def test_a_verb_the_ner_swept_into_a_name_is_left_out(blank_nlp: Language) -> None:
+    doc = parsed_doc(
+        blank_nlp,
+        [
+            ("Dempsey", "NNP", "PROPN", 0, "ROOT", "B-PERSON"),
+            ("rang", "NNP", "PROPN", 2, "compound", "B-PERSON"),
+            ("Taylor", "NNP", "PROPN", 0, "conj", "I-PERSON"),
+        ],
+    )
+
+    assert entity_name(doc.ents[1]) == "Taylor"

@@ -3,7 +3,12 @@ from __future__ import annotations
 import pytest
 from spacy.language import Language
 
-from workers.nlp.boilerplate import BoilerplateMarker, is_boilerplate, is_boilerplate_text
+from workers.nlp.boilerplate import (
+    BoilerplateMarker,
+    doc_headline,
+    is_boilerplate,
+    is_boilerplate_text,
+)
 from workers.nlp.segments import claim_units
 
 SEED_JUNK = [
@@ -147,3 +152,53 @@ def test_extensions_register_idempotently_and_default_to_false(blank_nlp: Langua
     BoilerplateMarker("another")
 
     assert is_boilerplate(blank_nlp.make_doc("[ad_1]")[:]) is False
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "The Islanders won 5-4 on Tuesday night. (AP Photo/Gene J. Puskar) less",
+        "Barzal celebrates his goal in the third period (Photo by Jane Roe/Getty Images)",
+    ],
+)
+def test_a_caption_ending_in_its_credit_is_furniture(blank_nlp: Language, line: str) -> None:
+    doc = blank_nlp(f"{line}\nRussia sent 2,500 troops to Ukraine on Monday, officials said.")
+
+    marks = [unit._.is_boilerplate for unit in doc.spans["sentences"]]
+    assert all(marks[:-1])
+    assert not marks[-1]
+
+
+def test_a_headline_that_repeats_the_lede_is_furniture(blank_nlp: Language) -> None:
+    doc = blank_nlp(
+        "Russia sends troops to Ukraine, officials say\n"
+        "Russia sent 2,500 troops to Ukraine on Monday, officials said.\n"
+        "The Kremlin did not comment."
+    )
+
+    assert [unit._.is_boilerplate for unit in doc.spans["sentences"]] == [True, False, False]
+    assert doc_headline(doc) == "Russia sends troops to Ukraine, officials say"
+
+
+def test_a_headline_about_something_else_is_kept_as_the_headline(blank_nlp: Language) -> None:
+    doc = blank_nlp(
+        "A winter of shortages ahead for Seoul\n"
+        "Russia sent 2,500 troops to Ukraine on Monday, officials said."
+    )
+
+    assert [unit._.is_boilerplate for unit in doc.spans["sentences"]] == [False, False]
+    assert doc_headline(doc) == "A winter of shortages ahead for Seoul"
+
+
+def test_a_pull_quote_repeating_the_body_is_furniture(blank_nlp: Language) -> None:
+    paragraph = (
+        "Russia sent 2,500 troops to Ukraine on Monday. The Kremlin said the troops would "
+        "stay until spring, and officials in Seoul said they had seen no sign of a pullout."
+    )
+    doc = blank_nlp(
+        f"{paragraph}\nThe Kremlin said the troops would stay until spring\nEnd of story here."
+    )
+
+    marks = {unit.text: unit._.is_boilerplate for unit in doc.spans["sentences"]}
+    assert marks["The Kremlin said the troops would stay until spring"] is True
+    assert marks["Russia sent 2,500 troops to Ukraine on Monday."] is False

@@ -1,13 +1,16 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import random
+import tempfile
+from pathlib import Path
 
 import pytest
 import spacy
 from spacy.language import Language
 
-from tests.workers.nlp.helpers import make_blank_pipeline
+from tests.workers.nlp.helpers import FIXED_WEIGHTS, make_blank_pipeline
 from workers.nlp import COMPONENTS, FoundClaim, build_pipeline, find_claims
 from workers.nlp.finder import (
     FIRST_COMPONENT,
@@ -16,6 +19,7 @@ from workers.nlp.finder import (
     _chunks,
     _drop_near_duplicates,
 )
+from workers.nlp.ranking import ECHOES_HEADLINE, MAIN_CLAIM
 
 CLAIM_A = "Russia sent 2,500 troops to Ukraine on Monday."
 CLAIM_B = "According to Reuters, the border was closed to all traffic."
@@ -41,6 +45,7 @@ def test_components_are_added_in_order_and_once() -> None:
         "factdesk_claim_scorer",
         "factdesk_claim_filters",
         "factdesk_attribution",
+        "factdesk_claim_combiner",
     )
 
 
@@ -90,8 +95,8 @@ def test_claims_carry_score_reasons_and_rank(blank_nlp: Language) -> None:
         text=CLAIM_A,
         start_char=0,
         end_char=len(CLAIM_A),
-        score=0.9,
-        reasons=("number or statistic", "named entity with a factual verb", "dated event"),
+        score=0.982,  # sigmoid(10 x (0.9 - 0.5)), with the tests' fixed weights
+        reasons=("a figure", "names who did what", "a date"),
         rank=1,
     )
     assert (claim.speaker, claim.context) == (None, None)
@@ -100,13 +105,21 @@ def test_claims_carry_score_reasons_and_rank(blank_nlp: Language) -> None:
 
 
 def test_exact_duplicates_are_reported_once_at_the_first_occurrence(blank_nlp: Language) -> None:
-    headline = CLAIM_A.rstrip(".")
-    text = f"{headline}\n{CLAIM_B}\n{CLAIM_A}\n{CLAIM_A.upper()}"
+    text = f"{CLAIM_B}\n{CLAIM_A}\n{CLAIM_A.upper()}\n{CLAIM_A}"
 
     claims = find_claims(blank_nlp, text)
 
-    assert [claim.text for claim in claims] == [headline, CLAIM_B]
-    assert claims[0].start_char == 0
+    assert [claim.text for claim in claims] == [CLAIM_B, CLAIM_A]
+    assert claims[1].start_char == len(CLAIM_B) + 1
+
+
+def test_a_headline_that_repeats_the_lede_is_no_claim(blank_nlp: Language) -> None:
+    headline = "Russia sent troops to Ukraine, officials say"
+    text = f"{headline}\n{CLAIM_A}\n{CLAIM_B}"
+
+    claims = find_claims(blank_nlp, text)
+
+    assert [claim.text for claim in claims] == [CLAIM_A, CLAIM_B]
 
 
 def test_near_duplicates_are_merged_but_different_claims_are_not(blank_nlp: Language) -> None:
@@ -235,6 +248,7 @@ def test_prefix_filtered_dedup_matches_comparing_every_pair() -> None:
             end_char=position + 1,
             score=0.5,
             reasons=(),
+            order=position,
         )
         for position in range(300)
     ]
@@ -250,3 +264,67 @@ def test_prefix_filtered_dedup_matches_comparing_every_pair() -> None:
 
     assert _drop_near_duplicates(candidates) == brute
     assert 1 < len(brute) < len(candidates)
+
+
+def ranked_pipeline(**ranking: float) -> Language:
+    """The blank pipeline with the tests' fixed combiner and the given ranking terms."""
+    weights = json.loads(FIXED_WEIGHTS.read_text(encoding="utf-8"))
+    weights["ranking"] = ranking
+    path = Path(tempfile.mkdtemp()) / "weights.json"
+    path.write_text(json.dumps(weights), encoding="utf-8")
+    return make_blank_pipeline(weights=path)
+
+
+def test_the_lede_is_ranked_first_as_the_main_claim() -> None:
+    lede = "Lloyd Austin confirmed on Wednesday that Russia sent troops to the front."
+    figure = "Russia sent 2,500 troops to Ukraine on Monday."
+    text = f"{lede}\nOfficials said the border was closed to all traffic.\n{figure}"
+    nlp = ranked_pipeline(lead_claims=1, position_weight=4.0, position_decay=2.0)
+
+    ranks = {claim.text: (claim.rank, claim.reasons[0]) for claim in find_claims(nlp, text)}
+
+    assert ranks[lede] == (1, MAIN_CLAIM)
+    assert ranks[figure][0] == 2
+    # Without the article's terms the figure, alone the more check-worthy, leads.
+    plain = {claim.text: claim.rank for claim in find_claims(ranked_pipeline(), text)}
+    assert plain[figure] == 1
+
+
+def test_a_main_claim_is_posted_even_below_the_threshold() -> None:
+    lede = "Researchers found that the drug helps older patients."
+    text = f"{lede}\n{CLAIM_A}"
+    nlp = ranked_pipeline(lead_claims=1, position_weight=4.0, finding_weight=8.0)
+
+    assert [c.text for c in find_claims(ranked_pipeline(), text)] == [CLAIM_A]
+    (first, second) = sorted(find_claims(nlp, text), key=lambda claim: claim.rank)
+    assert first.text == lede
+    assert first.reasons[0] == MAIN_CLAIM
+    assert "reports a finding" in first.reasons
+    assert second.text == CLAIM_A
+
+
+def test_the_title_names_what_the_article_is_about() -> None:
+    nlp = ranked_pipeline(lead_claims=1, title_weight=10.0)
+    about = "The council approved the new bridge over the river on Monday."
+    text = f"{CLAIM_A}\n{about}"
+
+    (first, _) = sorted(
+        find_claims(nlp, text, title="Council approves river bridge"), key=lambda c: c.rank
+    )
+
+    assert first.text == about
+    assert first.reasons[:2] == (MAIN_CLAIM, ECHOES_HEADLINE)
+
+
+def test_after_the_main_claims_an_earlier_sentence_gets_a_nod() -> None:
+    text = "\n".join([CLAIM_B, CLAIM_A, "Russia sent 4,000 tanks to Ukraine on Wednesday."])
+    plain = ranked_pipeline()
+    nodded = ranked_pipeline(later_position_weight=8.0, position_decay=1.0)
+
+    ranks = {c.text: c.rank for c in find_claims(plain, text)}
+    nudged = {c.text: c.rank for c in find_claims(nodded, text)}
+
+    # Equal scores alone keep document order; the nod lifts the first sentence, whose
+    # score alone is the lowest, from last to first.
+    assert ranks[CLAIM_B] == 3
+    assert nudged[CLAIM_B] == 1

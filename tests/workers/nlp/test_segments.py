@@ -169,3 +169,46 @@ def test_a_noun_that_looks_like_a_verb_of_speech_frames_no_quote(blank_nlp: Lang
 
     assert not frames_quote(tagged, quoted)
     assert len(reported_content(list(tagged), quoted)) == len(tagged)
+
+
+def test_wire_quotes_keep_a_quotation_whole_and_end_it(blank_nlp: Language) -> None:
+    doc = blank_nlp(
+        "``Russia sent 2,500 troops. They crossed the border on Monday,'' said Victor Cha. "
+        "The Kremlin denied it on Tuesday."
+    )
+
+    assert [unit.text for unit in claim_units(doc)] == [
+        "``Russia sent 2,500 troops. They crossed the border on Monday,'' said Victor Cha.",
+        "The Kremlin denied it on Tuesday.",
+    ]
+
+
+def test_two_sentences_are_never_joined_across_a_closing_quote(blank_nlp: Language) -> None:
+    for closing in ("''", "\u201d"):
+        opening = "``" if closing == "''" else "\u201c"
+        doc = blank_nlp(
+            f"Victor Cha said Russia {opening}sent 2,500 troops.{closing} "
+            "The Kremlin denied it on Tuesday in Moscow."
+        )
+
+        assert len(claim_units(doc)) == 2, closing
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Summary: 5-1A: Salina South diver Keetan Munsell won the state title with 409 points.",
+        "UPDATE: Salina South diver Keetan Munsell won the state title with 409 points.",
+    ],
+)
+def test_list_and_section_labels_are_not_part_of_the_claim(blank_nlp: Language, line: str) -> None:
+    (unit,) = claim_units(blank_nlp(line))
+
+    assert unit.text == "Salina South diver Keetan Munsell won the state title with 409 points."
+
+
+def test_a_speaker_before_a_colon_is_no_label(blank_nlp: Language) -> None:
+    line = "Victor Cha: Russia sent 2,500 troops to Ukraine on Monday night."
+    (unit,) = claim_units(blank_nlp(line))
+
+    assert unit.text == line
