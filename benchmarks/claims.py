@@ -84,9 +84,12 @@ def peak_rss_mb() -> float:
 # the claims of the seed article, then of a text 20 times its length (chunked, see
 # finder.LARGE_TEXT_CHARS). Its peak RSS, in kilobytes, is printed: VmHWM where there is
 # a /proc, since Linux carries ru_maxrss over from the parent through fork and exec.
+# Workers never have torch (it is in the [train] extra only); where that extra is
+# installed, thinc would import it with spaCy and add some 200 MB no worker carries.
 SEED_ARTICLE = ROOT / "seeds" / "000_e55cb495c0a959b5.txt"
 _WORKER_PROBE = """
 import resource, sys
+sys.modules["torch"] = None
 from pathlib import Path
 from workers.context import pipeline
 from workers.nlp import find_claims
