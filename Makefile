@@ -61,8 +61,13 @@ bench-extract: install
 bench-claims: install
 	$(BIN)/python -m benchmarks.claims $(ARGS)
 
+# Fine-tunes the claim model (see workers/nlp/training/train.py) with the [train] extra,
+# CPU torch first so that pip never pulls a CUDA build; niced, since it keeps both cores
+# busy for the better part of an hour. ARGS=--help lists the knobs.
 train-claims: install
-	$(BIN)/python -m workers.nlp.training.train
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check torch==2.13.0 $(TORCH_PIP_ARGS)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,train]'
+	nice -n 19 $(BIN)/python -m workers.nlp.training.train $(ARGS)
 
 clean:
 	rm -rf var .mypy_cache .ruff_cache .pytest_cache

@@ -8,10 +8,14 @@ random split's dev (where the threshold was chosen, so optimistic) and test (hel
 parts, and for the by-debate split's test part with a model trained and thresholded on
 that split's own train and dev parts (``train --split by-debate``, kept under var/,
 never shipped). Rows whose text also sits in the split's train part are left out.
+Beside the pipeline's figures: its ROC-AUC on test (a sentence's best unit score), and
+the learned model alone on whole sentences at its own dev threshold (``model_*``).
 
 Speed: sentences per second on one core, through the whole claim pipeline and through a
 bare ``spacy.load`` of the same model, both with ``nlp.pipe`` over the same sentences
-after a warm-up, taking turns; and peak resident memory, of a worker-like process
+after a warm-up, taking turns; the bare model again without its parser, its NER or
+both (what each costs); the seed article's claims with the model loaded
+(``ms_seed_article``, median); and peak resident memory, of a worker-like process
 (``rss_mb``) and of this one.
 
 Writes ``var/bench-claims.json``. A benchmark, not a test: it reports and asserts nothing.
@@ -82,9 +86,12 @@ def peak_rss_mb() -> float:
 # the claims of the seed article, then of a text 20 times its length (chunked, see
 # finder.LARGE_TEXT_CHARS). Its peak RSS, in kilobytes, is printed: VmHWM where there is
 # a /proc, since Linux carries ru_maxrss over from the parent through fork and exec.
+# Workers never have torch (it is in the [train] extra only); where that extra is
+# installed, thinc would import it with spaCy and add some 200 MB no worker carries.
 SEED_ARTICLE = ROOT / "seeds" / "000_e55cb495c0a959b5.txt"
 _WORKER_PROBE = """
 import resource, sys
+sys.modules["torch"] = None
 from pathlib import Path
 from workers.context import pipeline
 from workers.nlp import find_claims
@@ -135,6 +142,10 @@ def sentences_per_second(pipelines: Sequence[Language], texts: Sequence[str]) ->
                 pass
             best[i] = min(best[i], time.perf_counter() - started)
     return [len(texts) / seconds for seconds in best]
+
+
+def train_labels(rows: Sequence[train.Row]) -> list[int]:
+    return [row.label for row in rows]
 
 
 def line(name: str, scores: train.Scores, rows: int) -> str:
@@ -223,6 +234,75 @@ def feedback_main(database_url: str, model: str) -> int:
     return 0
 
 
+# -- the learned model's own figures, the seed article, spaCy's components -------------
+
+
+def sentence_scores(nlp: Language, texts: Sequence[str]) -> list[float]:
+    """Each text's score as the finder ranks it: its best unit's claim score (0 when
+    every unit is filtered), for the pipeline's ROC-AUC."""
+    return [
+        max((float(span._.claim_score) for span in doc.spans["sentences"]), default=0.0)
+        for doc in nlp.pipe(texts, batch_size=BATCH_SIZE)
+    ]
+
+
+def model_figures(
+    model: classifier.ClaimModel, rows: Sequence[train.Row], prefix: str
+) -> dict[str, float]:
+    """The model alone on whole sentences, at its own dev threshold: P/R/F1 and AUC."""
+    probabilities = model.text_probabilities([row.text for row in rows])
+    gold = [row.label for row in rows]
+    scores = train.prf([p >= model.model_threshold for p in probabilities], gold)
+    return {
+        f"model_f1_{prefix}": round(scores.f1, 4),
+        f"model_precision_{prefix}": round(scores.precision, 4),
+        f"model_recall_{prefix}": round(scores.recall, 4),
+        f"model_auc_{prefix}": round(train.roc_auc(probabilities, gold), 4),
+    }
+
+
+def model_line(name: str, figures: dict[str, float], prefix: str) -> str:
+    return (
+        f"  {name:<28} P {figures[f'model_precision_{prefix}']:.3f}  "
+        f"R {figures[f'model_recall_{prefix}']:.3f}  F1 {figures[f'model_f1_{prefix}']:.3f}  "
+        f"AUC {figures[f'model_auc_{prefix}']:.3f}"
+    )
+
+
+SEED_RUNS = 7
+
+
+def seed_article_ms(nlp: Language) -> float:
+    """Median milliseconds to find the seed article's claims, model loaded and warm."""
+    from workers.nlp import find_claims
+
+    text = SEED_ARTICLE.read_text(encoding="utf-8")
+    find_claims(nlp, text)
+    timings = []
+    for _ in range(SEED_RUNS):
+        started = time.perf_counter()
+        find_claims(nlp, text)
+        timings.append((time.perf_counter() - started) * 1000)
+    return sorted(timings)[len(timings) // 2]
+
+
+def spacy_component_speeds(model: str, texts: Sequence[str]) -> dict[str, float]:
+    """Sentences/s of the bare spaCy model with its parser, its NER or both left out:
+    what each costs, for deciding whether the finder should keep it."""
+    variants: dict[str, list[str]] = {
+        "all_components": [],
+        "without_parser": ["parser"],
+        "without_ner": ["ner"],
+        "without_parser_and_ner": ["parser", "ner"],
+    }
+    pipelines = [spacy.load(model, exclude=excluded) for excluded in variants.values()]
+    speeds = sentences_per_second(pipelines, texts)
+    return {
+        f"sentences_per_s_bare_{name}": round(speed, 1)
+        for name, speed in zip(variants, speeds, strict=True)
+    }
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path, default=train.DEFAULT_DATA)
@@ -266,6 +346,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     say(line("random split, dev (tuned)", dev_scores, len(dev)))
     test_scores = score(nlp, test)
     say(line("random split, test", test_scores, len(test)))
+    auc_test = train.roc_auc(sentence_scores(nlp, [row.text for row in test]), train_labels(test))
+    say(f"  pipeline ROC-AUC on test (a sentence's best unit score): {auc_test:.3f}")
+    say(f"model alone on whole sentences, threshold {model.model_threshold:g} (chosen on dev):")
+    learned = {**model_figures(model, dev, "dev"), **model_figures(model, test, "test")}
+    say(model_line("random split, dev (tuned)", learned, "dev"))
+    say(model_line("random split, test", learned, "test"))
 
     by_debate: dict[str, Any] = {}
     if not args.no_by_debate:
@@ -283,6 +369,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             classifier.add_classifier(nlp, model_path=str(path))
             debate_dev_scores = score(nlp, debate_dev)
             debate_test_scores = score(nlp, debate_test)
+            debate_learned = model_figures(debate_model, debate_test, "test_by_debate")
             nlp.remove_pipe(classifier.FACTORY_NAME)
             classifier.add_classifier(nlp)
             say(
@@ -292,7 +379,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
             say(line("by-debate split, dev (tuned)", debate_dev_scores, len(debate_dev)))
             say(line("by-debate split, test", debate_test_scores, len(debate_test)))
+            say(model_line("by-debate test, model alone", debate_learned, "test_by_debate"))
             by_debate = {
+                "f1_by_debate": round(debate_test_scores.f1, 4),
+                **debate_learned,
                 "f1_dev_by_debate": round(debate_dev_scores.f1, 4),
                 "f1_test_by_debate": round(debate_test_scores.f1, 4),
                 "precision_test_by_debate": round(debate_test_scores.precision, 4),
@@ -320,6 +410,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     bare_pipes = ", ".join(bare.pipe_names)
     say(f"  bare {settings.spacy_model} {bare_speed:8.1f} sentences/s ({bare_pipes})")
     say(f"  time ratio, whole pipeline / bare: {ratio:.2f}x")
+    trimmed = spacy_component_speeds(settings.spacy_model, texts)
+    for name, speed in trimmed.items():
+        say(f"  {name.removeprefix('sentences_per_s_'):<30} {speed:8.1f} sentences/s")
+    seed_ms = seed_article_ms(nlp)
+    say(f"  seed article ({SEED_ARTICLE.name}), model loaded: {seed_ms:.0f} ms (median)")
     rss = peak_rss_mb()
     worker_rss = worker_rss_mb(settings.spacy_model)
     say(f"\npeak RSS {rss:.0f} MB in this process (three pipelines and two classifiers loaded)")
@@ -334,8 +429,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         "f1_test": round(test_scores.f1, 4),
         "precision_test": round(test_scores.precision, 4),
         "recall_test": round(test_scores.recall, 4),
+        "auc_test": round(auc_test, 4),
+        **learned,
         "sentences_per_s": round(full_speed, 1),
         "ratio_vs_bare": round(ratio, 3),
+        "ms_seed_article": round(seed_ms, 1),
+        **trimmed,
         # The worker's figure when the probe ran, this process's otherwise.
         "rss_mb": round(worker_rss if worker_rss is not None else rss, 1),
         "rss_mb_bench_process": round(rss, 1),

