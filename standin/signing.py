@@ -133,16 +133,36 @@ def message_event(
         event["app_id"] = api_app_id
     if subtype is not None:
         event["subtype"] = subtype
+    return _person_event_envelope(
+        event,
+        thread_ts=thread_ts,
+        team_id=team_id,
+        api_app_id=api_app_id,
+        event_id=event_id,
+        bot_user_id=bot_user_id,
+    )
+
+
+def _person_event_envelope(
+    event: dict[str, Any],
+    *,
+    thread_ts: str | None,
+    team_id: str,
+    api_app_id: str,
+    event_id: str | None,
+    bot_user_id: str,
+) -> dict[str, Any]:
+    """The envelope of an event about a person's message, threaded as Slack threads it."""
     if thread_ts is not None:
         event["thread_ts"] = thread_ts
-        if thread_ts != ts:
-            event["parent_user_id"] = user
+        if thread_ts != event["ts"]:
+            event["parent_user_id"] = event["user"]
     envelope = _bot_event_envelope(
         event,
         team_id=team_id,
         api_app_id=api_app_id,
         event_id=event_id,
-        event_time=int(float(ts)),
+        event_time=int(float(event["ts"])),
         bot_user_id=bot_user_id,
     )
     envelope["event_context"] = f"4-{uuid.uuid4().hex}"
@@ -194,20 +214,14 @@ def app_mention_event(
         "channel": channel,
         "event_ts": ts,
     }
-    if thread_ts is not None:
-        event["thread_ts"] = thread_ts
-        if thread_ts != ts:
-            event["parent_user_id"] = user
-    envelope = _bot_event_envelope(
+    return _person_event_envelope(
         event,
+        thread_ts=thread_ts,
         team_id=team_id,
         api_app_id=api_app_id,
         event_id=event_id,
-        event_time=int(float(ts)),
         bot_user_id=bot_user_id,
     )
-    envelope["event_context"] = f"4-{uuid.uuid4().hex}"
-    return envelope
 
 
 def _find_action(
