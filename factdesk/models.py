@@ -28,7 +28,7 @@ from factdesk.model_base import UTCDateTime as UTCDateTime
 from factdesk.model_base import str_enum
 from factdesk.model_base import utcnow as utcnow
 
-# archive_models.py (and any model module written before model_base.py) imports it here.
+# The models below and archive_models.py build their enum columns with it under this name.
 _str_enum = str_enum
 
 
@@ -103,14 +103,16 @@ class Article(Base):
         String(2048), index=True, comment="The canonical URL, normalized: finds re-shared links."
     )
     source: Mapped[ArticleSource] = mapped_column(
-        str_enum(ArticleSource), default=ArticleSource.LINK, server_default=ArticleSource.LINK
+        _str_enum(ArticleSource), default=ArticleSource.LINK, server_default=ArticleSource.LINK
     )
     duplicate_of_id: Mapped[int | None] = mapped_column(
         ForeignKey("articles.id", ondelete="SET NULL")
     )
     text: Mapped[str | None] = mapped_column(Text)
     text_hash: Mapped[str | None] = mapped_column(String(64))
-    state: Mapped[ArticleState] = mapped_column(str_enum(ArticleState), default=ArticleState.QUEUED)
+    state: Mapped[ArticleState] = mapped_column(
+        _str_enum(ArticleState), default=ArticleState.QUEUED
+    )
     error_code: Mapped[str | None] = mapped_column(String(64))
     error_message: Mapped[str | None] = mapped_column(Text)
 
@@ -150,7 +152,7 @@ class Claim(Base):
     speaker: Mapped[str | None] = mapped_column(String(255))
     context: Mapped[str | None] = mapped_column(Text)
     origin: Mapped[ClaimOrigin] = mapped_column(
-        str_enum(ClaimOrigin), default=ClaimOrigin.FINDER, server_default=ClaimOrigin.FINDER
+        _str_enum(ClaimOrigin), default=ClaimOrigin.FINDER, server_default=ClaimOrigin.FINDER
     )
     added_by: Mapped[str | None] = mapped_column(String(32))
     held_back: Mapped[bool] = mapped_column(
@@ -160,7 +162,7 @@ class Claim(Base):
     )
     slack_ts: Mapped[str | None] = mapped_column(String(32))
     status: Mapped[ClaimStatus] = mapped_column(
-        str_enum(ClaimStatus), default=ClaimStatus.OPEN, index=True
+        _str_enum(ClaimStatus), default=ClaimStatus.OPEN, index=True
     )
     assignee: Mapped[str | None] = mapped_column(String(32), index=True)
     claimed_at: Mapped[datetime | None]
@@ -213,7 +215,7 @@ class ClaimEvent(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id", ondelete="CASCADE"), index=True)
     actor: Mapped[str] = mapped_column(String(32))
-    action: Mapped[EventAction] = mapped_column(str_enum(EventAction))
+    action: Mapped[EventAction] = mapped_column(_str_enum(EventAction))
     from_value: Mapped[str | None] = mapped_column(String(64))
     to_value: Mapped[str | None] = mapped_column(String(64))
     note: Mapped[str | None] = mapped_column(Text)
@@ -235,7 +237,7 @@ class ClaimFeedback(Base):
     article_id: Mapped[int | None] = mapped_column(ForeignKey("articles.id", ondelete="SET NULL"))
     claim_id: Mapped[int | None] = mapped_column(ForeignKey("claims.id", ondelete="SET NULL"))
     text: Mapped[str] = mapped_column(Text)
-    label: Mapped[FeedbackLabel] = mapped_column(str_enum(FeedbackLabel))
+    label: Mapped[FeedbackLabel] = mapped_column(_str_enum(FeedbackLabel))
     user_id: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -293,7 +295,7 @@ class DigestPost(Base):
     slack_team_id: Mapped[str] = mapped_column(String(32))
     slack_channel_id: Mapped[str] = mapped_column(String(32))
     week_start: Mapped[date] = mapped_column(Date, comment="First local day the digest covers.")
-    state: Mapped[DigestState] = mapped_column(str_enum(DigestState), default=DigestState.CLAIMED)
+    state: Mapped[DigestState] = mapped_column(_str_enum(DigestState), default=DigestState.CLAIMED)
     claim_token: Mapped[str] = mapped_column(String(64))
     claimed_at: Mapped[datetime] = mapped_column(default=utcnow)
     ts: Mapped[str | None] = mapped_column(String(32))
@@ -316,7 +318,7 @@ class Reminder(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(191), unique=True)
     claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id", ondelete="CASCADE"), index=True)
-    kind: Mapped[ReminderKind] = mapped_column(str_enum(ReminderKind))
+    kind: Mapped[ReminderKind] = mapped_column(_str_enum(ReminderKind))
     recipient: Mapped[str] = mapped_column(String(32), comment="A user (DM) or a channel.")
     sent_at: Mapped[datetime] = mapped_column(default=utcnow)
 

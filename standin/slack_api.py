@@ -39,7 +39,7 @@ from standin.lifecycle import Served
 from standin.rate_tiers import RateLimiter
 from standin.slack_auth import APP_TOKEN_METHOD, AuthMethods
 from standin.slack_chat import ChatMethods
-from standin.slack_controls import TestControls
+from standin.slack_controls import StandInControls
 from standin.slack_conversations import ConversationMethods
 from standin.slack_files import FileMethods
 from standin.slack_http import StandInHTTPServer
@@ -86,7 +86,7 @@ class SlackStandIn(
     ViewMethods,
     FileMethods,
     AuthMethods,
-    TestControls,
+    StandInControls,
     Served,
 ):
     """An in-process fake Slack workspace reachable by ``slack_sdk`` over HTTP."""

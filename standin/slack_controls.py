@@ -12,7 +12,7 @@ from typing import Any, Self
 from standin.slack_workspace import RecordedCall, SlackWorkspace
 
 
-class TestControls(SlackWorkspace):
+class StandInControls(SlackWorkspace):
     """Inspection (calls, messages, views, `wait_for`) and the knobs tests turn."""
 
     # -- inspection --------------------------------------------------------------
