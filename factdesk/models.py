@@ -3,75 +3,33 @@
 from __future__ import annotations
 
 import enum
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
-    Boolean,
-    Column,
     Date,
-    DateTime,
-    Dialect,
-    Enum,
     Float,
     ForeignKey,
     Index,
     Integer,
-    MetaData,
     String,
-    Table,
     Text,
-    TypeDecorator,
     UniqueConstraint,
     event,
     false,
-    func,
     text,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, Mapper, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Mapper, mapped_column, relationship
 
-# Explicit constraint names keep Alembic migrations identical on both dialects.
-NAMING_CONVENTION = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
+from factdesk.model_base import NAMING_CONVENTION as NAMING_CONVENTION
+from factdesk.model_base import Base as Base
+from factdesk.model_base import UTCDateTime as UTCDateTime
+from factdesk.model_base import str_enum
+from factdesk.model_base import utcnow as utcnow
 
-
-def utcnow() -> datetime:
-    """The current time, timezone-aware in UTC."""
-    return datetime.now(UTC)
-
-
-class UTCDateTime(TypeDecorator[datetime]):
-    """A timestamp that always comes back timezone-aware in UTC.
-
-    SQLite drops the offset on the way in; without this, times read back naive on
-    SQLite and aware on PostgreSQL, and comparisons between them raise.
-    """
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetimes are ambiguous; pass an aware datetime")
-        return value.astimezone(UTC)
-
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING_CONVENTION)
-    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON, list[str]: JSON}
+# The models below and archive_models.py build their enum columns with it under this name.
+_str_enum = str_enum
 
 
 class ArticleState(enum.StrEnum):
@@ -120,19 +78,6 @@ class EventAction(enum.StrEnum):
 class FeedbackLabel(enum.StrEnum):
     CLAIM = "claim"
     NOT_A_CLAIM = "not_a_claim"
-
-
-def _str_enum(enum_type: type[enum.StrEnum]) -> Enum:
-    # A VARCHAR with a CHECK constraint rather than a PostgreSQL ENUM type, so adding a
-    # value later is a plain migration on both dialects.
-    return Enum(
-        enum_type,
-        native_enum=False,
-        length=32,
-        create_constraint=True,
-        values_callable=lambda members: [member.value for member in members],
-        validate_strings=True,
-    )
 
 
 class Article(Base):
@@ -409,83 +354,8 @@ Index(
     Article.created_at,
 )
 
-
-# slack_sdk's OAuth stores (multi-workspace installs; migration 0007): the tables of
-# SQLAlchemyInstallationStore and SQLAlchemyOAuthStateStore, column for column, which
-# read and write them (factdesk/services/installations.py). Declared here, not imported
-# from slack_sdk, because its module needs SQLAlchemy's asyncio extra at import.
-SLACK_BOTS_TABLE = "slack_bots"
-SLACK_INSTALLATIONS_TABLE = "slack_installations"
-SLACK_OAUTH_STATES_TABLE = "slack_oauth_states"
-
-
-def _slack_team_columns() -> list[Column[Any]]:
-    return [
-        Column("id", Integer, primary_key=True, autoincrement=True),
-        Column("client_id", String(32), nullable=False),
-        Column("app_id", String(32), nullable=False),
-        Column("enterprise_id", String(32)),
-        Column("enterprise_name", String(200)),
-    ]
-
-
-def _slack_bot_columns() -> list[Column[Any]]:
-    return [
-        Column("team_id", String(32)),
-        Column("team_name", String(200)),
-        Column("bot_token", String(200)),
-        Column("bot_id", String(32)),
-        Column("bot_user_id", String(32)),
-        Column("bot_scopes", String(1000)),
-        Column("bot_refresh_token", String(200)),
-        Column("bot_token_expires_at", DateTime),
-    ]
-
-
-slack_bots = Table(
-    SLACK_BOTS_TABLE,
-    Base.metadata,
-    *_slack_team_columns(),
-    *_slack_bot_columns(),
-    Column("is_enterprise_install", Boolean, default=False, nullable=False),
-    Column("installed_at", DateTime, nullable=False, default=func.now()),
-    Index(f"{SLACK_BOTS_TABLE}_idx", "client_id", "enterprise_id", "team_id", "installed_at"),
-)
-slack_installations = Table(
-    SLACK_INSTALLATIONS_TABLE,
-    Base.metadata,
-    *_slack_team_columns(),
-    Column("enterprise_url", String(200)),
-    *_slack_bot_columns(),
-    Column("user_id", String(32), nullable=False),
-    Column("user_token", String(200)),
-    Column("user_scopes", String(1000)),
-    Column("user_refresh_token", String(200)),
-    Column("user_token_expires_at", DateTime),
-    Column("incoming_webhook_url", String(200)),
-    Column("incoming_webhook_channel", String(200)),
-    Column("incoming_webhook_channel_id", String(200)),
-    Column("incoming_webhook_configuration_url", String(200)),
-    Column("is_enterprise_install", Boolean, default=False, nullable=False),
-    Column("token_type", String(32)),
-    Column("installed_at", DateTime, nullable=False, default=func.now()),
-    Index(
-        f"{SLACK_INSTALLATIONS_TABLE}_idx",
-        "client_id",
-        "enterprise_id",
-        "team_id",
-        "user_id",
-        "installed_at",
-    ),
-)
-slack_oauth_states = Table(
-    SLACK_OAUTH_STATES_TABLE,
-    Base.metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("state", String(200), nullable=False),
-    Column("expire_at", DateTime, nullable=False),
-)
-
-# The archive's models live in their own module (this one is long enough); importing it
-# here puts them in Base.metadata wherever the models are used.
+# The OAuth stores' tables (oauth_tables.py) and the archive's models (archive_models.py)
+# live in their own modules; importing them here puts them in Base.metadata wherever the
+# models are used.
 from factdesk import archive_models as _archive_models  # noqa: E402, F401
+from factdesk import oauth_tables as _oauth_tables  # noqa: E402, F401

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import func, select, update
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from factdesk.errors import (
@@ -15,28 +15,75 @@ from factdesk.errors import (
     NotAllowed,
     VerdictIncomplete,
 )
-from factdesk.links import is_web_url
 from factdesk.models import (
     VERDICTS,
     Article,
     Claim,
     ClaimEvent,
-    ClaimFeedback,
     ClaimOrigin,
     ClaimStatus,
     EventAction,
     FeedbackLabel,
     utcnow,
 )
+from factdesk.services import claim_events
+from factdesk.services.claim_events import get_event
+from factdesk.services.claim_tally import Tally, tally
+from factdesk.services.posted_claims import (
+    count_held_back,
+    list_for_article,
+    numbers,
+    position,
+    release_held_back,
+)
+from factdesk.services.verdict_rules import (
+    EVIDENCE,
+    EXPLANATION,
+    EXPLANATION_LIMIT,
+    MAX_EVIDENCE_LINKS,
+    NOTE,
+    NOTE_LIMIT,
+    Actor,
+    check_may_give_verdict,
+    check_may_judge,
+    check_verdict,
+)
 
-# Field keys of a verdict; the modal's input blocks use the same ids, so a refusal
-# points at the field it is about.
-NOTE = "note"
-EVIDENCE = "evidence"
-EXPLANATION = "explanation"
-NOTE_LIMIT = 3000
-EXPLANATION_LIMIT = 1000
-MAX_EVIDENCE_LINKS = 10
+# The verdict rules, the tally, the posted claims' order and the audit trail live in their
+# own modules; callers keep reaching them
+# callers keep reaching them here, as `claims.Actor`, `claims.tally` and so on.
+__all__ = [
+    "EVIDENCE",
+    "EXPLANATION",
+    "EXPLANATION_LIMIT",
+    "MAX_EVIDENCE_LINKS",
+    "NOTE",
+    "NOTE_LIMIT",
+    "Actor",
+    "Change",
+    "NewClaim",
+    "Tally",
+    "add_found",
+    "add_manual",
+    "check_may_give_verdict",
+    "check_may_judge",
+    "check_verdict",
+    "claim_task",
+    "count_held_back",
+    "dismiss",
+    "get",
+    "get_event",
+    "list_for_article",
+    "numbers",
+    "position",
+    "reassign",
+    "release",
+    "release_held_back",
+    "reopen",
+    "set_status",
+    "set_verdict",
+    "tally",
+]
 
 
 @dataclass(frozen=True)
@@ -54,41 +101,11 @@ class NewClaim:
 
 
 @dataclass(frozen=True)
-class Actor:
-    """Who is acting, and what the channel lets them do."""
-
-    user_id: str
-    is_admin: bool = False
-    is_editor: bool = False
-
-    @property
-    def oversees(self) -> bool:
-        """Editors and workspace admins may act on anyone's task."""
-        return self.is_admin or self.is_editor
-
-
-@dataclass(frozen=True)
 class Change:
     """A claim after a change, and the audit row it wrote (None when nothing changed)."""
 
     claim: Claim
     event: ClaimEvent | None
-
-
-@dataclass(frozen=True)
-class Tally:
-    """How far a thread's fact-check has come."""
-
-    total: int
-    open: int
-    claimed: int
-    confirmed: int
-    disputed: int
-    unverified: int
-
-    @property
-    def checked(self) -> int:
-        return self.confirmed + self.disputed + self.unverified
 
 
 def get(*, session: Session, claim_id: int) -> Claim:
@@ -125,54 +142,6 @@ def add_found(
     return sorted(existing.values(), key=lambda claim: claim.start_char)
 
 
-def list_for_article(*, session: Session, article_id: int) -> list[Claim]:
-    """An article's posted (not held back) claims in document order."""
-    return list(
-        session.scalars(
-            select(Claim)
-            .where(Claim.article_id == article_id, Claim.held_back.is_(False))
-            .order_by(Claim.start_char)
-        )
-    )
-
-
-def count_held_back(*, session: Session, article_id: int) -> int:
-    """How many lower-scored claims are waiting to be asked for."""
-    return (
-        session.scalar(
-            select(func.count()).where(Claim.article_id == article_id, Claim.held_back.is_(True))
-        )
-        or 0
-    )
-
-
-def release_held_back(*, session: Session, article_id: int) -> list[Claim]:
-    """Stop holding back an article's lower-scored claims; return them in document order."""
-    released = list(
-        session.scalars(
-            select(Claim)
-            .where(Claim.article_id == article_id, Claim.held_back.is_(True))
-            .order_by(Claim.start_char)
-        )
-    )
-    for claim in released:
-        claim.held_back = False
-    session.flush()
-    return released
-
-
-def position(*, session: Session, claim: Claim) -> tuple[int, int]:
-    """The claim's number among its article's posted claims, and how many there are."""
-    by_id = numbers(session=session, article_id=claim.article_id)
-    return by_id[claim.id], len(by_id)
-
-
-def numbers(*, session: Session, article_id: int) -> dict[int, int]:
-    """Each posted claim's number in its article (1 first), by claim id."""
-    posted = list_for_article(session=session, article_id=article_id)
-    return {claim.id: number for number, claim in enumerate(posted, start=1)}
-
-
 def claim_task(*, session: Session, claim_id: int, user_id: str) -> Change:
     """Make `user_id` the assignee, atomically: of two simultaneous claims exactly one wins."""
     now = utcnow()
@@ -195,7 +164,7 @@ def claim_task(*, session: Session, claim_id: int, user_id: str) -> Change:
             return Change(claim, None)  # a double click: nothing changes, nothing to audit
         assert claim.assignee is not None
         raise AlreadyClaimed(claim.assignee)
-    event = _record(session, claim, user_id, EventAction.CLAIMED, None, user_id)
+    event = claim_events.record(claim, user_id, EventAction.CLAIMED, None, user_id, session=session)
     return Change(claim, event)
 
 
@@ -214,55 +183,6 @@ def set_status(
         return claim
     _apply_verdict(session, claim, user_id, status, note, list(evidence_urls), None)
     return claim
-
-
-def check_verdict(
-    *,
-    status: ClaimStatus,
-    note: str | None,
-    evidence_urls: Sequence[str],
-    explanation: str | None = None,
-    evidence_required_for: Iterable[ClaimStatus],
-) -> dict[str, str]:
-    """What is missing or wrong in a verdict, by field; empty when it can be recorded."""
-    problems: dict[str, str] = {}
-    note = (note or "").strip()
-    if status is ClaimStatus.DISPUTED and not note:
-        problems[NOTE] = "Say what is wrong with the claim: a note is required for Disputed."
-    elif len(note) > NOTE_LIMIT:
-        problems[NOTE] = f"Keep the note under {NOTE_LIMIT} characters."
-    bad = [url for url in evidence_urls if not is_web_url(url)]
-    if bad:
-        problems[EVIDENCE] = (
-            f"“{bad[0][:80]}” is not a web link. Put one full link (https://…) on each line."
-        )
-    elif len(evidence_urls) > MAX_EVIDENCE_LINKS:
-        problems[EVIDENCE] = f"Add at most {MAX_EVIDENCE_LINKS} links."
-    elif not evidence_urls and status in set(evidence_required_for):
-        problems[EVIDENCE] = (
-            f"This channel needs at least one evidence link for {status.value.capitalize()}."
-        )
-    if explanation and len(explanation) > EXPLANATION_LIMIT:
-        problems[EXPLANATION] = f"Keep the explanation under {EXPLANATION_LIMIT} characters."
-    return problems
-
-
-def check_may_give_verdict(claim: Claim, actor: Actor) -> None:
-    """NotAllowed or InvalidRequest unless a verdict can be given on this task by the actor."""
-    if claim.status is ClaimStatus.DISMISSED:
-        raise InvalidRequest("This was marked as not a claim. Reopen it to give it a verdict.")
-    check_may_judge(claim, actor)
-
-
-def check_may_judge(claim: Claim, actor: Actor) -> None:
-    """NotAllowed unless the actor may give or change this task's verdict."""
-    if claim.assignee in (None, actor.user_id) or actor.oversees:
-        return
-    raise NotAllowed(
-        f"Only <@{claim.assignee}> (who claimed this task), this channel's editors or a "
-        "workspace admin can give or change its verdict. Ask them, or ask an editor to "
-        "reassign it to you."
-    )
 
 
 def set_verdict(
@@ -323,8 +243,7 @@ def _apply_verdict(
     if claim.assignee is None:
         claim.assignee = user_id
         claim.claimed_at = now
-    return _record(
-        session,
+    return claim_events.record(
         claim,
         user_id,
         EventAction.STATUS_CHANGED,
@@ -333,6 +252,7 @@ def _apply_verdict(
         note=note,
         evidence_urls=evidence,
         explanation=explanation,
+        session=session,
     )
 
 
@@ -349,7 +269,9 @@ def reopen(*, session: Session, claim_id: int, actor: Actor) -> Change:
     claim.verdict_note = None
     claim.evidence_urls = []
     claim.rating_explanation = None
-    event = _record(session, claim, actor.user_id, EventAction.REOPENED, previous, claim.status)
+    event = claim_events.record(
+        claim, actor.user_id, EventAction.REOPENED, previous, claim.status, session=session
+    )
     return Change(claim, event)
 
 
@@ -366,7 +288,9 @@ def release(*, session: Session, claim_id: int, actor: Actor) -> Change:
     previous = claim.assignee
     claim.assignee = None
     claim.claimed_at = None
-    event = _record(session, claim, actor.user_id, EventAction.RELEASED, previous, None)
+    event = claim_events.record(
+        claim, actor.user_id, EventAction.RELEASED, previous, None, session=session
+    )
     return Change(claim, event)
 
 
@@ -385,7 +309,9 @@ def reassign(*, session: Session, claim_id: int, actor: Actor, to_user: str) -> 
     previous = claim.assignee
     claim.assignee = to_user
     claim.claimed_at = utcnow()
-    event = _record(session, claim, actor.user_id, EventAction.REASSIGNED, previous, to_user)
+    event = claim_events.record(
+        claim, actor.user_id, EventAction.REASSIGNED, previous, to_user, session=session
+    )
     return Change(claim, event)
 
 
@@ -399,8 +325,10 @@ def dismiss(*, session: Session, claim_id: int, actor: Actor) -> Change:
     claim.status = ClaimStatus.DISMISSED
     claim.status_set_by = actor.user_id
     claim.status_set_at = utcnow()
-    event = _record(session, claim, actor.user_id, EventAction.DISMISSED, previous, claim.status)
-    _label(session, claim, FeedbackLabel.NOT_A_CLAIM, actor.user_id)
+    event = claim_events.record(
+        claim, actor.user_id, EventAction.DISMISSED, previous, claim.status, session=session
+    )
+    claim_events.keep_label(claim, FeedbackLabel.NOT_A_CLAIM, actor.user_id, session=session)
     return Change(claim, event)
 
 
@@ -432,80 +360,8 @@ def add_manual(*, session: Session, article_id: int, text: str, user_id: str) ->
     )
     session.add(claim)
     session.flush()
-    event = _record(session, claim, user_id, EventAction.ADDED, None, ClaimStatus.OPEN)
-    _label(session, claim, FeedbackLabel.CLAIM, user_id)
+    event = claim_events.record(
+        claim, user_id, EventAction.ADDED, None, ClaimStatus.OPEN, session=session
+    )
+    claim_events.keep_label(claim, FeedbackLabel.CLAIM, user_id, session=session)
     return Change(claim, event)
-
-
-def _label(session: Session, claim: Claim, label: FeedbackLabel, user_id: str) -> None:
-    """Keep a person's judgement of a sentence for the claim finder's benchmark."""
-    article = claim.article
-    session.add(
-        ClaimFeedback(
-            slack_team_id=article.slack_team_id,
-            slack_channel_id=article.slack_channel_id,
-            article_id=article.id,
-            claim_id=claim.id,
-            text=claim.text,
-            label=label,
-            user_id=user_id,
-        )
-    )
-    session.flush()
-
-
-def get_event(*, session: Session, event_id: int) -> ClaimEvent | None:
-    """The audit row with this id, if any."""
-    return session.get(ClaimEvent, event_id)
-
-
-def _record(
-    session: Session,
-    claim: Claim,
-    actor: str,
-    action: EventAction,
-    from_value: str | None,
-    to_value: str | None,
-    *,
-    note: str | None = None,
-    evidence_urls: Sequence[str] = (),
-    explanation: str | None = None,
-) -> ClaimEvent:
-    event = ClaimEvent(
-        claim_id=claim.id,
-        actor=actor,
-        action=action,
-        from_value=from_value,
-        to_value=to_value,
-        note=note,
-        evidence_urls=list(evidence_urls),
-        rating_explanation=explanation,
-    )
-    session.add(event)
-    session.flush()
-    return event
-
-
-def tally(*, session: Session, article_id: int) -> Tally:
-    """Counts of an article's claims by where they stand."""
-    rows = session.execute(
-        select(Claim.status, Claim.assignee.is_not(None), func.count())
-        .where(Claim.article_id == article_id, Claim.held_back.is_(False))
-        .group_by(Claim.status, Claim.assignee.is_not(None))
-    ).all()
-    counts = dict.fromkeys(ClaimStatus, 0)
-    claimed = 0
-    for status, assigned, count in rows:
-        if status == ClaimStatus.DISMISSED:
-            continue  # "not a claim": no longer part of the work
-        counts[ClaimStatus(status)] += count
-        if status == ClaimStatus.OPEN and assigned:
-            claimed += count
-    return Tally(
-        total=sum(counts.values()),
-        open=counts[ClaimStatus.OPEN] - claimed,
-        claimed=claimed,
-        confirmed=counts[ClaimStatus.CONFIRMED],
-        disputed=counts[ClaimStatus.DISPUTED],
-        unverified=counts[ClaimStatus.UNVERIFIED],
-    )

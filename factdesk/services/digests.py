@@ -1,6 +1,6 @@
 """Weekly digests: the week's figures for a channel, and the marker that posts each once.
 
-Definitions (the README's "Weekly digest" section says the same):
+Definitions (docs/digests.md says the same):
 
 - A digest week is seven local days, from 00:00 on the channel's digest weekday in its
   timezone. The digest posted on that weekday at the digest hour covers the week that
@@ -31,11 +31,9 @@ import math
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, exists, func, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import ColumnElement, and_, exists, func, select
 from sqlalchemy.orm import InstrumentedAttribute, Session, aliased, contains_eager
 
 from factdesk.models import (
@@ -45,13 +43,47 @@ from factdesk.models import (
     Claim,
     ClaimEvent,
     ClaimStatus,
-    DigestPost,
-    DigestState,
     EventAction,
 )
 from factdesk.services import desk
+from factdesk.services.digest_posts import Claimed, claim_post, finish_post, get_post, is_stale
+from factdesk.services.digest_schedule import (
+    WEEK,
+    Week,
+    channels_with_articles,
+    current_week,
+    desk_people,
+    due_week,
+    scheduled_at,
+)
 
-WEEK = timedelta(days=7)
+# The schedule and the exactly-once marker live in their own modules; callers keep
+# reaching them here, as `digests.Week`, `digests.claim_post` and so on.
+__all__ = [
+    "CLAIMED",
+    "LIST_LIMIT",
+    "OPEN",
+    "STANDINGS",
+    "WEEK",
+    "Claimed",
+    "Digest",
+    "Durations",
+    "Figures",
+    "Week",
+    "build",
+    "channels_with_articles",
+    "claim_post",
+    "current_week",
+    "desk_people",
+    "due_week",
+    "finish_post",
+    "get_post",
+    "in_progress_tasks",
+    "is_stale",
+    "percentile",
+    "scheduled_at",
+]
+
 LIST_LIMIT = 5
 
 # Where a claim stands, for the chart's stacks, in drawing order.
@@ -65,66 +97,6 @@ STANDINGS = (
     ClaimStatus.UNVERIFIED.value,
 )
 _VERDICT_ORDER = (ClaimStatus.CONFIRMED, ClaimStatus.DISPUTED, ClaimStatus.UNVERIFIED)
-
-
-# -- weeks ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Week:
-    """Seven local days from `start`, in `timezone`; `begins`/`ends` are the UTC instants."""
-
-    start: date
-    timezone: str
-
-    @property
-    def zone(self) -> ZoneInfo:
-        return ZoneInfo(self.timezone)
-
-    @property
-    def begins(self) -> datetime:
-        return datetime.combine(self.start, time(0), self.zone).astimezone(UTC)
-
-    @property
-    def ends(self) -> datetime:
-        return datetime.combine(self.start + WEEK, time(0), self.zone).astimezone(UTC)
-
-    @property
-    def days(self) -> list[date]:
-        return [self.start + timedelta(days=i) for i in range(7)]
-
-    @property
-    def previous(self) -> Week:
-        return Week(self.start - WEEK, self.timezone)
-
-
-def current_week(now: datetime, *, weekday: int, timezone: str) -> Week:
-    """The digest week `now` falls in: it began on the latest `weekday` on or before today."""
-    today = now.astimezone(ZoneInfo(timezone)).date()
-    return Week(today - timedelta(days=(today.weekday() - weekday) % 7), timezone)
-
-
-def scheduled_at(week: Week, *, hour: int) -> datetime:
-    """When the digest of the week *before* `week` is due: `hour` on `week`'s first day."""
-    return datetime.combine(week.start, time(hour), week.zone).astimezone(UTC)
-
-
-def due_week(
-    now: datetime, *, weekday: int, hour: int, timezone: str, catch_up: timedelta
-) -> Week | None:
-    """The week whose digest should be out by `now`, or None outside the catch-up window.
-
-    The window keeps a bot that was down for days (or a channel whose schedule just
-    changed) from posting a stale digest long after its time.
-    """
-    week = current_week(now, weekday=weekday, timezone=timezone)
-    due = scheduled_at(week, hour=hour)
-    if now < due:
-        week = week.previous
-        due = scheduled_at(week, hour=hour)
-    if now - due > catch_up:
-        return None
-    return week.previous
 
 
 # -- percentiles -----------------------------------------------------------------------
@@ -418,147 +390,3 @@ def build(*, session: Session, team_id: str, channel_id: str, week: Week, now: d
         completed_by=sorted(people.items(), key=lambda item: (-item[1], item[0])),
         per_day=_per_day(session, team_id, channel_id, week),
     )
-
-
-# -- which channels ----------------------------------------------------------------------
-
-
-def channels_with_articles(*, session: Session) -> list[tuple[str, str]]:
-    """Every (team, channel) that has had an article: the channels a digest may be for."""
-    rows = session.execute(
-        select(Article.slack_team_id, Article.slack_channel_id)
-        .where(Article.state != ArticleState.DUPLICATE)
-        .distinct()
-        .order_by(Article.slack_team_id, Article.slack_channel_id)
-    ).all()
-    return [(team, channel) for team, channel in rows]
-
-
-def desk_people(*, session: Session, team_id: str, limit: int = 25) -> list[str]:
-    """People who recently shared links or took tasks in the workspace, most recent first."""
-    requested = session.execute(
-        select(Article.requested_by, Article.created_at)
-        .where(Article.slack_team_id == team_id, Article.requested_by.is_not(None))
-        .order_by(Article.created_at.desc())
-        .limit(limit)
-    ).all()
-    assigned = session.execute(
-        select(Claim.assignee, Claim.claimed_at)
-        .join(Claim.article)
-        .where(Article.slack_team_id == team_id, Claim.assignee.is_not(None))
-        .order_by(Claim.claimed_at.desc())
-        .limit(limit)
-    ).all()
-    recent = sorted(
-        [(at, user) for user, at in [*requested, *assigned] if user and at],
-        key=lambda item: item[0],
-        reverse=True,
-    )
-    return list(dict.fromkeys(user for _, user in recent))[:limit]
-
-
-# -- posting exactly once --------------------------------------------------------------
-
-
-def get_post(
-    *, session: Session, team_id: str, channel_id: str, week_start: date
-) -> DigestPost | None:
-    """The week's digest marker for the channel, if anyone has claimed it."""
-    return session.scalar(
-        select(DigestPost).where(
-            DigestPost.slack_team_id == team_id,
-            DigestPost.slack_channel_id == channel_id,
-            DigestPost.week_start == week_start,
-        )
-    )
-
-
-def is_stale(post: DigestPost, *, now: datetime, stale_after: timedelta) -> bool:
-    """A claim held so long that its worker must have died."""
-    return post.state is DigestState.CLAIMED and now - post.claimed_at >= stale_after
-
-
-@dataclass(frozen=True)
-class Claimed:
-    """This worker holds the week's digest; `taken_over` when a dead worker held it first.
-
-    `since` is when the last holder claimed it, `first_claimed` when the first did.
-    """
-
-    post_id: int
-    token: str
-    taken_over: bool
-    since: datetime
-    first_claimed: datetime
-
-
-def claim_post(
-    *,
-    session: Session,
-    team_id: str,
-    channel_id: str,
-    week_start: date,
-    token: str,
-    now: datetime,
-    stale_after: timedelta,
-) -> Claimed | None:
-    """Take the week's digest for posting; None when it is done or a live worker has it.
-
-    Commit before posting: the committed row is what a second beat or a re-run sees.
-    """
-    try:
-        with session.begin_nested():
-            post = DigestPost(
-                slack_team_id=team_id,
-                slack_channel_id=channel_id,
-                week_start=week_start,
-                state=DigestState.CLAIMED,
-                claim_token=token,
-                claimed_at=now,
-            )
-            session.add(post)
-        return Claimed(post.id, token, taken_over=False, since=now, first_claimed=now)
-    except IntegrityError:
-        pass
-    found = get_post(session=session, team_id=team_id, channel_id=channel_id, week_start=week_start)
-    if found is None or not is_stale(found, now=now, stale_after=stale_after):
-        return None
-    since = found.claimed_at
-    # The row was made with the first claim; a holder taken over before kept no time.
-    first_claimed = min(found.created_at, since)
-    # Compare-and-set on the old token: of two workers taking over, one wins.
-    won = session.execute(
-        update(DigestPost)
-        .where(
-            DigestPost.id == found.id,
-            DigestPost.state == DigestState.CLAIMED,
-            DigestPost.claim_token == found.claim_token,
-        )
-        .values(claim_token=token, claimed_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    if won.rowcount == 0:  # type: ignore[attr-defined]
-        return None
-    return Claimed(found.id, token, taken_over=True, since=since, first_claimed=first_claimed)
-
-
-def finish_post(
-    *,
-    session: Session,
-    claimed: Claimed,
-    state: DigestState,
-    ts: str | None,
-    now: datetime,
-) -> bool:
-    """Record the digest as posted (with its ts) or skipped; False if the claim was lost."""
-    done = session.execute(
-        update(DigestPost)
-        .where(
-            DigestPost.id == claimed.post_id,
-            DigestPost.state == DigestState.CLAIMED,
-            DigestPost.claim_token == claimed.token,
-        )
-        .values(state=state, ts=ts, posted_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    return bool(done.rowcount)  # type: ignore[attr-defined]

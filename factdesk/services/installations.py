@@ -9,7 +9,11 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 
 from factdesk.db import engine_for
-from factdesk.models import SLACK_BOTS_TABLE, SLACK_INSTALLATIONS_TABLE, SLACK_OAUTH_STATES_TABLE
+from factdesk.oauth_tables import (
+    SLACK_BOTS_TABLE,
+    SLACK_INSTALLATIONS_TABLE,
+    SLACK_OAUTH_STATES_TABLE,
+)
 from factdesk.settings import Settings
 
 if TYPE_CHECKING:

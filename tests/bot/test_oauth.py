@@ -24,7 +24,8 @@ from pydantic import SecretStr
 from sqlalchemy import func, select
 
 from factdesk.db import migrate, session_scope
-from factdesk.models import Article, ArticleState, slack_bots, slack_installations
+from factdesk.models import Article, ArticleState
+from factdesk.oauth_tables import slack_bots, slack_installations
 from factdesk.queue import POST_NEW_CLAIMS, create_celery
 from factdesk.settings import Settings
 from standin.articles import ArticleServer
