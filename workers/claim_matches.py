@@ -16,10 +16,10 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session
 
-from factdesk import render, render_matches
 from factdesk.archive_models import ArchiveKind
 from factdesk.models import Article, Claim, ClaimStatus
-from factdesk.render import Block
+from factdesk.render import matches as render_matches
+from factdesk.render.blocks import Block, Message
 from factdesk.services import archive, matches
 from workers.context import WorkerContext, for_team
 from workers.matcher import Fusion, Matcher, archive_new_claims
@@ -111,7 +111,7 @@ def alert_repeats(ctx: WorkerContext, article_id: int) -> None:
                 (f"repeat:{original.id}:{article.id}", where.slack_channel_id, thread, line)
             )
     for key, channel, thread, line in alerts:
-        post_once(ctx, key, channel, thread, render.Message(text=line))
+        post_once(ctx, key, channel, thread, Message(text=line))
 
 
 def _permalink(ctx: WorkerContext, channel: str, ts: str | None) -> str | None:

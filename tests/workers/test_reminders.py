@@ -16,12 +16,13 @@ from sqlalchemy.orm import Session
 
 from factdesk.db import engine_for, migrate
 from factdesk.models import Article, Claim, ClaimStatus, Reminder, ReminderKind
+from factdesk.render.reminders import nudge_message
 from factdesk.settings import Settings
 from standin.slack_api import SlackStandIn
 from tests.factdesk.services.digest_week import article, at, claim
 from tests.hostile import HOSTILE, problems
 from workers.context import WorkerContext
-from workers.reminders import nudge_message, send_reminders
+from workers.reminders import send_reminders
 
 CHANNEL = "C0REMIND"
 NUDGED = "U0REMNUDGE"

@@ -7,9 +7,11 @@ from datetime import UTC, datetime
 
 import pytest
 
-from factdesk import render_desk, slack
 from factdesk.ids import ActionId, CallbackId
 from factdesk.models import Article, ArticleState, Claim, ClaimEvent, ClaimStatus, EventAction
+from factdesk.render import channel_settings
+from factdesk.render import desk as render_desk
+from factdesk.render import links as render_links
 from factdesk.services.channels import Config
 from factdesk.services.claims import Tally
 from factdesk.services.desk import Checked, Listing
@@ -72,24 +74,26 @@ def _verdict(number: int) -> ClaimEvent:
 
 def test_permalinks_match_slacks() -> None:
     assert (
-        slack.permalink(WORKSPACE, "C0DESK", "1732480000.000100")
+        render_links.permalink(WORKSPACE, "C0DESK", "1732480000.000100")
         == "https://factdesk-demo.slack.com/archives/C0DESK/p1732480000000100"
     )
-    assert slack.permalink(WORKSPACE, "C0DESK", "1732480002.000003", "1732480000.000100") == (
+    assert render_links.permalink(
+        WORKSPACE, "C0DESK", "1732480002.000003", "1732480000.000100"
+    ) == (
         "https://factdesk-demo.slack.com/archives/C0DESK/p1732480002000003"
         "?thread_ts=1732480000.000100&cid=C0DESK"
     )
 
 
 def test_task_links_point_at_the_task_or_its_thread() -> None:
-    assert render_desk.task_link(WORKSPACE, _claim(3)) == slack.permalink(
+    assert render_links.task_link(WORKSPACE, _claim(3)) == render_links.permalink(
         WORKSPACE, "C0DESK", "1732480002.000003", "1732480000.000100"
     )
     unposted = _claim(4, slack_ts=None)
-    assert render_desk.task_link(WORKSPACE, unposted) == slack.permalink(
+    assert render_links.task_link(WORKSPACE, unposted) == render_links.permalink(
         WORKSPACE, "C0DESK", "1732480001.000200", "1732480000.000100"
     )
-    assert render_desk.task_link(None, _claim(3)) is None
+    assert render_links.task_link(None, _claim(3)) is None
 
 
 def test_home_with_long_lists_stays_within_slacks_limits() -> None:
@@ -144,11 +148,11 @@ def test_settings_modal_is_prefilled_and_reads_back() -> None:
         digest_timezone="Europe/Berlin",
     )
 
-    view = render_desk.settings_modal("C0DESK", current)
+    view = channel_settings.settings_modal("C0DESK", current)
 
     assert validate_view(view) == []
     assert view["callback_id"] == CallbackId.SETTINGS_MODAL.value
-    assert render_desk.settings_channel(view) == "C0DESK"
+    assert channel_settings.settings_channel(view) == "C0DESK"
     assert "Only this channel's editors" in json.dumps(view)
     values = view_state(
         view,
@@ -163,7 +167,7 @@ def test_settings_modal_is_prefilled_and_reads_back() -> None:
             "digest_timezone": "Europe/Berlin",
         },
     )
-    assert render_desk.read_settings(values) == current
+    assert channel_settings.read_settings(values) == current
     inputs = {b["block_id"]: b["element"] for b in view["blocks"] if b["type"] == "input"}
     assert inputs["claim_cap"]["initial_value"] == "7"
     assert inputs["editors"]["initial_users"] == ["U0ANA"]
@@ -171,7 +175,7 @@ def test_settings_modal_is_prefilled_and_reads_back() -> None:
 
 
 def test_settings_modal_defaults_say_anyone_may_change_them() -> None:
-    view = render_desk.settings_modal("C0DESK", DEFAULTS)
+    view = channel_settings.settings_modal("C0DESK", DEFAULTS)
 
     assert validate_view(view) == []
     assert "Anyone in the channel can change these settings" in json.dumps(view)
@@ -193,9 +197,9 @@ def test_settings_modal_defaults_say_anyone_may_change_them() -> None:
     ],
 )
 def test_unreadable_numbers_fail_the_check(answers: dict[str, str | None], expected: int) -> None:
-    view = render_desk.settings_modal("C0DESK", DEFAULTS)
+    view = channel_settings.settings_modal("C0DESK", DEFAULTS)
 
-    config = render_desk.read_settings(view_state(view, answers))
+    config = channel_settings.read_settings(view_state(view, answers))
 
     assert config.claim_cap == expected
     assert config.digest_timezone is None
@@ -243,7 +247,7 @@ def test_link_status() -> None:
 
 
 def test_settings_saved_describes_the_choice() -> None:
-    text = render_desk.settings_saved("C0DESK", DEFAULTS)
+    text = channel_settings.settings_saved("C0DESK", DEFAULTS)
 
     assert text.startswith(":gear: Saved the Factdesk settings for <#C0DESK>: up to 15 claims")
     assert "evidence links needed for Confirmed and Disputed" in text
@@ -280,7 +284,7 @@ def test_hostile_titles_claims_and_notes_are_shown_not_acted_on() -> None:
         ),
         render_desk.link_status(HOSTILE, [], WORKSPACE),
         render_desk.unknown_subcommand(HOSTILE),
-        render_desk.settings_saved("C0DESK", zone),
+        channel_settings.settings_saved("C0DESK", zone),
     ]
     home = render_desk.home(
         mine=mine, unclaimed=unclaimed, verdicts=[note], workspace_url=WORKSPACE
