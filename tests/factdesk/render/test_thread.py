@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, date, datetime
-from typing import Any
 
 import pytest
 
 from factdesk.errors import FactdeskError
-from factdesk.ids import ActionId, CallbackId
+from factdesk.ids import ActionId
 from factdesk.models import Article, Claim, ClaimEvent, ClaimStatus, EventAction
 from factdesk.render import dialogs
 from factdesk.render import thread as render_thread
@@ -193,57 +191,6 @@ def test_dismissed_task_is_one_line_and_can_be_reopened() -> None:
     assert _actions(message) == [ActionId.REOPEN_TASK]
     assert message.text.startswith("Claim 4 of 9 (dismissed):")
     assert validate_blocks(message.blocks, surface="message") == []
-
-
-def _inputs(view: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    return {b["block_id"]: b for b in view["blocks"] if b["type"] == "input"}
-
-
-def test_verdict_modal_asks_for_what_the_channel_requires() -> None:
-    view = dialogs.verdict_modal(
-        _claim(), ClaimStatus.DISPUTED, number=3, total=12, channel_id="C1", evidence_required=True
-    )
-
-    assert validate_view(view) == []
-    assert view["callback_id"] == CallbackId.VERDICT_MODAL
-    assert view["title"]["text"] == "Mark as Disputed"
-    assert view["submit"]["text"] == "Save verdict"
-    assert json.loads(view["private_metadata"]) == {
-        "claim_id": 7,
-        "status": "disputed",
-        "channel_id": "C1",
-    }
-    inputs = _inputs(view)
-    assert list(inputs) == ["note", "evidence", "explanation"]
-    assert inputs["note"]["optional"] is False
-    assert inputs["evidence"]["optional"] is False
-    assert "needs at least one for Disputed" in str(inputs["evidence"]["hint"])
-    assert inputs["explanation"]["optional"] is True
-    assert all(b["element"]["multiline"] for b in inputs.values())
-
-
-def test_changing_a_verdict_starts_from_the_current_one() -> None:
-    claim = _claim(
-        status=ClaimStatus.CONFIRMED,
-        verdict_note="Matches the report.",
-        evidence_urls=["https://a.example/1", "https://b.example/2"],
-        rating_explanation="Exact figure.",
-    )
-
-    view = dialogs.verdict_modal(
-        claim, ClaimStatus.UNVERIFIED, number=1, total=1, channel_id="C1", evidence_required=False
-    )
-
-    inputs = _inputs(view)
-    assert inputs["note"]["optional"] is True
-    assert inputs["evidence"]["optional"] is True
-    assert "Optional for Unverified" in str(inputs["evidence"]["hint"])
-    assert inputs["note"]["element"]["initial_value"] == "Matches the report."
-    assert inputs["evidence"]["element"]["initial_value"] == (
-        "https://a.example/1\nhttps://b.example/2"
-    )
-    assert inputs["explanation"]["element"]["initial_value"] == "Exact figure."
-    assert validate_view(view) == []
 
 
 def _event(
