@@ -24,6 +24,7 @@ from factdesk.db import session_scope
 from factdesk.logs import current, rebind
 from factdesk.metrics import EVENTS_RECEIVED
 from factdesk.queue import QueueUnavailable, TaskQueue, create_patient_celery
+from factdesk.render import notices
 from factdesk.services import receipts
 from factdesk.settings import Settings, secret
 from factdesk.slack import metered, web_client
@@ -332,7 +333,7 @@ def _answer_errors(
             client.chat_postMessage(
                 channel=event["channel"],
                 thread_ts=event.get("thread_ts") or event["ts"],
-                text=f":warning: {error.user_message}",
+                text=notices.refused(error),
             )
         except SlackApiError as exc:
             logger.warning("queue outage not told: %s", exc.response.get("error"))

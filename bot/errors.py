@@ -11,8 +11,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from factdesk.errors import FactdeskError
-
-GENERIC = "Sorry, something went wrong on my side. Please try again in a minute."
+from factdesk.render import notices
 
 
 def handle_error(
@@ -31,10 +30,10 @@ def handle_error(
     """
     if isinstance(error, FactdeskError):
         logger.info("refused code=%s detail=%s", error.code, error.detail)
-        text = f":warning: {error.user_message}"
+        text = notices.refused(error)
     else:
         logger.exception("listener failed: %r", error)
-        text = f":warning: {GENERIC}"
+        text = notices.went_wrong()
     not_acked = response is not None
     if not_acked and body.get("command"):
         return BoltResponse(

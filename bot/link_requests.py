@@ -13,10 +13,13 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session
 
 from bot import deps
-from factdesk import render
 from factdesk.models import Article, ArticleSource, ArticleState
+from factdesk.render import notices
+from factdesk.render import thread as render_thread
+from factdesk.render.blocks import Message
+from factdesk.render.links import thread_link
 from factdesk.services import articles, channels, claims
-from factdesk.slack import permalink, workspace_url
+from factdesk.slack import workspace_url
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +56,7 @@ def from_command(
                 response_url=command.get("response_url"),
             )
             article_id = article.id
-            answer = render.command_accepted(url)
+            answer = render_thread.command_accepted(url)
     ack(text=answer, response_type="ephemeral")
     if article_id is None:
         log.info("command answered: already checking channel=%s", command["channel_id"])
@@ -121,10 +124,7 @@ def from_message(
         client.chat_postEphemeral(
             channel=channel,
             user=event["user"],
-            text=(
-                f"I'm checking the first {len(taken)} links in your message. "
-                "Share the others in separate messages to check them too."
-            ),
+            text=notices.some_links_skipped(len(taken)),
         )
 
 
@@ -188,7 +188,7 @@ def store_message(
         requested_by=user_id,
         source=ArticleSource.MESSAGE,
         text=text,
-        title=render.MESSAGE_TITLE,
+        title=render_thread.MESSAGE_TITLE,
         response_url=response_url,
     )
     return Queued(article.id) if is_new or _retried(session, article, response_url) else None
@@ -213,15 +213,8 @@ def enqueue(context: BoltContext, queued: Sequence[Queued]) -> None:
             queue.ingest_article(item.article_id)
 
 
-def already_checked(session: Session, context: BoltContext, original: Article) -> render.Message:
+def already_checked(session: Session, context: BoltContext, original: Article) -> Message:
     """The "already being checked" answer, with a link to the original thread."""
     tally = claims.tally(session=session, article_id=original.id)
-    return render.already_checked(original, tally, thread_link(context, original))
-
-
-def thread_link(context: BoltContext, article: Article) -> str | None:
-    """A permalink to the article's thread, when it has one yet."""
-    url = workspace_url(context.client)
-    if url is None or article.slack_thread_ts is None:
-        return None
-    return permalink(url, article.slack_channel_id, article.slack_thread_ts)
+    link = thread_link(workspace_url(context.client), original)
+    return render_thread.already_checked(original, tally, link)

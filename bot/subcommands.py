@@ -12,10 +12,10 @@ from slack_bolt import BoltContext
 from slack_sdk import WebClient
 
 from bot import deps
-from factdesk import render_desk
 from factdesk.errors import FactdeskError, InvalidLink
 from factdesk.links import find_links, parse_link
-from factdesk.mrkdwn import escape
+from factdesk.render import desk as render_desk
+from factdesk.render.mrkdwn import escape
 from factdesk.services import desk
 from factdesk.slack import workspace_url
 

@@ -6,7 +6,7 @@ import re
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from factdesk.errors import InvalidLink
-from factdesk.mrkdwn import unescape
+from factdesk.render.mrkdwn import unescape
 
 # Slack wraps links as <url> or <url|label>; raw URLs appear in text that did not pass
 # through Slack's formatter (slash command arguments, some API clients).

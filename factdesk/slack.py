@@ -189,7 +189,8 @@ _workspace_urls_lock = threading.Lock()
 def workspace_url(client: WebClient) -> str | None:
     """The workspace's web address (`https://x.slack.com/`), asked of auth.test once per token.
 
-    Permalinks are built from it, so listing twenty tasks costs no twenty API calls.
+    Permalinks are built from it (`render.links`), so listing twenty tasks costs no twenty
+    API calls.
     """
     key = f"{client.base_url}|{client.token}"
     with _workspace_urls_lock:
@@ -205,18 +206,6 @@ def workspace_url(client: WebClient) -> str | None:
     with _workspace_urls_lock:
         _workspace_urls[key] = str(url)
     return str(url)
-
-
-def permalink(workspace: str, channel_id: str, ts: str, thread_ts: str | None = None) -> str:
-    """A message's permalink, as `chat.getPermalink` would answer it.
-
-    The address as it is, for a button's `url` or a file; in mrkdwn it goes through
-    `mrkdwn.link`, which escapes the `&` of its `thread_ts` query.
-    """
-    link = f"{workspace.rstrip('/')}/archives/{channel_id}/p{ts.replace('.', '')}"
-    if thread_ts is not None and thread_ts != ts:
-        link += f"?thread_ts={thread_ts}&cid={channel_id}"
-    return link
 
 
 # GCRA: one "theoretical arrival time" per channel in Redis, shared by every worker

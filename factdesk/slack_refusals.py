@@ -1,4 +1,5 @@
-"""What a failed Slack call means, for a log line and for the person who was waiting.
+"""What a failed Slack call means, for a log line and for the person who was waiting
+(`render.refusals` words it for them).
 
 Slack answers a refused call with an error code (`missing_scope` adds the scope it
 `needed`); slack_sdk raises SlackApiError for those, SlackRequestError when a
@@ -56,41 +57,6 @@ class Refusal:
     def for_log(self) -> str:
         """`missing_scope (needs im:write)`, or the bare code."""
         return f"{self.code} (needs {self.needed})" if self.needed else self.code
-
-    def advice(self, again: str) -> str:
-        """What went wrong and what to do, for the person; `again` is what to run again."""
-        if self.is_missing_scope:
-            needed = self.needed or "a permission it needs"
-            scopes = " and ".join(f"`{scope}`" for scope in needed.split(","))
-            return (
-                f"this app lacks the {scopes} permission. Ask a workspace admin to reinstall "
-                f"Factdesk from its manifest, which grants it, then run {again} again."
-            )
-        if self.code == RATE_LIMITED:
-            return (
-                "Slack is limiting how fast I can send right now. "
-                f"Run {again} again in a few minutes."
-            )
-        if self.code in TOKEN_REFUSED:
-            return (
-                f"Slack no longer accepts this app's token (`{self.code}`). "
-                "Ask a workspace admin to reinstall Factdesk."
-            )
-        if self.code in PERSON_UNREACHABLE:
-            return f"Slack wouldn't let me open a direct message with you (`{self.code}`)."
-        if self.code in NOT_ALLOWED:
-            return (
-                f"this workspace's settings don't allow it (`{self.code}`). A workspace admin "
-                "can check whether apps may send direct messages and files here."
-            )
-        if self.code == UPLOAD_FAILED:
-            return f"the upload to Slack failed. Run {again} again in a few minutes."
-        if self.code == UNREACHABLE:
-            return f"I couldn't reach Slack. Run {again} again in a few minutes."
-        return (
-            f"Slack answered `{self.code}`. Run {again} again in a few minutes; if it keeps "
-            "failing, the people who run Factdesk can find the details in the worker log."
-        )
 
 
 def refusal(exc: BaseException) -> Refusal:

@@ -16,11 +16,13 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session
 
-from factdesk import render, render_matches
 from factdesk.archive_models import ArchiveKind
 from factdesk.models import Article, Claim, ClaimStatus
-from factdesk.render import Block
+from factdesk.render import matches as render_matches
+from factdesk.render.blocks import Block, Message
+from factdesk.render.links import task_link
 from factdesk.services import archive, matches
+from factdesk.slack import workspace_url
 from workers.context import WorkerContext, for_team
 from workers.matcher import Fusion, Matcher, archive_new_claims
 from workers.nlp.embedder import ModelIntegrityError
@@ -77,7 +79,7 @@ def match_blocks_for(ctx: WorkerContext, session: Session, claim: Claim) -> list
     if view.kind is ArchiveKind.CLAIM:
         original = matches.original_claim(session=session, claim_id=claim.id)
         if original is not None:
-            link = _permalink(ctx, original.article.slack_channel_id, original.slack_ts)
+            link = task_link(workspace_url(ctx.slack), original)
             view = replace(view, thread_link=link)
     return render_matches.match_blocks(view)
 
@@ -111,17 +113,7 @@ def alert_repeats(ctx: WorkerContext, article_id: int) -> None:
                 (f"repeat:{original.id}:{article.id}", where.slack_channel_id, thread, line)
             )
     for key, channel, thread, line in alerts:
-        post_once(ctx, key, channel, thread, render.Message(text=line))
-
-
-def _permalink(ctx: WorkerContext, channel: str, ts: str | None) -> str | None:
-    if ts is None:
-        return None
-    try:
-        return str(ctx.slack.chat_getPermalink(channel=channel, message_ts=ts)["permalink"])
-    except SlackApiError as error:
-        log.info("match permalink skipped channel=%s: %s", channel, error.response.get("error"))
-        return None
+        post_once(ctx, key, channel, thread, Message(text=line))
 
 
 SEARCH_RESULTS = 5

@@ -9,9 +9,10 @@ from kombu.exceptions import OperationalError
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import select
 
-from factdesk import render
 from factdesk.models import Claim, EventAction, SlackPost
 from factdesk.queue import TaskQueue, create_celery
+from factdesk.render import thread as render_thread
+from factdesk.render.blocks import Message
 from factdesk.services import claims
 from factdesk.settings import Settings
 from workers.claim_matches import match_blocks_for
@@ -32,9 +33,9 @@ class _Plan:
     team_id: str
     thread_ts: str | None
     task_ts: str | None
-    task: render.Message
+    task: Message
     line_key: str | None
-    line: render.Message | None
+    line: Message | None
     people: frozenset[str]
 
 
@@ -71,7 +72,7 @@ def _plan(claim_id: int, event_id: int | None, ctx: WorkerContext) -> _Plan:
         if event is not None and event.claim_id != claim_id:
             log.warning("sync: event_id=%s is not about claim_id=%s", event_id, claim_id)
             event = None
-        line = render.event_line(event, claim, number=number) if event else None
+        line = render_thread.event_line(event, claim, number=number) if event else None
         key = f"event:{event.id}" if event is not None and line is not None else None
         if key and session.scalar(
             select(SlackPost.id).where(SlackPost.key == key, SlackPost.ts.is_not(None))
@@ -87,7 +88,7 @@ def _plan(claim_id: int, event_id: int | None, ctx: WorkerContext) -> _Plan:
             team_id=article.slack_team_id,
             thread_ts=article.slack_thread_ts,
             task_ts=claim.slack_ts,
-            task=render.claim_task(
+            task=render_thread.claim_task(
                 claim, number=number, total=total, match=match_blocks_for(ctx, session, claim)
             ),
             line_key=key,
@@ -96,7 +97,7 @@ def _plan(claim_id: int, event_id: int | None, ctx: WorkerContext) -> _Plan:
         )
 
 
-def _update(ctx: WorkerContext, channel: str, ts: str | None, message: render.Message) -> None:
+def _update(ctx: WorkerContext, channel: str, ts: str | None, message: Message) -> None:
     if ts is None:
         return  # not posted yet: the post itself will show the current state
     try:

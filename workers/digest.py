@@ -34,9 +34,10 @@ from datetime import date, datetime, timedelta
 
 from slack_sdk.errors import SlackApiError
 
-from factdesk import render_digest
 from factdesk.metrics import DIGEST_RUNS
 from factdesk.models import DigestPost, DigestState, utcnow
+from factdesk.render import charts as render_charts
+from factdesk.render import digest as render_digest
 from factdesk.services import channels, digest_charts, digests
 from factdesk.services.digests import Digest, Week
 from factdesk.slack import workspace_url
@@ -278,7 +279,7 @@ def _ensure_chart(
     The upload is marked as begun first; only when an earlier run began it (and died
     before recording the file) is the thread read, to adopt what that run uploaded.
     """
-    name = render_digest.chart_filename(digest)
+    name = render_charts.chart_filename(digest)
     with ctx.session() as session:
         post = session.get(DigestPost, post_id)
         if post is None or post.chart_file_id:
@@ -290,17 +291,15 @@ def _ensure_chart(
             if found is not None:
                 _set_chart(ctx, post_id, found)
                 return
-        # matplotlib costs every pool child ~25 MB; only a weekly digest draws with it.
-        from factdesk import charts
-
-        png = charts.claims_per_day(digest.per_day, title=render_digest.chart_title(digest))
+        # matplotlib loads on the first chart (`render.charts`): only a weekly digest draws.
+        png = render_charts.claims_per_day(digest.per_day, title=render_charts.chart_title(digest))
         uploaded = ctx.slack.files_upload_v2(
             channel=channel_id,
             thread_ts=ts,
             file=png,
             filename=name,
-            title=render_digest.chart_title(digest),
-            alt_txt=render_digest.chart_alt_text(digest),
+            title=render_charts.chart_title(digest),
+            alt_txt=render_charts.chart_alt_text(digest),
         )
     except SLACK_FAILURES as exc:
         # The digest itself is out; a missing chart is not worth a second digest.

@@ -13,9 +13,10 @@ from datetime import datetime
 
 from slack_sdk.errors import SlackApiError
 
-from factdesk import render_digest
 from factdesk.models import Claim, utcnow
-from factdesk.render_desk import task_link
+from factdesk.render import exports as render_exports
+from factdesk.render import refusals
+from factdesk.render.links import task_link
 from factdesk.services import exports
 from factdesk.services.exports import Format, Organisation, Scope
 from factdesk.slack import workspace_url
@@ -24,12 +25,6 @@ from workers.context import WorkerContext, for_team
 from workers.tell import tell_requester
 
 log = logging.getLogger(__name__)
-
-SCOPE_WORDS = {
-    Scope.WEEK: "the last 7 days",
-    Scope.MONTH: "the last 30 days",
-    Scope.ALL: "all time",
-}
 
 
 def organisation(ctx: WorkerContext) -> Organisation:
@@ -90,7 +85,7 @@ def export_claims(
             response_url=response_url,
             channel_id=channel_id,
             user_id=user_id,
-            text=render_digest.export_crashed(channel_id, scope, fmt),
+            text=render_exports.export_crashed(channel_id, scope, fmt),
         )
         return None
 
@@ -108,13 +103,7 @@ def _export(
     now = now or utcnow()
     chosen_scope, chosen_format = Scope(scope), Format(fmt)
     content, count = build(team_id, channel_id, chosen_scope, chosen_format, ctx, now)
-    what = "claims" if chosen_format is Format.CSV else "ClaimReview records"
-    comment = (
-        f"Your export of <#{channel_id}>, {SCOPE_WORDS[chosen_scope]}: {count} {what}."
-        if count
-        else f"Nothing to export from <#{channel_id}> for {SCOPE_WORDS[chosen_scope]}: "
-        f"the file has no {what}."
-    )
+    comment = render_exports.export_comment(channel_id, chosen_scope, chosen_format, count)
     name = exports.filename(channel_id, chosen_scope, chosen_format, now)
     step = "conversations.open"
     try:
@@ -136,13 +125,13 @@ def _export(
             step,
             why.for_log(),
         )
-        advice = why.advice(render_digest.export_command(scope, fmt))
+        advice = refusals.advice(why, render_exports.export_command(scope, fmt))
         tell_requester(
             ctx,
             response_url=response_url,
             channel_id=channel_id,
             user_id=user_id,
-            text=render_digest.export_not_sent(channel_id, fmt, advice),
+            text=render_exports.export_not_sent(channel_id, fmt, advice),
         )
         return None
     file_id = str(uploaded["file"]["id"])

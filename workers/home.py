@@ -7,7 +7,7 @@ import logging
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from factdesk import render_desk
+from factdesk.render import desk as render_desk
 from factdesk.services import desk
 from factdesk.slack import workspace_url
 from workers.context import WorkerContext, for_team

@@ -8,11 +8,14 @@ import logging
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session
 
-from factdesk import render
 from factdesk.errors import FactdeskError, FetchFailed
 from factdesk.metrics import CLAIMS_FOUND, FETCH_FAILURES
 from factdesk.models import Article, ArticleSource, ArticleState, Claim
+from factdesk.render import thread as render_thread
+from factdesk.render.blocks import Message
+from factdesk.render.links import thread_link
 from factdesk.services import articles, channels, claims
+from factdesk.slack import workspace_url
 from workers.claim_matches import alert_repeats, archive_and_match, match_blocks_for
 from workers.context import WorkerContext, for_article
 from workers.extract import canonical_url, extract
@@ -87,7 +90,7 @@ def _run(article_id: int, ctx: WorkerContext, *, fresh: bool) -> bool:
     with ctx.session() as session:
         article = _load(session, article_id)
         thread_ts, channel = article.slack_thread_ts, article.slack_channel_id
-        anchor = render.anchor(article.url, article.requested_by)
+        anchor = render_thread.anchor(article.url, article.requested_by)
     if thread_ts is None:
 
         def record_anchor(session: Session, ts: str) -> None:
@@ -162,6 +165,8 @@ def _finder_text(text: str, article_id: int) -> str:
 def _answer_duplicate(article_id: int, ctx: WorkerContext) -> None:
     """Reply in the thread with a link to the thread already checking this story."""
     key = f"already-checked:{article_id}"
+    # auth.test (once per token) before the session, so no session waits on Slack.
+    link_base = workspace_url(ctx.slack)
     with ctx.session() as session:
         article = _load(session, article_id)
         channel, thread_ts, message_ts = (
@@ -178,28 +183,11 @@ def _answer_duplicate(article_id: int, ctx: WorkerContext) -> None:
             log.warning("duplicate without an original article_id=%s", article_id)
             return
         tally = claims.tally(session=session, article_id=original.id)
-        original_id, original_channel, original_thread = (
-            original.id,
-            original.slack_channel_id,
-            original.slack_thread_ts,
-        )
-    permalink = _permalink(ctx, original_channel, original_thread)
-    with ctx.session() as session:
-        reply = render.already_checked(_load(session, original_id), tally, permalink)
+        reply = render_thread.already_checked(original, tally, thread_link(link_base, original))
     post_once(ctx, key, channel, thread_ts, reply)
     log.info("already-checked reply in place article_id=%s", article_id)
     if message_ts:
         _swap_reaction(ctx, channel, message_ts, DONE_REACTION)
-
-
-def _permalink(ctx: WorkerContext, channel: str, ts: str | None) -> str | None:
-    if ts is None:
-        return None
-    try:
-        return str(ctx.slack.chat_getPermalink(channel=channel, message_ts=ts)["permalink"])
-    except SlackApiError as exc:
-        log.info("permalink skipped channel=%s: %s", channel, exc.response.get("error"))
-        return None
 
 
 def find_claims(
@@ -256,7 +244,7 @@ def _post_unposted_claims(
         waiting += [
             Outgoing(
                 f"claim:{claim.id}",
-                render.claim_task(
+                render_thread.claim_task(
                     claim,
                     number=number,
                     total=len(posted),
@@ -280,9 +268,9 @@ def _record_claim(claim_id: int, session: Session, ts: str) -> None:
         claim.slack_ts = ts
 
 
-def summary_message(session: Session, article: Article) -> render.Message:
+def summary_message(session: Session, article: Article) -> Message:
     """The summary as it stands: tally, and any lower-scored claims still on offer."""
-    return render.summary(
+    return render_thread.summary(
         article,
         claims.tally(session=session, article_id=article.id),
         held_back=claims.count_held_back(session=session, article_id=article.id),
@@ -333,7 +321,7 @@ def fail(article_id: int, error: FactdeskError, ctx: WorkerContext) -> None:
             article.slack_thread_ts,
             article.slack_message_ts,
         )
-        reply = render.failure(article, error)
+        reply = render_thread.failure(article, error)
     log.warning(
         "ingest failed article_id=%s code=%s detail=%s", article_id, error.code, error.detail
     )

@@ -27,9 +27,9 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from factdesk import render
 from factdesk.errors import FactdeskError
 from factdesk.models import SlackPost
+from factdesk.render.blocks import Message
 from factdesk.slack import pace_channel, retry_after
 from workers import slack_reads
 from workers.context import WorkerContext
@@ -79,7 +79,7 @@ class Outgoing:
     transaction that records its ts."""
 
     key: str
-    message: render.Message
+    message: Message
     on_posted: Callable[[Session, str], None] | None = None
 
 
@@ -88,7 +88,7 @@ def post_once(
     key: str,
     channel: str,
     thread_ts: str | None,
-    message: render.Message,
+    message: Message,
     *,
     on_posted: Callable[[Session, str], None] | None = None,
 ) -> str:
@@ -236,7 +236,7 @@ def post(
     ctx: WorkerContext,
     channel: str,
     thread_ts: str | None,
-    message: render.Message,
+    message: Message,
     *,
     key: str | None = None,
 ) -> str:

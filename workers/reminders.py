@@ -17,9 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from factdesk.models import Claim, ReminderKind, utcnow
-from factdesk.mrkdwn import clip, clip_mrkdwn, escape, link
-from factdesk.render import Message
-from factdesk.render_desk import task_link
+from factdesk.render.reminders import nudge_message, ping_message
 from factdesk.services import claims as claim_service
 from factdesk.services import reminders
 from factdesk.slack import workspace_url
@@ -29,8 +27,6 @@ from workers.context import NotInstalled, WorkerContext
 
 log = logging.getLogger(__name__)
 
-EXCERPT = 120
-
 
 @dataclass
 class Sent:
@@ -38,49 +34,6 @@ class Sent:
 
     nudged: dict[str, list[int]] = field(default_factory=dict)
     pinged: dict[int, list[int]] = field(default_factory=dict)
-
-
-def _excerpt(claim: Claim, link_base: str | None) -> str:
-    label = clip(" ".join(claim.text.split()), EXCERPT)
-    url = task_link(link_base, claim)
-    return link(url, label) if url else escape(label)
-
-
-def nudge_message(claims: list[Claim], now: datetime, link_base: str | None) -> Message:
-    """The DM: the person's tasks that have waited for a verdict."""
-    count = len(claims)
-    lines = [
-        f"• {_excerpt(claim, link_base)} · claimed {_ago(claim.claimed_at, now)} "
-        f"in <#{claim.article.slack_channel_id}>"
-        for claim in claims
-    ]
-    it = "it" if count == 1 else "them"
-    head = (
-        f":alarm_clock: {'A task' if count == 1 else f'{count} tasks'} you claimed "
-        f"{'is' if count == 1 else 'are'} still waiting for a verdict. Give {it} one, or "
-        f"release {it} so someone else can pick {it} up."
-    )
-    text = clip_mrkdwn("\n".join([head, *lines]), 3000)
-    return Message(text, [{"type": "section", "text": {"type": "mrkdwn", "text": text}}])
-
-
-def _ago(claimed_at: datetime | None, now: datetime) -> str:
-    if claimed_at is None:
-        return "some time ago"
-    days = (now - claimed_at).days
-    return "today" if days < 1 else f"{days} day{'s' if days != 1 else ''} ago"
-
-
-def ping_message(numbers: list[int], hours: float) -> Message:
-    """The thread ping: which tasks nobody has claimed."""
-    listed = ", ".join(str(n) for n in numbers)
-    plural = len(numbers) != 1
-    text = (
-        f":wave: {'Claims' if plural else 'Claim'} {listed} {'have' if plural else 'has'} "
-        f"waited over {hours:g} hours with nobody on {'them' if plural else 'it'}. "
-        "Can someone pick one up? Click Claim on the task."
-    )
-    return Message(text)
 
 
 def send_reminders(ctx: WorkerContext, *, now: datetime | None = None) -> Sent:

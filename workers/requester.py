@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import logging
 
-from factdesk import render_notices
 from factdesk.models import ArticleSource
+from factdesk.render import notices
 from factdesk.services import articles
 from workers.context import WorkerContext
 from workers.posting import SlackPostFailed
@@ -33,7 +33,7 @@ def tell_not_a_member(ctx: WorkerContext, article_id: int, error: SlackPostFaile
         channel = article.slack_channel_id
         # A command's article has no message of its own; the shortcut's has.
         by_command = article.slack_message_ts is None and article.source is ArticleSource.LINK
-        text = render_notices.not_in_channel(channel, url=article.url if by_command else None)
+        text = notices.not_in_channel(channel, url=article.url if by_command else None)
     if response_url is None:
         return
     if not by_response_url(response_url, user_id=f"article:{article_id}", text=text):

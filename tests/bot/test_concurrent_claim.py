@@ -11,11 +11,11 @@ from celery import Celery
 from pydantic import SecretStr
 from sqlalchemy import select
 
-from factdesk import render
 from factdesk.db import session_scope
 from factdesk.ids import ActionId
 from factdesk.models import Claim, ClaimEvent, EventAction
 from factdesk.queue import TaskQueue
+from factdesk.render import thread as render_thread
 from factdesk.settings import Settings
 from standin.signing import click
 from standin.slack_api import SlackStandIn
@@ -92,7 +92,7 @@ def test_exactly_one_of_eight_simultaneous_claims_wins(bot: Bot, slack: SlackSta
         claim = factories.claim(
             article=factories.article(slack_channel_id=CHANNEL), slack_ts="1732480001.000100"
         )
-        task = render.claim_task(claim, number=1, total=1)
+        task = render_thread.claim_task(claim, number=1, total=1)
         claim_id = claim.id
     message = {"ts": "1732480001.000100", "text": task.text, "blocks": task.blocks}
     barrier = threading.Barrier(len(USERS))

@@ -14,9 +14,9 @@ from celery import Celery
 from sqlalchemy import select
 
 from bot.subcommands import BadArgument, Word, parse
-from factdesk import render_digest
 from factdesk.models import ChannelSettings, DigestPost, DigestState
 from factdesk.queue import DIGEST_TICK, POST_DIGEST, create_celery
+from factdesk.render import digest as render_digest
 from factdesk.services import digests
 from standin.signing import post_command, slash_command
 from standin.slack_api import SlackStandIn

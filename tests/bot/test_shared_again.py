@@ -44,8 +44,13 @@ def _seed_fetches(system: System) -> int:
     return sum(1 for _, target in system.pages.requests if SEED in target)
 
 
-def _permalink(channel: str, ts: str) -> str:
-    return f"https://factdesk-demo.slack.com/archives/{channel}/p{ts.replace('.', '')}"
+def _thread_link(channel: str, original: dict[str, Any]) -> str:
+    """The thread's summary, the link that opens the thread, as mrkdwn writes it."""
+    summary = original["summary"]["ts"].replace(".", "")
+    return (
+        f"<https://factdesk-demo.slack.com/archives/{channel}/p{summary}"
+        f"?thread_ts={original['ts']}&amp;cid={channel}|Open the thread>"
+    )
 
 
 def _command(system: System, text: str) -> dict[str, Any]:
@@ -75,7 +80,7 @@ def test_a_tracked_variant_in_another_channel_points_at_the_thread(
     [reply] = system.slack.thread(SECOND, ts)
     total = len(original["tasks"])
     assert f"Already being checked in <#{FIRST}>: 0 of {total} checked" in reply["text"]
-    assert _permalink(FIRST, original["ts"]) in reply["text"]
+    assert _thread_link(FIRST, original) in reply["text"]
     [article] = _articles(system, ts)
     assert article.state is ArticleState.DUPLICATE
     [first] = _articles(system, original["ts"])
@@ -94,7 +99,7 @@ def test_a_link_found_to_be_the_same_story_by_its_canonical_link(
     assert system.wait_until_done(ts, channel=THIRD) == "white_check_mark"
     [reply] = system.slack.thread(THIRD, ts)
     assert f"Already being checked in <#{FIRST}>" in reply["text"]
-    assert _permalink(FIRST, original["ts"]) in reply["text"]
+    assert _thread_link(FIRST, original) in reply["text"]
     [article] = _articles(system, ts)
     assert article.state is ArticleState.DUPLICATE
     with system.session() as session:
@@ -111,7 +116,7 @@ def test_factcheck_answers_with_the_thread_and_again_starts_over(
 
     assert answer["response_type"] == "ephemeral"
     assert f"Already being checked in <#{FIRST}>" in answer["text"]
-    assert _permalink(FIRST, original["ts"]) in answer["text"]
+    assert _thread_link(FIRST, original) in answer["text"]
     assert "again" in answer["text"]
 
     answer = _command(system, f"{link} again")

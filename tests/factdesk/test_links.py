@@ -2,10 +2,10 @@ from __future__ import annotations
 
 import pytest
 
-from factdesk import render
 from factdesk.errors import InvalidLink
 from factdesk.links import find_links, normalize_url, parse_link, slack_plain_text
 from factdesk.models import Claim, ClaimStatus
+from factdesk.render import thread
 from tests.hostile import HOSTILE, HOSTILE_AS_TYPED, problems
 
 
@@ -135,6 +135,6 @@ def test_a_shortcut_message_comes_back_to_slack_with_nothing_live(message: str) 
     plain = slack_plain_text(f"Crime fell 40% in 2023 {message} said the mayor.")
     claim = Claim(id=1, text=plain, score=0.9, reasons=[], status=ClaimStatus.OPEN)
 
-    task = render.claim_task(claim, number=1, total=1)
+    task = thread.claim_task(claim, number=1, total=1)
 
     assert problems({"text": task.text, "blocks": task.blocks}) == []

@@ -10,9 +10,9 @@ import pytest
 from pydantic import SecretStr
 from sqlalchemy import select
 
-from factdesk import render
 from factdesk.db import migrate, session_scope
 from factdesk.models import ClaimStatus, SlackPost
+from factdesk.render import thread as render_thread
 from factdesk.services import claims
 from factdesk.settings import Settings
 from standin.slack_api import SlackStandIn
@@ -77,7 +77,7 @@ def thread(ctx: WorkerContext, slack: SlackStandIn) -> Thread:
         )
         article.slack_summary_ts = posted["ts"]
         for number, claim in enumerate(found, start=1):
-            task = render.claim_task(claim, number=number, total=2)
+            task = render_thread.claim_task(claim, number=number, total=2)
             claim.slack_ts = ctx.slack.chat_postMessage(
                 channel=CHANNEL, thread_ts=root, text=task.text, blocks=task.blocks
             )["ts"]

@@ -13,9 +13,10 @@ from prometheus_client import REGISTRY
 from pydantic import SecretStr
 from sqlalchemy import delete
 
-from factdesk import charts, render_digest
 from factdesk.db import migrate
 from factdesk.models import ChannelSettings, DigestPost, DigestState
+from factdesk.render import charts as render_charts
+from factdesk.render import digest as render_digest
 from factdesk.services import digests
 from factdesk.settings import Settings
 from standin.slack_api import SlackStandIn
@@ -102,7 +103,7 @@ def test_the_digest_is_posted_once_with_its_chart_in_the_thread(
     assert chart["thread_ts"] == posted["ts"]
     assert chart["channels"] == [CHANNEL]
     assert chart["name"] == f"factdesk-digest-{CHANNEL}-{WEEK_START}.png"
-    assert chart["content"].startswith(charts.PNG_SIGNATURE)
+    assert chart["content"].startswith(render_charts.PNG_SIGNATURE)
     assert chart["alt_txt"].startswith("Bar chart of claims found per day")
     upload = slack.calls_to("files.getUploadURLExternal")[-1]
     assert int(upload.args["length"]) == len(chart["content"])

@@ -20,8 +20,9 @@ from pydantic import SecretStr
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from factdesk import render
 from factdesk.models import Article, ArticleSource, ArticleState, Claim, SlackPost
+from factdesk.render import thread as render_thread
+from factdesk.render.blocks import Message
 from factdesk.services import articles
 from factdesk.settings import Settings
 from standin.articles import ArticleServer
@@ -89,7 +90,7 @@ def _article(ctx: WorkerContext, slack: SlackStandIn) -> tuple[int, str]:
             requested_by="U0ANA",
             source=ArticleSource.MESSAGE,
             text=TEXT,
-            title=render.MESSAGE_TITLE,
+            title=render_thread.MESSAGE_TITLE,
         )
         return article.id, ts
 
@@ -196,7 +197,7 @@ def test_a_post_made_but_not_recorded_is_found_in_the_thread(
 ) -> None:
     ctx = WorkerContext(settings)
     ts = slack.add_message(CHANNEL, "root", user="U0ANA")
-    message = render.Message(text="one line")
+    message = Message(text="one line")
 
     def die(session: Session, posted_ts: str) -> None:
         raise Crash("killed between the post and the commit of its ts")
@@ -226,8 +227,8 @@ def test_a_pending_marker_without_a_post_is_posted_once(
     with ctx.session() as session:
         session.add(SlackPost(key="line:2", channel_id=CHANNEL, thread_ts=ts, ts=None))
 
-    first = post_once(ctx, "line:2", CHANNEL, ts, render.Message(text="two"))
-    second = post_once(ctx, "line:2", CHANNEL, ts, render.Message(text="two"))
+    first = post_once(ctx, "line:2", CHANNEL, ts, Message(text="two"))
+    second = post_once(ctx, "line:2", CHANNEL, ts, Message(text="two"))
 
     assert first == second
     assert len(_replies(slack, ts)) == 1
@@ -238,7 +239,7 @@ def test_permanent_slack_errors_are_not_transient(settings: Settings, slack: Sla
     ts = slack.add_message(CHANNEL, "root", user="U0ANA")
     slack.fail_next("chat.postMessage", "channel_not_found")
     with pytest.raises(SlackPostFailed) as permanent:
-        post_once(ctx, "line:3", CHANNEL, ts, render.Message(text="three"))
+        post_once(ctx, "line:3", CHANNEL, ts, Message(text="three"))
     assert not permanent.value.transient
     assert not ingest.transient(permanent.value)
 
@@ -248,7 +249,7 @@ def test_a_batch_marks_every_message_pending_in_one_transaction(
 ) -> None:
     ctx = CrashingContext(settings)
     ts = slack.add_message(CHANNEL, "root", user="U0ANA")
-    batch = [Outgoing(f"line:b{i}", render.Message(text=f"line {i}")) for i in range(12)]
+    batch = [Outgoing(f"line:b{i}", Message(text=f"line {i}")) for i in range(12)]
 
     posted = post_all_once(ctx, CHANNEL, ts, batch)
 
@@ -262,7 +263,7 @@ def test_a_batch_cut_short_reads_the_thread_once_and_posts_the_rest(
     settings: Settings, slack: SlackStandIn
 ) -> None:
     ts = slack.add_message(CHANNEL, "root", user="U0ANA")
-    batch = [Outgoing(f"line:c{i}", render.Message(text=f"line {i}")) for i in range(5)]
+    batch = [Outgoing(f"line:c{i}", Message(text=f"line {i}")) for i in range(5)]
     # Sessions 1 and 2 look and mark; 3 to 5 record the first three posts; 6 dies between
     # the fourth post and its record.
     with pytest.raises(Crash):

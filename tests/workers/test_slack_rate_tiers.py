@@ -21,9 +21,10 @@ from pydantic import SecretStr
 from slack_sdk import WebClient
 from sqlalchemy import select, update
 
-from factdesk import render, render_digest
 from factdesk.db import migrate
 from factdesk.models import DigestPost, DigestState, SlackPost, utcnow
+from factdesk.render import digest as render_digest
+from factdesk.render.blocks import Message
 from factdesk.services import digests
 from factdesk.settings import Settings
 from factdesk.slack import rate_limit_waits_within
@@ -233,7 +234,7 @@ def test_a_post_lost_past_the_first_15_is_found_reading_from_its_marker_by_15(
     slack.set_rate_limit(True, per_second=100, burst=100)  # posting is not what is tested
     channel = "C0LOST"
     root = _thread_with_old_replies(slack, channel, 20)
-    batch = [Outgoing(f"line:{i}", render.Message(text=f"line {i}")) for i in range(20)]
+    batch = [Outgoing(f"line:{i}", Message(text=f"line {i}")) for i in range(20)]
     # Sessions 1 and 2 look and mark; 3 to 19 record seventeen posts; 20 dies between the
     # eighteenth post and its record.
     with pytest.raises(Crash):
@@ -268,7 +269,7 @@ def _lost_post(settings: Settings, slack: SlackStandIn, channel: str) -> tuple[s
             "line:x",
             channel,
             root,
-            render.Message(text="x"),
+            Message(text="x"),
             on_posted=die,
         )
     return root, str(slack.thread(channel, root)[-1]["ts"])
@@ -285,9 +286,7 @@ def test_a_rate_limit_wait_is_waited_out_when_the_task_has_the_time(
     )
 
     with rate_limit_waits_within(30):
-        found = post_once(
-            WorkerContext(settings), "line:x", "C0WAIT", root, render.Message(text="x")
-        )
+        found = post_once(WorkerContext(settings), "line:x", "C0WAIT", root, Message(text="x"))
 
     assert found == lost
     assert _statuses(slack, "conversations.replies") == [200, 429, 200]
@@ -326,7 +325,7 @@ def test_a_rate_limit_longer_than_the_task_has_left_is_retried_after_it_not_slep
 
     # Waiting the minute out would outlast the task: the 429 is left to a retry.
     with rate_limit_waits_within(10), pytest.raises(SlackPostFailed) as failed:
-        post_once(ctx, "line:x", "C0LATER", root, render.Message(text="x"))
+        post_once(ctx, "line:x", "C0LATER", root, Message(text="x"))
 
     assert failed.value.transient
     assert failed.value.retry_after is not None
@@ -337,7 +336,7 @@ def test_a_rate_limit_longer_than_the_task_has_left_is_retried_after_it_not_slep
     assert len(slack.calls_to("chat.postMessage")) == 1, "nothing posted meanwhile"
     # A minute later the retry finds the post.
     slack.set_rate_tiers(outside_marketplace=True)  # (refills the buckets: that minute)
-    assert post_once(ctx, "line:x", "C0LATER", root, render.Message(text="x")) == lost
+    assert post_once(ctx, "line:x", "C0LATER", root, Message(text="x")) == lost
 
 
 def test_each_task_bounds_its_waits_for_slack_by_its_soft_time_limit() -> None:

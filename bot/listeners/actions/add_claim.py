@@ -8,8 +8,8 @@ from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 
 from bot import deps
-from factdesk import render
 from factdesk.errors import InvalidRequest
+from factdesk.render import dialogs
 from factdesk.services import articles
 
 
@@ -23,7 +23,7 @@ def handle_add_claim(
         article = articles.get(session=session, article_id=int(value))
         if article is None:
             raise InvalidRequest(detail=f"article {value}")
-        view = render.add_claim_modal(article)
+        view = dialogs.add_claim_modal(article)
     ack()
     # The trigger expires three seconds after the click, so the dialog opens right away.
     client.views_open(trigger_id=body["trigger_id"], view=view)

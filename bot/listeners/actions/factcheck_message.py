@@ -11,10 +11,11 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot import deps, link_requests
-from factdesk import render
 from factdesk.errors import InvalidRequest
 from factdesk.links import find_links, slack_plain_text
-from factdesk.slack import permalink, workspace_url
+from factdesk.render import thread
+from factdesk.render.links import permalink
+from factdesk.slack import workspace_url
 
 # Fewer words than this is a reaction ("wow", "source?"), not something to check.
 MIN_WORDS = 5
@@ -77,7 +78,7 @@ def handle_factcheck_message(
         )
     ack()
     respond(
-        text=render.message_accepted(len(links), reads_text=reads_text),
+        text=thread.message_accepted(len(links), reads_text=reads_text),
         response_type="ephemeral",
         replace_original=False,
     )

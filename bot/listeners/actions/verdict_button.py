@@ -8,9 +8,9 @@ from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 
 from bot import deps, permissions
-from factdesk import render
 from factdesk.errors import InvalidRequest
 from factdesk.ids import ActionId
+from factdesk.render import dialogs
 from factdesk.services import channels, claims
 
 
@@ -39,7 +39,7 @@ def handle_verdict_button(
             team_id=claim.article.slack_team_id,
             channel_id=claim.article.slack_channel_id,
         )
-        view = render.verdict_modal(
+        view = dialogs.verdict_modal(
             claim,
             status,
             number=number,

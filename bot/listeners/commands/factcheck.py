@@ -10,8 +10,9 @@ from slack_sdk import WebClient
 
 from bot import deps, link_requests, permissions
 from bot.subcommands import Word, answer, parse
-from factdesk import render_desk, render_digest, render_matches
 from factdesk.errors import NotAllowed
+from factdesk.render import channel_settings, digest, exports, matches
+from factdesk.render import desk as render_desk
 from factdesk.services import channels
 
 
@@ -36,7 +37,7 @@ def handle_factcheck(
         _open_settings(ack, command, context, client)
     elif request.word is Word.DIGEST:
         # Built in a worker (it reads a week of the audit trail); the preview follows.
-        ack(text=render_digest.digest_requested(request.week), response_type="ephemeral")
+        ack(text=digest.digest_requested(request.week), response_type="ephemeral")
         deps.queue(context).preview_digest(
             _team(command, context),
             command["channel_id"],
@@ -46,7 +47,7 @@ def handle_factcheck(
         )
     elif request.word is Word.EXPORT:
         ack(
-            text=render_digest.export_requested(request.scope, request.fmt),
+            text=exports.export_requested(request.scope, request.fmt),
             response_type="ephemeral",
         )
         deps.queue(context).export_claims(
@@ -59,7 +60,7 @@ def handle_factcheck(
         )
     elif request.word is Word.SEARCH:
         # Ranked in a worker, where the embedding model lives; the answer follows.
-        ack(text=render_matches.search_requested(request.words), response_type="ephemeral")
+        ack(text=matches.search_requested(request.words), response_type="ephemeral")
         deps.queue(context).search_archive(
             _team(command, context), command["channel_id"], command["user_id"], request.words
         )
@@ -85,10 +86,10 @@ def _open_settings(
         )
     editors = config.editors
     if editors and user_id not in editors and not permissions.is_workspace_admin(client, user_id):
-        raise NotAllowed(render_desk.settings_refused(editors))
+        raise NotAllowed(channel_settings.settings_refused(editors))
     # Opened before the ack, so Slack refusing the dialog is answered in the ack itself,
     # where the person is looking, not in a message after an empty ack.
     client.views_open(
-        trigger_id=command["trigger_id"], view=render_desk.settings_modal(channel_id, config)
+        trigger_id=command["trigger_id"], view=channel_settings.settings_modal(channel_id, config)
     )
     ack()

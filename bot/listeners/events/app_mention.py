@@ -11,8 +11,8 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot import link_requests
-from factdesk import render_notices
 from factdesk.links import find_links
+from factdesk.render import notices
 
 
 def handle_app_mention(
@@ -28,7 +28,7 @@ def handle_app_mention(
         client.chat_postMessage(
             channel=event["channel"],
             thread_ts=event.get("thread_ts") or event["ts"],
-            text=render_notices.mention_help(),
+            text=notices.mention_help(),
         )
     except SlackApiError as exc:
         logger.warning("mention help not posted: %s", exc.response.get("error"))

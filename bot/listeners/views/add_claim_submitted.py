@@ -8,9 +8,9 @@ from typing import Any
 from slack_bolt import Ack, BoltContext
 
 from bot import deps
-from factdesk import render
 from factdesk.errors import InvalidRequest
 from factdesk.ids import ActionId
+from factdesk.render import dialogs
 from factdesk.services import claims
 
 
@@ -25,9 +25,9 @@ def handle_add_claim_submitted(
     if not metadata.isdigit():
         raise InvalidRequest(detail=f"add-claim metadata {metadata!r}")
     article_id = int(metadata)
-    field = (view.get("state") or {}).get("values", {}).get(render.ADD_CLAIM_BLOCK, {})
+    field = (view.get("state") or {}).get("values", {}).get(dialogs.ADD_CLAIM_BLOCK, {})
     text = str((field.get(ActionId.ADD_CLAIM_TEXT.value) or {}).get("value") or "").strip()
-    problem = _problem(text)
+    problem = dialogs.add_claim_problem(text)
     if problem is None:
         try:
             with deps.session(context) as session:
@@ -38,16 +38,8 @@ def handle_add_claim_submitted(
             logger.info("add claim refused article_id=%s: %s", article_id, refused.detail)
             problem = refused.user_message
     if problem is not None:
-        ack(response_action="errors", errors={render.ADD_CLAIM_BLOCK: problem})
+        ack(response_action="errors", errors={dialogs.ADD_CLAIM_BLOCK: problem})
         return
     ack()
     deps.queue(context).post_new_claims(article_id)
     logger.info("claim added article_id=%s by=%s", article_id, body["user"]["id"])
-
-
-def _problem(text: str) -> str | None:
-    if not text:
-        return "Write the claim you want to add."
-    if len(text) > render.ADD_CLAIM_LIMIT:
-        return f"Keep the claim under {render.ADD_CLAIM_LIMIT} characters."
-    return None

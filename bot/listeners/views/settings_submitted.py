@@ -10,8 +10,8 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot import deps, permissions
-from factdesk import render_desk
 from factdesk.errors import InvalidRequest
+from factdesk.render import channel_settings
 from factdesk.services import channels
 
 
@@ -23,12 +23,12 @@ def handle_settings_submitted(
     client: WebClient,
     logger: logging.Logger,
 ) -> None:
-    channel_id = render_desk.settings_channel(view)
+    channel_id = channel_settings.settings_channel(view)
     if channel_id is None:
         raise InvalidRequest(detail="settings modal without a channel")
     team_id = (body.get("team") or {}).get("id") or view.get("team_id") or context.team_id or ""
     user_id = body["user"]["id"]
-    new = render_desk.read_settings((view.get("state") or {}).get("values") or {})
+    new = channel_settings.read_settings((view.get("state") or {}).get("values") or {})
     problems = channels.check_config(new)
     if problems:
         logger.info("settings refused channel=%s fields=%s", channel_id, sorted(problems))
@@ -45,14 +45,14 @@ def handle_settings_submitted(
         logger.info("settings refused channel=%s user=%s: not an editor", channel_id, user_id)
         ack(
             response_action="errors",
-            errors={channels.EDITORS: render_desk.settings_refused(editors)},
+            errors={channels.EDITORS: channel_settings.settings_refused(editors)},
         )
         return
     ack()
     logger.info("settings saved channel=%s user=%s", channel_id, user_id)
     try:
         client.chat_postEphemeral(
-            channel=channel_id, user=user_id, text=render_desk.settings_saved(channel_id, new)
+            channel=channel_id, user=user_id, text=channel_settings.settings_saved(channel_id, new)
         )
     except SlackApiError as exc:
         # Saved all the same; the modal has closed, so there is nowhere else to say it.

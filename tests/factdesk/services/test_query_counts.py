@@ -15,8 +15,9 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from factdesk import render_desk, render_digest
 from factdesk.models import ClaimEvent, ClaimStatus, EventAction
+from factdesk.render import desk as render_desk
+from factdesk.render import digest as render_digest
 from factdesk.services import desk, digests
 from tests import factories
 from tests.factdesk.services import digest_week

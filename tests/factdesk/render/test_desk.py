@@ -5,16 +5,14 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-import pytest
-
-from factdesk import render_desk, slack
-from factdesk.ids import ActionId, CallbackId
+from factdesk.ids import ActionId
 from factdesk.models import Article, ArticleState, Claim, ClaimEvent, ClaimStatus, EventAction
+from factdesk.render import channel_settings
+from factdesk.render import desk as render_desk
 from factdesk.services.channels import Config
 from factdesk.services.claims import Tally
 from factdesk.services.desk import Checked, Listing
 from standin.blockkit import validate_view
-from standin.signing import view_state
 from tests.hostile import HOSTILE, problems
 
 WORKSPACE = "https://factdesk-demo.slack.com/"
@@ -70,28 +68,6 @@ def _verdict(number: int) -> ClaimEvent:
     )
 
 
-def test_permalinks_match_slacks() -> None:
-    assert (
-        slack.permalink(WORKSPACE, "C0DESK", "1732480000.000100")
-        == "https://factdesk-demo.slack.com/archives/C0DESK/p1732480000000100"
-    )
-    assert slack.permalink(WORKSPACE, "C0DESK", "1732480002.000003", "1732480000.000100") == (
-        "https://factdesk-demo.slack.com/archives/C0DESK/p1732480002000003"
-        "?thread_ts=1732480000.000100&cid=C0DESK"
-    )
-
-
-def test_task_links_point_at_the_task_or_its_thread() -> None:
-    assert render_desk.task_link(WORKSPACE, _claim(3)) == slack.permalink(
-        WORKSPACE, "C0DESK", "1732480002.000003", "1732480000.000100"
-    )
-    unposted = _claim(4, slack_ts=None)
-    assert render_desk.task_link(WORKSPACE, unposted) == slack.permalink(
-        WORKSPACE, "C0DESK", "1732480001.000200", "1732480000.000100"
-    )
-    assert render_desk.task_link(None, _claim(3)) is None
-
-
 def test_home_with_long_lists_stays_within_slacks_limits() -> None:
     mine = Listing([_claim(n, assignee="U0ANA") for n in range(1, 16)], 40)
     unclaimed = Listing([_claim(n) for n in range(16, 31)], 90)
@@ -130,75 +106,6 @@ def test_home_empty_states_say_what_to_do() -> None:
     assert "Nothing assigned to you. Claim a task in any fact-check thread." in text
     assert "No unclaimed tasks in your channels" in text
     assert "No verdicts yet" in text
-
-
-def test_settings_modal_is_prefilled_and_reads_back() -> None:
-    current = Config(
-        claim_cap=7,
-        evidence_required_for=frozenset({ClaimStatus.DISPUTED}),
-        editors=("U0ANA",),
-        auto_links=False,
-        digest_enabled=False,
-        digest_weekday=4,
-        digest_hour=17,
-        digest_timezone="Europe/Berlin",
-    )
-
-    view = render_desk.settings_modal("C0DESK", current)
-
-    assert validate_view(view) == []
-    assert view["callback_id"] == CallbackId.SETTINGS_MODAL.value
-    assert render_desk.settings_channel(view) == "C0DESK"
-    assert "Only this channel's editors" in json.dumps(view)
-    values = view_state(
-        view,
-        {
-            "claim_cap": "7",
-            "evidence_required_for": ["disputed"],
-            "editors": ["U0ANA"],
-            "auto_links": "command",
-            "digest_enabled": "off",
-            "digest_weekday": "4",
-            "digest_hour": "17",
-            "digest_timezone": "Europe/Berlin",
-        },
-    )
-    assert render_desk.read_settings(values) == current
-    inputs = {b["block_id"]: b["element"] for b in view["blocks"] if b["type"] == "input"}
-    assert inputs["claim_cap"]["initial_value"] == "7"
-    assert inputs["editors"]["initial_users"] == ["U0ANA"]
-    assert inputs["digest_weekday"]["initial_option"]["value"] == "4"
-
-
-def test_settings_modal_defaults_say_anyone_may_change_them() -> None:
-    view = render_desk.settings_modal("C0DESK", DEFAULTS)
-
-    assert validate_view(view) == []
-    assert "Anyone in the channel can change these settings" in json.dumps(view)
-    inputs = {b["block_id"]: b["element"] for b in view["blocks"] if b["type"] == "input"}
-    assert [o["value"] for o in inputs["evidence_required_for"]["initial_options"]] == [
-        "confirmed",
-        "disputed",
-    ]
-    assert "initial_users" not in inputs["editors"]
-    assert inputs["digest_hour"]["initial_option"]["text"]["text"] == "09:00"
-
-
-@pytest.mark.parametrize(
-    ("answers", "expected"),
-    [
-        ({"claim_cap": "twelve"}, -1),
-        ({"claim_cap": None}, -1),
-        ({"claim_cap": " 12 "}, 12),
-    ],
-)
-def test_unreadable_numbers_fail_the_check(answers: dict[str, str | None], expected: int) -> None:
-    view = render_desk.settings_modal("C0DESK", DEFAULTS)
-
-    config = render_desk.read_settings(view_state(view, answers))
-
-    assert config.claim_cap == expected
-    assert config.digest_timezone is None
 
 
 def test_help_and_unknown_words() -> None:
@@ -242,14 +149,6 @@ def test_link_status() -> None:
     )
 
 
-def test_settings_saved_describes_the_choice() -> None:
-    text = render_desk.settings_saved("C0DESK", DEFAULTS)
-
-    assert text.startswith(":gear: Saved the Factdesk settings for <#C0DESK>: up to 15 claims")
-    assert "evidence links needed for Confirmed and Disputed" in text
-    assert "weekly digest on Mondays at 09:00 (the workspace's timezone)" in text
-
-
 def _hostile_claim(number: int, **overrides: object) -> Claim:
     article = _article(title=HOSTILE, url="https://news.example/a?b=1&c=2")
     return _claim(number, article=article, text=HOSTILE, **overrides)
@@ -280,7 +179,7 @@ def test_hostile_titles_claims_and_notes_are_shown_not_acted_on() -> None:
         ),
         render_desk.link_status(HOSTILE, [], WORKSPACE),
         render_desk.unknown_subcommand(HOSTILE),
-        render_desk.settings_saved("C0DESK", zone),
+        channel_settings.settings_saved("C0DESK", zone),
     ]
     home = render_desk.home(
         mine=mine, unclaimed=unclaimed, verdicts=[note], workspace_url=WORKSPACE

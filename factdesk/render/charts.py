@@ -1,4 +1,9 @@
-"""The digest's chart: claims found per day, stacked by where they stand, as a PNG."""
+"""The digest's chart: claims found per day, stacked by where they stand, as a PNG, with
+its title, file name and the alt text that says what it shows.
+
+matplotlib costs every process that loads it ~25 MB and only a weekly digest draws, so it
+is imported on the first drawing, not with this module.
+"""
 
 from __future__ import annotations
 
@@ -6,15 +11,9 @@ import io
 from datetime import date
 from threading import Lock
 
-import matplotlib
-
-# No display in a worker; Agg draws straight to a buffer.
-matplotlib.use("Agg")
-
-from matplotlib.figure import Figure  # after the backend is chosen
-from matplotlib.ticker import MaxNLocator
-
-from factdesk.services.digests import CLAIMED, OPEN, STANDINGS
+from factdesk.render.digest import week_range
+from factdesk.render.mrkdwn import clip
+from factdesk.services.digests import CLAIMED, OPEN, STANDINGS, Digest
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -40,6 +39,13 @@ _drawing = Lock()
 
 def claims_per_day(per_day: dict[date, dict[str, int]], *, title: str) -> bytes:
     """A stacked bar per day (claims found that day, by status now); PNG bytes."""
+    import matplotlib
+
+    # No display in a worker; Agg draws straight to a buffer.
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure  # after the backend is chosen
+    from matplotlib.ticker import MaxNLocator
+
     days = sorted(per_day)
     labels = [day.strftime("%a %d %b") for day in days]
     with _drawing:
@@ -67,3 +73,19 @@ def claims_per_day(per_day: dict[date, dict[str, int]], *, title: str) -> bytes:
         buffer = io.BytesIO()
         figure.savefig(buffer, format="png")
     return buffer.getvalue()
+
+
+def chart_title(digest: Digest) -> str:
+    return f"Claims per day, {week_range(digest.week)}"
+
+
+def chart_filename(digest: Digest) -> str:
+    return f"factdesk-digest-{digest.channel_id}-{digest.week.start.isoformat()}.png"
+
+
+def chart_alt_text(digest: Digest) -> str:
+    """What the chart shows, for screen readers: the day totals."""
+    days = ", ".join(
+        f"{day:%a} {sum(counts.values())}" for day, counts in sorted(digest.per_day.items())
+    )
+    return clip(f"Bar chart of claims found per day, stacked by status: {days}.", 1000)

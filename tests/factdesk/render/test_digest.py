@@ -1,15 +1,14 @@
-"""The digest in Block Kit, and its chart as a PNG."""
+"""The digest in Block Kit: valid, every figure, hostile claims shown and not acted on."""
 
 from __future__ import annotations
 
-import struct
 from datetime import date, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from factdesk import charts, render_digest
 from factdesk.models import Article, Claim
+from factdesk.render import digest as render_digest
 from factdesk.services import digests
 from factdesk.services.digests import Week
 from standin.blockkit import validate_blocks
@@ -70,26 +69,6 @@ def test_the_preview_says_it_is_private(session: Session) -> None:
     assert validate_blocks(blocks, surface="message") == []
     assert "(so far)" in str(blocks)
     assert "Only you can see this preview" in str(blocks)
-
-
-def test_the_chart_is_a_png_of_the_week(session: Session) -> None:
-    digest = _digest(session, "C0DIGCHART")
-
-    png = charts.claims_per_day(digest.per_day, title=render_digest.chart_title(digest))
-
-    assert png.startswith(charts.PNG_SIGNATURE)
-    width, height = struct.unpack(">II", png[16:24])  # the IHDR chunk
-    assert (width, height) == (800, 400)
-    assert 5_000 < len(png) < 500_000
-    assert render_digest.chart_alt_text(digest).endswith(
-        "Mon 4, Tue 0, Wed 3, Thu 0, Fri 0, Sat 0, Sun 0."
-    )
-
-
-def test_an_empty_week_still_draws() -> None:
-    week: dict[date, dict[str, int]] = {WEEK.start + timedelta(days=i): {} for i in range(7)}
-
-    assert charts.claims_per_day(week, title="Nothing").startswith(charts.PNG_SIGNATURE)
 
 
 def test_hostile_claims_in_the_digest_are_shown_not_acted_on(session: Session) -> None:

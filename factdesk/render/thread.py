@@ -1,26 +1,18 @@
-"""Slack messages: Block Kit for the summary and the claim tasks, text for replies.
-
-Every renderer returns `Message(text, blocks)`; `text` is the notification and
-screen-reader fallback Slack shows where blocks cannot be.
+"""A fact-check thread in Slack: the summary, the claim tasks, the lines that announce a
+change, and the short answers around them (the anchor, a failure, "already checked").
 """
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any
 from urllib.parse import urlsplit
 
 from factdesk.errors import FactdeskError
-from factdesk.ids import ActionId, CallbackId
+from factdesk.ids import ActionId
 from factdesk.models import Article, Claim, ClaimEvent, ClaimStatus, EventAction
-from factdesk.mrkdwn import clip, clip_mrkdwn, escape, excerpt, link
-from factdesk.services.claims import EVIDENCE, EXPLANATION, NOTE, Tally
+from factdesk.render.blocks import Block, Message, button, context, mrkdwn_text, section, slack_date
+from factdesk.render.mrkdwn import clip, escape, excerpt, link
+from factdesk.services.claims import Tally
 
-Block = dict[str, Any]
-
-SECTION_TEXT_LIMIT = 3000
 BAR_WIDTH = 12
 
 STATUS_LABEL = {
@@ -31,41 +23,21 @@ STATUS_LABEL = {
     ClaimStatus.DISMISSED: ":no_entry_sign: Not a claim",
 }
 CLAIMED_LABEL = ":bust_in_silhouette: Claimed"
+VERDICT_NAME = {
+    ClaimStatus.CONFIRMED: "Confirmed",
+    ClaimStatus.DISPUTED: "Disputed",
+    ClaimStatus.UNVERIFIED: "Unverified",
+}
 NOTE_EXCERPT = 300
 EVIDENCE_SHOWN = 5
+# The title of an article made of a message's own text ("Fact-check this message").
+MESSAGE_TITLE = "this message"
 
 BUTTONS: tuple[tuple[ActionId, str, str | None], ...] = (
     (ActionId.MARK_CONFIRMED, ":white_check_mark: Confirmed", "primary"),
     (ActionId.MARK_DISPUTED, ":x: Disputed", "danger"),
     (ActionId.MARK_UNVERIFIED, ":grey_question: Unverified", None),
 )
-
-
-@dataclass(frozen=True)
-class Message:
-    text: str
-    blocks: list[Block] = field(default_factory=list)
-
-
-def slack_date(moment: datetime) -> str:
-    """A date Slack renders in each reader's own timezone."""
-    fallback = moment.strftime("%Y-%m-%d %H:%M UTC")
-    return f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} at {{time}}|{fallback}>"
-
-
-def _mrkdwn(text: str) -> Block:
-    return {"type": "mrkdwn", "text": text}
-
-
-def _section(text: str) -> Block:
-    return {"type": "section", "text": _mrkdwn(clip_mrkdwn(text, SECTION_TEXT_LIMIT))}
-
-
-def _context(*texts: str) -> Block:
-    return {
-        "type": "context",
-        "elements": [_mrkdwn(clip_mrkdwn(text, SECTION_TEXT_LIMIT)) for text in texts],
-    }
 
 
 def article_link(article: Article) -> str:
@@ -79,6 +51,19 @@ def progress_bar(done: int, total: int) -> str:
         return ""
     filled = round(BAR_WIDTH * done / total)
     return f"{'▰' * filled}{'▱' * (BAR_WIDTH - filled)} {round(100 * done / total)}%"
+
+
+def counts(tally: Tally) -> str:
+    """`✅ 1 confirmed · ❌ 0 disputed · …`, the summary's words for a tally."""
+    return " · ".join(
+        (
+            f":white_check_mark: {tally.confirmed} confirmed",
+            f":x: {tally.disputed} disputed",
+            f":grey_question: {tally.unverified} unverified",
+            f":bust_in_silhouette: {tally.claimed} claimed",
+            f":white_circle: {tally.open} open",
+        )
+    )
 
 
 def tally_line(tally: Tally) -> str:
@@ -95,7 +80,7 @@ def summary(article: Article, tally: Tally, *, held_back: int = 0, unposted: int
     linked = article_link(article)
     if tally.total == 0 and held_back == 0:
         text = f"I read {linked} but found no checkable claims in it."
-        return Message(text=text, blocks=[_section(f":mag: {text}"), _add_claim(article)])
+        return Message(text=text, blocks=[section(f":mag: {text}"), _add_claim(article)])
     noun = "claim" if tally.total == 1 else "claims"
     headline = f"{tally.total} {noun} to check in {linked}"
     byline = " · ".join(
@@ -107,32 +92,25 @@ def summary(article: Article, tally: Tally, *, held_back: int = 0, unposted: int
         )
         if part
     )
-    counts = " · ".join(
-        (
-            f":white_check_mark: {tally.confirmed} confirmed",
-            f":x: {tally.disputed} disputed",
-            f":grey_question: {tally.unverified} unverified",
-            f":bust_in_silhouette: {tally.claimed} claimed",
-            f":white_circle: {tally.open} open",
-        )
-    )
-    blocks = [_section(f":mag: *{headline}*")]
+    blocks = [section(f":mag: *{headline}*")]
     if byline:
-        blocks.append(_context(byline))
+        blocks.append(context(byline))
     blocks += [
-        _section(f"*{tally_line(tally)}*  {progress_bar(tally.checked, tally.total)}\n{counts}"),
-        _context("Each claim below is a task: *Claim* it, check it, then mark a verdict."),
+        section(
+            f"*{tally_line(tally)}*  {progress_bar(tally.checked, tally.total)}\n{counts(tally)}"
+        ),
+        context("Each claim below is a task: *Claim* it, check it, then mark a verdict."),
     ]
     if unposted:
         missing = f"{unposted} {'claim' if unposted == 1 else 'claims'}"
         blocks.append(
             {
                 "type": "section",
-                "text": _mrkdwn(
+                "text": mrkdwn_text(
                     f":warning: *Posting stopped:* Slack wouldn't take more messages, so "
                     f"{missing} are saved but not in this thread yet."
                 ),
-                "accessory": _button(
+                "accessory": button(
                     ActionId.POST_REMAINING_CLAIMS, "Post remaining claims", article.id, "primary"
                 ),
             }
@@ -142,8 +120,8 @@ def summary(article: Article, tally: Tally, *, held_back: int = 0, unposted: int
         blocks.append(
             {
                 "type": "section",
-                "text": _mrkdwn(f"{more} not posted, to keep the thread workable."),
-                "accessory": _button(
+                "text": mrkdwn_text(f"{more} not posted, to keep the thread workable."),
+                "accessory": button(
                     ActionId.POST_MORE_CLAIMS, f"Post {held_back} more", article.id, None
                 ),
             }
@@ -157,9 +135,7 @@ def _add_claim(article: Article) -> Block:
     return {
         "type": "actions",
         "block_id": f"article-{article.id}",
-        "elements": [
-            _button(ActionId.ADD_CLAIM, ":heavy_plus_sign: Add a claim", article.id, None)
-        ],
+        "elements": [button(ActionId.ADD_CLAIM, ":heavy_plus_sign: Add a claim", article.id, None)],
     }
 
 
@@ -175,8 +151,8 @@ def claim_task(
     status = STATUS_LABEL[claim.status]
     if claim.status is ClaimStatus.OPEN and claim.assignee:
         status = CLAIMED_LABEL
-    quote = _quote(claim.text, 2500)
-    blocks: list[Block] = [_section(f"*Claim {number} of {total}* · {status}\n{quote}")]
+    quoted = quote(claim.text, 2500)
+    blocks: list[Block] = [section(f"*Claim {number} of {total}* · {status}\n{quoted}")]
     about = []
     if claim.speaker:
         about.append(f":speaking_head_in_silhouette: Source: *{excerpt(claim.speaker, 100)}*")
@@ -184,13 +160,13 @@ def claim_task(
         about.append(f"Context: _{excerpt(claim.context, 300)}_")
     why = escape(", ".join(claim.reasons)) or "check-worthy"
     about.append(f"Why: {why} · score {claim.score:.2f}")
-    blocks.append(_context(*about))
+    blocks.append(context(*about))
     state = _state_line(claim)
     if state:
-        blocks.append(_context(state))
+        blocks.append(context(state))
     verdict = _verdict_details(claim)
     if verdict:
-        blocks.append(_context(*verdict))
+        blocks.append(context(*verdict))
     if match and claim.status is ClaimStatus.OPEN:
         blocks.extend(match)
     blocks.append(
@@ -205,7 +181,8 @@ def _state_word(claim: Claim) -> str:
     return claim.status.value
 
 
-def _quote(text: str, limit: int) -> str:
+def quote(text: str, limit: int) -> str:
+    """Outside text as a mrkdwn block quote, clipped and escaped."""
     return "\n".join(f">{line}" for line in escape(clip(text, limit)).splitlines())
 
 
@@ -214,7 +191,7 @@ def _dismissed_task(claim: Claim, *, number: int, total: int) -> list[Block]:
     if claim.status_set_by:
         line += f" — dismissed by <@{claim.status_set_by}>"
     return [
-        _section(f"{line}\n{_quote(claim.text, NOTE_EXCERPT)}"),
+        section(f"{line}\n{quote(claim.text, NOTE_EXCERPT)}"),
         {
             "type": "actions",
             "block_id": f"claim-{claim.id}",
@@ -226,22 +203,22 @@ def _dismissed_task(claim: Claim, *, number: int, total: int) -> list[Block]:
 def _task_controls(claim: Claim) -> list[Block]:
     """The buttons that make sense in the task's state, most likely next step first."""
     verdicts = [
-        _button(action_id, label, claim.id, style)
+        button(action_id, label, claim.id, style)
         for action_id, label, style in BUTTONS
         if action_id.status != claim.status
     ]
     if claim.status.is_verdict:
         return [_reopen_button(claim), *verdicts]
-    not_a_claim = _button(ActionId.NOT_A_CLAIM, ":no_entry_sign: Not a claim", claim.id, None)
+    not_a_claim = button(ActionId.NOT_A_CLAIM, ":no_entry_sign: Not a claim", claim.id, None)
     if claim.assignee is None:
-        claim_button = _button(ActionId.CLAIM_TASK, ":raising_hand: Claim", claim.id, None)
+        claim_button = button(ActionId.CLAIM_TASK, ":raising_hand: Claim", claim.id, None)
         return [claim_button, *verdicts, not_a_claim, _user_picker("Assign to…")]
-    release = _button(ActionId.RELEASE_TASK, ":leftwards_arrow_with_hook: Release", claim.id, None)
+    release = button(ActionId.RELEASE_TASK, ":leftwards_arrow_with_hook: Release", claim.id, None)
     return [*verdicts, release, _user_picker("Reassign to…"), not_a_claim]
 
 
 def _reopen_button(claim: Claim) -> Block:
-    return _button(ActionId.REOPEN_TASK, ":arrows_counterclockwise: Reopen", claim.id, None)
+    return button(ActionId.REOPEN_TASK, ":arrows_counterclockwise: Reopen", claim.id, None)
 
 
 def _user_picker(placeholder: str) -> Block:
@@ -293,108 +270,6 @@ def _host(url: str) -> str:
     return clip(host.removeprefix("www."), 80)
 
 
-VERDICT_NAME = {
-    ClaimStatus.CONFIRMED: "Confirmed",
-    ClaimStatus.DISPUTED: "Disputed",
-    ClaimStatus.UNVERIFIED: "Unverified",
-}
-
-
-def verdict_modal(
-    claim: Claim,
-    status: ClaimStatus,
-    *,
-    number: int,
-    total: int,
-    channel_id: str,
-    evidence_required: bool,
-) -> Block:
-    """The dialog a verdict button opens: note, evidence links, rating explanation."""
-    name = VERDICT_NAME[status]
-    metadata = json.dumps(
-        {"claim_id": claim.id, "status": status.value, "channel_id": channel_id},
-        separators=(",", ":"),
-    )
-    # Changing a verdict starts from the current one rather than from blank fields.
-    keep = claim.status.is_verdict
-    note_hint = (
-        "Required for Disputed: say what is wrong with the claim."
-        if status is ClaimStatus.DISPUTED
-        else "Optional: what you checked and what you found."
-    )
-    evidence_hint = "One full link (https://…) per line. " + (
-        f"This channel needs at least one for {name}."
-        if evidence_required
-        else f"Optional for {name} in this channel."
-    )
-    return {
-        "type": "modal",
-        "callback_id": CallbackId.VERDICT_MODAL.value,
-        "private_metadata": metadata,
-        "title": {"type": "plain_text", "text": f"Mark as {name}"},
-        "submit": {"type": "plain_text", "text": "Save verdict"},
-        "close": {"type": "plain_text", "text": "Cancel"},
-        "blocks": [
-            _section(f"*Claim {number} of {total}*\n{_quote(claim.text, 2500)}"),
-            _text_input(
-                NOTE,
-                ActionId.VERDICT_NOTE,
-                "Note",
-                note_hint,
-                initial=claim.verdict_note if keep else None,
-                optional=status is not ClaimStatus.DISPUTED,
-                max_length=3000,
-            ),
-            _text_input(
-                EVIDENCE,
-                ActionId.VERDICT_EVIDENCE,
-                "Evidence links",
-                evidence_hint,
-                initial="\n".join(claim.evidence_urls) if keep and claim.evidence_urls else None,
-                optional=not evidence_required,
-                max_length=3000,
-            ),
-            _text_input(
-                EXPLANATION,
-                ActionId.VERDICT_EXPLANATION,
-                "Rating explanation",
-                "Optional: why this rating, in a sentence readers will see.",
-                initial=claim.rating_explanation if keep else None,
-                optional=True,
-                max_length=1000,
-            ),
-        ],
-    }
-
-
-def _text_input(
-    block_id: str,
-    action_id: ActionId,
-    label: str,
-    hint: str,
-    *,
-    initial: str | None,
-    optional: bool,
-    max_length: int,
-) -> Block:
-    element: Block = {
-        "type": "plain_text_input",
-        "action_id": action_id.value,
-        "multiline": True,
-        "max_length": max_length,
-    }
-    if initial:
-        element["initial_value"] = clip(initial, max_length)
-    return {
-        "type": "input",
-        "block_id": block_id,
-        "optional": optional,
-        "label": {"type": "plain_text", "text": label},
-        "hint": {"type": "plain_text", "text": hint},
-        "element": element,
-    }
-
-
 def event_line(event: ClaimEvent, claim: Claim, *, number: int) -> Message | None:
     """The short thread reply that announces a change; None when the task says it all."""
     who = f"<@{event.actor}>"
@@ -440,18 +315,6 @@ def event_line(event: ClaimEvent, claim: Claim, *, number: int) -> Message | Non
     return None  # a plain claim or an added claim shows in the task itself
 
 
-def _button(action_id: ActionId, label: str, row_id: int, style: str | None) -> Block:
-    button: Block = {
-        "type": "button",
-        "action_id": action_id.value,
-        "text": {"type": "plain_text", "text": label, "emoji": True},
-        "value": str(row_id),
-    }
-    if style:
-        button["style"] = style
-    return button
-
-
 def anchor(url: str, user_id: str | None) -> Message:
     """The channel message a /factcheck request hangs its thread on."""
     who = f"<@{user_id}> asked me to fact-check" if user_id else "Fact-checking"
@@ -471,13 +334,9 @@ def command_accepted(url: str) -> str:
     return f":mag: On it: I'm reading {link(url)} and will post its claims in a thread here."
 
 
-ADD_CLAIM_BLOCK = "claim"
-ADD_CLAIM_LIMIT = 1000
-MESSAGE_TITLE = "this message"
-
-
-def already_checked(original: Article, tally: Tally, permalink: str | None) -> Message:
-    """The answer to a link shared again: where its thread is and how far it has come."""
+def already_checked(original: Article, tally: Tally, thread_url: str | None) -> Message:
+    """The answer to a link shared again: where its thread is (`links.thread_link`) and how
+    far it has come."""
     where = f"<#{original.slack_channel_id}>"
     if tally.total and tally.checked == tally.total:
         status = f"Already checked in {where}: {tally_line(tally)}"
@@ -485,39 +344,9 @@ def already_checked(original: Article, tally: Tally, permalink: str | None) -> M
         status = f"Already being checked in {where}: {tally_line(tally)}"
     else:
         status = f"Already being checked in {where}"
-    thread = f" {link(permalink, 'Open the thread')}." if permalink else ""
+    thread = f" {link(thread_url, 'Open the thread')}." if thread_url else ""
     again = "To start over from scratch, use `/factcheck &lt;link&gt; again`."
     return Message(text=f":recycle: {status}.{thread} {again}")
-
-
-def add_claim_modal(article: Article) -> Block:
-    """The dialog "Add a claim" opens: one sentence the finder missed."""
-    return {
-        "type": "modal",
-        "callback_id": CallbackId.ADD_CLAIM_MODAL.value,
-        "private_metadata": str(article.id),
-        "title": {"type": "plain_text", "text": "Add a claim"},
-        "submit": {"type": "plain_text", "text": "Add"},
-        "close": {"type": "plain_text", "text": "Cancel"},
-        "blocks": [
-            _context(f"A claim from {article_link(article)} that should be checked."),
-            {
-                "type": "input",
-                "block_id": ADD_CLAIM_BLOCK,
-                "label": {"type": "plain_text", "text": "Claim"},
-                "hint": {
-                    "type": "plain_text",
-                    "text": "Quote the sentence as it appears, so it can be found again.",
-                },
-                "element": {
-                    "type": "plain_text_input",
-                    "action_id": ActionId.ADD_CLAIM_TEXT.value,
-                    "multiline": True,
-                    "max_length": ADD_CLAIM_LIMIT,
-                },
-            },
-        ],
-    }
 
 
 def message_accepted(links: int, *, reads_text: bool) -> str:

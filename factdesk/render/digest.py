@@ -7,16 +7,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from factdesk.models import Claim, ClaimStatus
-from factdesk.mrkdwn import clip, clip_mrkdwn, escape, link
-from factdesk.render import Message
-from factdesk.render_desk import task_link
+from factdesk.render.blocks import Block, Message, context, header, linked, section
+from factdesk.render.links import task_link
+from factdesk.render.mrkdwn import escape
 from factdesk.services.digests import Digest, Durations, Figures, Week
 
-Block = dict[str, Any]
-
 METADATA_EVENT = "factdesk_digest"
-SECTION_LIMIT = 3000
-FIELD_LIMIT = 2000
 EXCERPT = 110
 LISTED = 5
 THIS_WEEK = "this-week"
@@ -103,21 +99,8 @@ def _times(label: str, durations: Durations) -> Block:
     return {"type": "mrkdwn", "text": f"*{label}*\n{body}"}
 
 
-def _section(text: str) -> Block:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": clip_mrkdwn(text, SECTION_LIMIT)}}
-
-
-def _context(text: str) -> Block:
-    return {
-        "type": "context",
-        "elements": [{"type": "mrkdwn", "text": clip_mrkdwn(text, SECTION_LIMIT)}],
-    }
-
-
 def _claim_line(claim: Claim, workspace_url: str | None, after: str) -> str:
-    url = task_link(workspace_url, claim)
-    label = clip(" ".join(claim.text.split()), EXCERPT)
-    return f"• {link(url, label) if url else escape(label)}{after}"
+    return f"• {linked(claim.text, task_link(workspace_url, claim), EXCERPT)}{after}"
 
 
 def _waited(since: datetime | None, now: datetime) -> str:
@@ -127,10 +110,10 @@ def _waited(since: datetime | None, now: datetime) -> str:
 def _listing(title: str, total: int, lines: Iterable[str], empty: str) -> Block:
     shown = list(lines)
     if not shown:
-        return _section(f"*{title}*\n{empty}")
+        return section(f"*{title}*\n{empty}")
     more = total - len(shown)
     tail = [f"…and {more} more."] if more > 0 else []
-    return _section("\n".join([f"*{title} ({total})*", *shown, *tail]))
+    return section("\n".join([f"*{title} ({total})*", *shown, *tail]))
 
 
 def _figures_block(figures: Figures, previous: Figures) -> Block:
@@ -154,8 +137,8 @@ def blocks(digest: Digest, workspace_url: str | None, *, preview: str | None = N
     if preview == THIS_WEEK:
         scope += " (so far)"
     out: list[Block] = [
-        {"type": "header", "text": {"type": "plain_text", "text": title, "emoji": True}},
-        _context(f"<#{digest.channel_id}> · {scope} · times in {escape(digest.week.timezone)}"),
+        header(title),
+        context(f"<#{digest.channel_id}> · {scope} · times in {escape(digest.week.timezone)}"),
         _figures_block(digest.figures, digest.previous),
         {
             "type": "section",
@@ -206,15 +189,15 @@ def blocks(digest: Digest, workspace_url: str | None, *, preview: str | None = N
     )
     if digest.completed_by:
         people = " · ".join(f"<@{user}> {count}" for user, count in digest.completed_by[:15])
-        out.append(_section(f"*:trophy: Completed tasks per person*\n{people}"))
+        out.append(section(f"*:trophy: Completed tasks per person*\n{people}"))
     else:
-        out.append(_section("*:trophy: Completed tasks per person*\nNo verdicts this week."))
+        out.append(section("*:trophy: Completed tasks per person*\nNo verdicts this week."))
     footer = (
         "The chart of claims per day is in this message's thread."
         if preview is None
         else "Only you can see this preview. The weekly post has a chart of claims per day."
     )
-    out.append(_context(footer))
+    out.append(context(footer))
     return out
 
 
@@ -229,59 +212,7 @@ def message(digest: Digest, workspace_url: str | None, *, preview: str | None = 
     return Message(text, blocks(digest, workspace_url, preview=preview))
 
 
-def chart_title(digest: Digest) -> str:
-    return f"Claims per day, {week_range(digest.week)}"
-
-
-def chart_filename(digest: Digest) -> str:
-    return f"factdesk-digest-{digest.channel_id}-{digest.week.start.isoformat()}.png"
-
-
-def chart_alt_text(digest: Digest) -> str:
-    """What the chart shows, for screen readers: the day totals."""
-    days = ", ".join(
-        f"{day:%a} {sum(counts.values())}" for day, counts in sorted(digest.per_day.items())
-    )
-    return clip(f"Bar chart of claims found per day, stacked by status: {days}.", 1000)
-
-
 def digest_requested(week: str) -> str:
     """The ack of `/factcheck digest`: the preview follows in a moment."""
     which = "this week so far" if week == THIS_WEEK else "last week"
     return f":hourglass_flowing_sand: Putting together this channel's digest for {which}…"
-
-
-EXPORT_SCOPE_WORDS = {"week": "the last 7 days", "month": "the last 30 days", "all": "all time"}
-EXPORT_FORMAT_WORDS = {"csv": "CSV", "claimreview": "ClaimReview JSON-LD"}
-
-
-def export_requested(scope: str, fmt: str) -> str:
-    """The ack of `/factcheck export`: the file follows in a DM."""
-    return (
-        f":hourglass_flowing_sand: Preparing a {EXPORT_FORMAT_WORDS[fmt]} export of this "
-        f"channel's claims for {EXPORT_SCOPE_WORDS[scope]}. I'll send the file in a DM."
-    )
-
-
-def export_command(scope: str, fmt: str) -> str:
-    """The command that asks for this export again, as the person would type it."""
-    return f"`/factcheck export {scope} {fmt}`"
-
-
-def export_not_sent(channel_id: str, fmt: str, why: str) -> str:
-    """What the person who ran `/factcheck export` sees when Slack refused the file;
-    `why` says what went wrong and what to do (`Refusal.advice`)."""
-    return (
-        f":warning: I couldn't send you the {EXPORT_FORMAT_WORDS[fmt]} export of "
-        f"<#{channel_id}>: {why}"
-    )
-
-
-def export_crashed(channel_id: str, scope: str, fmt: str) -> str:
-    """What the person sees when building the export failed on our side."""
-    return (
-        f":warning: Something went wrong on my side while building the "
-        f"{EXPORT_FORMAT_WORDS[fmt]} export of <#{channel_id}>. Run "
-        f"{export_command(scope, fmt)} again in a minute; if it keeps failing, the "
-        "people who run Factdesk can find the details in the worker log."
-    )

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, date, datetime
-from typing import Any
 
 import pytest
 
-from factdesk import render
 from factdesk.errors import FactdeskError
-from factdesk.ids import ActionId, CallbackId
+from factdesk.ids import ActionId
 from factdesk.models import Article, Claim, ClaimEvent, ClaimStatus, EventAction
+from factdesk.render import dialogs
+from factdesk.render import thread as render_thread
+from factdesk.render.blocks import Message
 from factdesk.services.claims import Tally
 from standin.blockkit import validate_blocks, validate_view
 from tests.hostile import HOSTILE, problems
@@ -41,7 +41,7 @@ def _claim(**overrides: object) -> Claim:
     return Claim(**{**fields, **overrides})
 
 
-def _actions(message: render.Message) -> list[str]:
+def _actions(message: Message) -> list[str]:
     return [
         e["action_id"] for b in message.blocks for e in b.get("elements", []) if "action_id" in e
     ]
@@ -50,7 +50,7 @@ def _actions(message: render.Message) -> list[str]:
 def test_summary_headline_and_tally() -> None:
     tally = Tally(total=12, open=7, claimed=2, confirmed=1, disputed=1, unverified=1)
 
-    message = render.summary(_article(), tally)
+    message = render_thread.summary(_article(), tally)
 
     assert message.text.startswith("12 claims to check in <https://news.example/story|USA: North")
     assert message.text.endswith("(3 of 12 checked)")
@@ -58,12 +58,12 @@ def test_summary_headline_and_tally() -> None:
 
 
 def test_summary_with_no_claims_says_so() -> None:
-    message = render.summary(_article(), Tally(0, 0, 0, 0, 0, 0))
+    message = render_thread.summary(_article(), Tally(0, 0, 0, 0, 0, 0))
     assert "found no checkable claims" in message.text
 
 
 def test_open_task_offers_claim_and_every_verdict() -> None:
-    message = render.claim_task(_claim(), number=3, total=12)
+    message = render_thread.claim_task(_claim(), number=3, total=12)
 
     assert message.text.startswith("Claim 3 of 12 (open): U.S. officials")
     assert _actions(message) == [
@@ -91,7 +91,7 @@ def test_disputed_task_shows_who_and_when() -> None:
         status_set_at=when,
     )
 
-    message = render.claim_task(claim, number=1, total=2)
+    message = render_thread.claim_task(claim, number=1, total=2)
 
     context = str(message.blocks)
     assert "Disputed by <@U0BEN> <!date^1795512600^" in context
@@ -107,8 +107,8 @@ def test_hostile_text_is_escaped_and_clipped() -> None:
     claim = _claim(text="<!channel> & <https://evil.example|click> " + "x" * 5000)
     article = _article(title="<b>" * 200, author="A & B")
 
-    task = render.claim_task(claim, number=1, total=1)
-    summary = render.summary(article, Tally(1, 1, 0, 0, 0, 0))
+    task = render_thread.claim_task(claim, number=1, total=1)
+    summary = render_thread.summary(article, Tally(1, 1, 0, 0, 0, 0))
 
     assert "<!channel>" not in str(task.blocks)
     assert "&lt;!channel&gt; &amp;" in str(task.blocks)
@@ -117,27 +117,27 @@ def test_hostile_text_is_escaped_and_clipped() -> None:
 
 
 def test_progress_bar() -> None:
-    assert render.progress_bar(3, 12) == "▰▰▰▱▱▱▱▱▱▱▱▱ 25%"
-    assert render.progress_bar(0, 0) == ""
+    assert render_thread.progress_bar(3, 12) == "▰▰▰▱▱▱▱▱▱▱▱▱ 25%"
+    assert render_thread.progress_bar(0, 0) == ""
 
 
 def test_summary_offers_to_add_a_claim_beside_the_post_more_offer() -> None:
     tally = Tally(total=3, open=3, claimed=0, confirmed=0, disputed=0, unverified=0)
 
-    message = render.summary(_article(), tally, held_back=4)
+    message = render_thread.summary(_article(), tally, held_back=4)
 
     assert _actions(message) == [ActionId.ADD_CLAIM]
     assert message.blocks[-1]["elements"][0]["value"] == "1"
     assert "Post 4 more" in str(message.blocks), "the post-more offer stays"
     assert validate_blocks(message.blocks, surface="message") == []
-    empty = render.summary(_article(), Tally(0, 0, 0, 0, 0, 0))
+    empty = render_thread.summary(_article(), Tally(0, 0, 0, 0, 0, 0))
     assert _actions(empty) == [ActionId.ADD_CLAIM], "a missed claim can be added to any thread"
 
 
 def test_claimed_task_offers_release_reassign_and_verdicts() -> None:
     claim = _claim(assignee="U0BEN", claimed_at=datetime(2026, 11, 24, tzinfo=UTC))
 
-    message = render.claim_task(claim, number=1, total=2)
+    message = render_thread.claim_task(claim, number=1, total=2)
 
     assert _actions(message) == [
         ActionId.MARK_CONFIRMED,
@@ -169,7 +169,7 @@ def test_verdict_shows_note_excerpt_evidence_and_explanation() -> None:
         rating_explanation="Off by an order of <magnitude>.",
     )
 
-    message = render.claim_task(claim, number=2, total=9)
+    message = render_thread.claim_task(claim, number=2, total=9)
 
     details = str(message.blocks)
     assert ":memo: _The ministry says 1,500." in details
@@ -185,63 +185,12 @@ def test_verdict_shows_note_excerpt_evidence_and_explanation() -> None:
 def test_dismissed_task_is_one_line_and_can_be_reopened() -> None:
     claim = _claim(status=ClaimStatus.DISMISSED, status_set_by="U0ED")
 
-    message = render.claim_task(claim, number=4, total=9)
+    message = render_thread.claim_task(claim, number=4, total=9)
 
     assert ":no_entry_sign: Not a claim — dismissed by <@U0ED>" in message.blocks[0]["text"]["text"]
     assert _actions(message) == [ActionId.REOPEN_TASK]
     assert message.text.startswith("Claim 4 of 9 (dismissed):")
     assert validate_blocks(message.blocks, surface="message") == []
-
-
-def _inputs(view: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    return {b["block_id"]: b for b in view["blocks"] if b["type"] == "input"}
-
-
-def test_verdict_modal_asks_for_what_the_channel_requires() -> None:
-    view = render.verdict_modal(
-        _claim(), ClaimStatus.DISPUTED, number=3, total=12, channel_id="C1", evidence_required=True
-    )
-
-    assert validate_view(view) == []
-    assert view["callback_id"] == CallbackId.VERDICT_MODAL
-    assert view["title"]["text"] == "Mark as Disputed"
-    assert view["submit"]["text"] == "Save verdict"
-    assert json.loads(view["private_metadata"]) == {
-        "claim_id": 7,
-        "status": "disputed",
-        "channel_id": "C1",
-    }
-    inputs = _inputs(view)
-    assert list(inputs) == ["note", "evidence", "explanation"]
-    assert inputs["note"]["optional"] is False
-    assert inputs["evidence"]["optional"] is False
-    assert "needs at least one for Disputed" in str(inputs["evidence"]["hint"])
-    assert inputs["explanation"]["optional"] is True
-    assert all(b["element"]["multiline"] for b in inputs.values())
-
-
-def test_changing_a_verdict_starts_from_the_current_one() -> None:
-    claim = _claim(
-        status=ClaimStatus.CONFIRMED,
-        verdict_note="Matches the report.",
-        evidence_urls=["https://a.example/1", "https://b.example/2"],
-        rating_explanation="Exact figure.",
-    )
-
-    view = render.verdict_modal(
-        claim, ClaimStatus.UNVERIFIED, number=1, total=1, channel_id="C1", evidence_required=False
-    )
-
-    inputs = _inputs(view)
-    assert inputs["note"]["optional"] is True
-    assert inputs["evidence"]["optional"] is True
-    assert "Optional for Unverified" in str(inputs["evidence"]["hint"])
-    assert inputs["note"]["element"]["initial_value"] == "Matches the report."
-    assert inputs["evidence"]["element"]["initial_value"] == (
-        "https://a.example/1\nhttps://b.example/2"
-    )
-    assert inputs["explanation"]["element"]["initial_value"] == "Exact figure."
-    assert validate_view(view) == []
 
 
 def _event(
@@ -256,7 +205,7 @@ def test_thread_lines_announce_each_change() -> None:
     claim = _claim()
 
     def line(event: ClaimEvent) -> str | None:
-        message = render.event_line(event, claim, number=3)
+        message = render_thread.event_line(event, claim, number=3)
         return message.text if message else None
 
     assert (
@@ -314,7 +263,7 @@ def _hostile_article() -> Article:
     return _article(url=HOSTILE_URL, title=HOSTILE, site=HOSTILE, author=HOSTILE)
 
 
-def _problems(message: render.Message, *links: str) -> list[str]:
+def _problems(message: Message, *links: str) -> list[str]:
     return problems({"text": message.text, "blocks": message.blocks}, links=links)
 
 
@@ -337,7 +286,7 @@ def _problems(message: render.Message, *links: str) -> list[str]:
     ids=["open", "claimed", "disputed", "dismissed"],
 )
 def test_a_hostile_claim_is_shown_not_acted_on(claim: Claim) -> None:
-    message = render.claim_task(claim, number=1, total=2)
+    message = render_thread.claim_task(claim, number=1, total=2)
 
     assert _problems(message, EVIDENCE_AS_LINKED, EVIDENCE_WITH_BRACKETS) == []
     assert "&lt;!channel&gt;" in message.text
@@ -347,8 +296,12 @@ def test_a_hostile_claim_is_shown_not_acted_on(claim: Claim) -> None:
 def test_a_claimed_tasks_fallback_text_says_claimed() -> None:
     claimed = _claim(assignee="U0BEN", claimed_at=datetime(2026, 11, 24, tzinfo=UTC))
 
-    assert render.claim_task(claimed, number=1, total=2).text.startswith("Claim 1 of 2 (claimed):")
-    assert render.claim_task(_claim(), number=1, total=2).text.startswith("Claim 1 of 2 (open):")
+    assert render_thread.claim_task(claimed, number=1, total=2).text.startswith(
+        "Claim 1 of 2 (claimed):"
+    )
+    assert render_thread.claim_task(_claim(), number=1, total=2).text.startswith(
+        "Claim 1 of 2 (open):"
+    )
 
 
 def test_a_hostile_article_is_shown_not_acted_on() -> None:
@@ -356,23 +309,23 @@ def test_a_hostile_article_is_shown_not_acted_on() -> None:
     tally = Tally(total=3, open=1, claimed=1, confirmed=1, disputed=0, unverified=0)
 
     rendered = [
-        render.summary(article, tally, held_back=2, unposted=1),
-        render.summary(article, Tally(0, 0, 0, 0, 0, 0)),
-        render.anchor(HOSTILE_URL, "U0ANA"),
-        render.failure(article, FactdeskError(f"The site answered HTTP 418 {HOSTILE}.")),
-        render.already_checked(
+        render_thread.summary(article, tally, held_back=2, unposted=1),
+        render_thread.summary(article, Tally(0, 0, 0, 0, 0, 0)),
+        render_thread.anchor(HOSTILE_URL, "U0ANA"),
+        render_thread.failure(article, FactdeskError(f"The site answered HTTP 418 {HOSTILE}.")),
+        render_thread.already_checked(
             _article(slack_channel_id="C0DESK"),
             tally,
             "https://factdesk-demo.slack.com/archives/C0DESK/p1?thread_ts=1.2&cid=C0DESK",
         ),
-        render.Message(render.command_accepted(HOSTILE_URL)),
+        Message(render_thread.command_accepted(HOSTILE_URL)),
     ]
 
     for message in rendered:
         assert _problems(message, HOSTILE_URL_AS_LINKED) == [], message.text
     summary = rendered[0]
     assert summary.text.startswith("3 claims to check in <https://news.example/story?a=1&amp;b=")
-    view = render.add_claim_modal(article)
+    view = dialogs.add_claim_modal(article)
     assert problems(view, links=[HOSTILE_URL_AS_LINKED]) == []
     assert validate_view(view) == []
 
@@ -388,12 +341,12 @@ def test_a_hostile_note_in_a_thread_line_is_shown_not_acted_on() -> None:
         evidence_urls=[EVIDENCE],
     )
 
-    line = render.event_line(event, claim, number=1)
+    line = render_thread.event_line(event, claim, number=1)
 
     assert line is not None
     assert _problems(line) == []
     assert "&lt;!channel&gt;" in line.text
-    view = render.verdict_modal(
+    view = dialogs.verdict_modal(
         claim, ClaimStatus.CONFIRMED, number=1, total=1, channel_id="C1", evidence_required=True
     )
     assert problems(view) == []

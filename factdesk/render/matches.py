@@ -9,12 +9,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from factdesk import mrkdwn
 from factdesk.archive_models import ArchiveEntry, ArchiveKind
 from factdesk.ids import ActionId
 from factdesk.models import ClaimStatus
-from factdesk.mrkdwn import clip, escape
-from factdesk.render import STATUS_LABEL, Block, Message
+from factdesk.render import mrkdwn
+from factdesk.render.blocks import Block, Message, button, mrkdwn_text
+from factdesk.render.mrkdwn import clip, escape
+from factdesk.render.thread import STATUS_LABEL
 from factdesk.services.matches import MatchView
 
 REPEAT = ":repeat:"
@@ -54,13 +55,13 @@ def match_line(view: MatchView) -> str:
 def match_blocks(view: MatchView) -> list[Block]:
     """The match line with its two buttons, to sit above a task's own buttons."""
     return [
-        {"type": "section", "text": {"type": "mrkdwn", "text": match_line(view)}},
+        {"type": "section", "text": mrkdwn_text(match_line(view))},
         {
             "type": "actions",
             "block_id": f"match-{view.match_id}",
             "elements": [
-                _button(ActionId.REUSE_VERDICT, ":recycle: Reuse verdict", view.match_id),
-                _button(ActionId.NOT_SAME_CLAIM, "Not the same claim", view.match_id),
+                button(ActionId.REUSE_VERDICT, ":recycle: Reuse verdict", view.match_id),
+                button(ActionId.NOT_SAME_CLAIM, "Not the same claim", view.match_id),
             ],
         },
     ]
@@ -92,14 +93,5 @@ def search_results(words: str, found: Sequence[ArchiveEntry]) -> Message:
     text = "\n".join(lines)
     return Message(
         text=text,
-        blocks=[{"type": "section", "text": {"type": "mrkdwn", "text": clip(text, 2900)}}],
+        blocks=[{"type": "section", "text": mrkdwn_text(clip(text, 2900))}],
     )
-
-
-def _button(action_id: ActionId, label: str, match_id: int) -> Block:
-    return {
-        "type": "button",
-        "action_id": action_id.value,
-        "text": {"type": "plain_text", "text": label, "emoji": True},
-        "value": str(match_id),
-    }

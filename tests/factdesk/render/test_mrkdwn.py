@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from factdesk import mrkdwn
+from factdesk.render import mrkdwn as render_mrkdwn
 from standin.mrkdwn import parse, stray_ampersands, unescape
 from tests.hostile import HOSTILE
 
 
 def test_escaped_text_has_nothing_live_and_reads_the_same() -> None:
-    escaped = mrkdwn.escape(HOSTILE)
+    escaped = render_mrkdwn.escape(HOSTILE)
 
     assert parse(escaped) == []
     assert stray_ampersands(escaped) == 0
@@ -20,7 +20,7 @@ def test_escaped_text_has_nothing_live_and_reads_the_same() -> None:
 def test_a_link_escapes_the_ampersands_in_its_query() -> None:
     url = "https://factdesk-demo.slack.com/archives/C0/p1?thread_ts=1.2&cid=C0"
 
-    written = mrkdwn.link(url, "Open the thread")
+    written = render_mrkdwn.link(url, "Open the thread")
 
     assert written == (
         "<https://factdesk-demo.slack.com/archives/C0/p1?thread_ts=1.2&amp;cid=C0|Open the thread>"
@@ -38,7 +38,7 @@ def test_a_link_escapes_the_ampersands_in_its_query() -> None:
     ],
 )
 def test_a_link_target_cannot_end_early(url: str) -> None:
-    [entity] = parse(mrkdwn.link(url, "label"))
+    [entity] = parse(render_mrkdwn.link(url, "label"))
 
     assert entity.kind == "link"
     assert entity.label == "label"
@@ -46,16 +46,16 @@ def test_a_link_target_cannot_end_early(url: str) -> None:
 
 
 def test_a_label_cannot_break_out_of_its_link() -> None:
-    written = mrkdwn.link("https://a.example/", "x> <!channel> | <http://evil.example|y>\nz")
+    written = render_mrkdwn.link("https://a.example/", "x> <!channel> | <http://evil.example|y>\nz")
 
     [entity] = parse(written)
     assert entity.target == "https://a.example/"
     assert entity.label == "x> <!channel> ¦ <http://evil.example¦y> z"
-    assert mrkdwn.link("https://a.example/?a=1&b=2") == "<https://a.example/?a=1&amp;b=2>"
+    assert render_mrkdwn.link("https://a.example/?a=1&b=2") == "<https://a.example/?a=1&amp;b=2>"
 
 
 def test_unescape_decodes_slacks_three_entities_once() -> None:
-    assert mrkdwn.unescape("&lt;!here&gt; &amp;lt; &amp;amp; &copy; &#60;") == (
+    assert render_mrkdwn.unescape("&lt;!here&gt; &amp;lt; &amp;amp; &copy; &#60;") == (
         "<!here> &lt; &amp; &copy; &#60;"
     )
 
@@ -64,7 +64,7 @@ def test_unescape_decodes_slacks_three_entities_once() -> None:
 def test_clipping_mrkdwn_never_leaves_half_an_entity_or_link(limit: int) -> None:
     text = "A &amp; B <https://a.example/?a=1&amp;b=2|label> &lt;C&gt; end"
 
-    clipped = mrkdwn.clip_mrkdwn(text, limit)
+    clipped = render_mrkdwn.clip_mrkdwn(text, limit)
 
     assert len(clipped) <= limit
     assert stray_ampersands(clipped) == 0
