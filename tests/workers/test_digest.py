@@ -265,7 +265,7 @@ def test_a_preview_is_ephemeral_and_posts_nothing(ctx: WorkerContext, slack: Sla
 
 
 def test_beat_runs_the_tick_the_reminders_and_receipt_pruning() -> None:
-    import workers.tasks  # noqa: F401  # registers the tasks
+    import workers.task_registry  # noqa: F401  # registers the tasks
     from factdesk.queue import DIGEST_TICK, PRUNE_RECEIPTS, SEND_REMINDERS
     from workers.app import celery_app
 

@@ -301,7 +301,7 @@ class _Request:
 
 @dataclass
 class _Task:
-    """What workers.jobs._retry reads of a Celery task, and what it asks of it."""
+    """What workers.task_bodies._retry reads of a Celery task, and what it asks of it."""
 
     name: str = "factdesk.sync_claim"
     request: _Request = field(default_factory=_Request)
@@ -315,7 +315,7 @@ class _Task:
 def test_a_rate_limit_longer_than_the_task_has_left_is_retried_after_it_not_slept_through(
     settings: Settings, slack: SlackStandIn
 ) -> None:
-    from workers import jobs
+    from workers import task_bodies
 
     # Slack's own minute, and a task with ten seconds left (sync_claim has thirty).
     root, lost = _lost_post(settings, slack, "C0LATER")
@@ -332,7 +332,7 @@ def test_a_rate_limit_longer_than_the_task_has_left_is_retried_after_it_not_slep
     assert failed.value.retry_after is not None
     assert 50 <= failed.value.retry_after <= 60
     task = _Task()
-    jobs._retry(task, failed.value)  # type: ignore[arg-type]
+    task_bodies._retry(task, failed.value)  # type: ignore[arg-type]
     assert task.asked["countdown"] >= failed.value.retry_after, "retried after Retry-After"
     assert len(slack.calls_to("chat.postMessage")) == 1, "nothing posted meanwhile"
     # A minute later the retry finds the post.

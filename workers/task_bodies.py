@@ -1,8 +1,9 @@
 """What each Celery task does, with its retry and failure policy.
 
-`workers/tasks.py` declares the tasks and imports this module inside each task body, so
-the Celery parent process, which only routes messages, never loads spaCy, trafilatura,
-SQLAlchemy or matplotlib; each pool child loads it once at start-up (`workers/app.py`).
+`workers/task_registry.py` declares the tasks and imports this module inside each task
+body, so the Celery parent process, which only routes messages, never loads spaCy,
+trafilatura, SQLAlchemy or matplotlib; each pool child loads it once at start-up
+(`workers/app.py`).
 """
 
 from __future__ import annotations
