@@ -19,7 +19,14 @@ from celery.signals import (
 
 from factdesk import logs
 from factdesk.logs import configure
-from factdesk.queue import DIGEST_TICK, POST_DIGEST, PRUNE_RECEIPTS, SEND_REMINDERS, create_celery
+from factdesk.queue import (
+    DIGEST_TICK,
+    EVENT_ID_HEADER,
+    POST_DIGEST,
+    PRUNE_RECEIPTS,
+    SEND_REMINDERS,
+    create_celery,
+)
 from factdesk.settings import Settings
 
 settings = Settings()
@@ -35,9 +42,6 @@ celery_app.conf.beat_schedule = {
 
 log = logging.getLogger(__name__)
 
-# The message header the bot puts the Slack event id in (bot/app.py), so a task's log
-# lines carry the event that caused it.
-EVENT_ID_HEADER = "factdesk_event_id"
 # Of a task's soft time limit, what waiting out Slack's 429s may not use: time to record
 # what was done and hand the rest to a retry after Retry-After (workers/task_bodies.py).
 SLACK_WAIT_MARGIN = 10.0

@@ -29,6 +29,7 @@ from factdesk.settings import Settings
 from factdesk.slack import rate_limit_waits_within
 from standin.slack_api import SlackStandIn
 from tests.factdesk.services.digest_week import NOW, TEAM, WEEK_START, seed
+from tests.recording_queue import RecordingQueue
 from tests.workers.test_ingest_idempotent import Crash, CrashingContext
 from workers import digest as digest_worker
 from workers.context import WorkerContext
@@ -75,14 +76,13 @@ def test_weekly_digests_of_several_channels_read_no_history_and_no_replies(
     # Slack's own minute: a single conversations.replies per digest (the chart) would
     # hold the workspace's digests to one channel a minute.
     ctx = WorkerContext(settings)
+    ctx.queue = RecordingQueue()  # the digests run here, one after another
     with ctx.session() as session:
         for channel in ("C0DIGA", "C0DIGB", "C0DIGC"):
             seed(session, channel)
     for channel in ("C0DIGA", "C0DIGB", "C0DIGC", "C0DIGAX", "C0DIGBX", "C0DIGCX"):
         slack.add_channel(channel, channel.lower())
-    queued: list[tuple[str, str, str]] = []
-
-    digest_worker.digest_tick(ctx, lambda *args: queued.append(args), now=NOW)
+    queued = digest_worker.digest_tick(ctx, now=NOW)
     outcomes = [digest_worker.post_digest(*args, ctx, now=NOW) for args in queued]
 
     assert len(queued) == 6
