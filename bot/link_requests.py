@@ -204,7 +204,7 @@ def _retried(session: Session, article: Article, response_url: str | None) -> bo
 
 
 def enqueue(context: BoltContext, queued: Sequence[Queued]) -> None:
-    """Hand stored articles to the workers; call after the session has committed."""
+    """Hand stored articles to the workers (after the commit, if sent inside the session)."""
     queue = deps.queue(context)
     for item in queued:
         if item.fresh:
