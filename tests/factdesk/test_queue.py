@@ -4,8 +4,9 @@ never when it rolls back; outside a session it goes at once."""
 from __future__ import annotations
 
 import json
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -142,6 +143,14 @@ def test_a_task_sent_for_an_event_carries_the_event_id(broker: Broker) -> None:
 
 CHANNEL = "C0QUEUE"
 HELD_CLAIM = "The ministry said 4,100 homes were connected to the grid in 2024."
+MARKER_USER = "U0QUEUEMARK"
+
+
+def _sent_at_once(send: Callable[[], None]) -> None:
+    """`send` from a thread of its own, where no session is open, so it goes at once."""
+    thread = threading.Thread(target=send)
+    thread.start()
+    thread.join()
 
 
 @pytest.mark.scenario
@@ -149,6 +158,7 @@ def test_the_worker_finds_the_rows_a_send_names_because_it_waits_for_the_commit(
     system: System,
 ) -> None:
     system.slack.add_channel(CHANNEL, "queue")
+    system.slack.add_user(MARKER_USER, "queuemark")
     root = system.slack.add_message(CHANNEL, "Grid figures for the year", user="U0ANA")
     queue = TaskQueue(create_celery(system.settings))
 
@@ -157,8 +167,10 @@ def test_the_worker_finds_the_rows_a_send_names_because_it_waits_for_the_commit(
         article = factories.article(slack_channel_id=CHANNEL, slack_thread_ts=root)
         factories.claim(article=article, text=HELD_CLAIM, rank=1)
         queue.post_new_claims(article.id)
-        # Sent now, the task would reach the worker while the article is uncommitted, and
-        # the worker would find nothing to post.
+        # Had that gone at once, the worker would have taken it before this marker sent
+        # after it, found no article (it is not committed) and posted nothing.
+        _sent_at_once(lambda: queue.publish_home(article.slack_team_id, MARKER_USER))
+        system.slack.wait_for(lambda s: bool(s.home_view(MARKER_USER)), timeout=60)
         time.sleep(1)
 
     def posted(slack: Any) -> bool:
