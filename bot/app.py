@@ -11,7 +11,6 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, TypeVar
 
-from celery.signals import before_task_publish
 from slack_bolt import Ack, App, BoltContext, BoltRequest, BoltResponse, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -21,7 +20,7 @@ from bot import errors, oauth
 from bot.listeners import register_listeners
 from bot.listeners.events.app_rate_limited import answer_app_rate_limited
 from factdesk.db import session_scope
-from factdesk.logs import current, rebind
+from factdesk.logs import rebind
 from factdesk.metrics import EVENTS_RECEIVED
 from factdesk.queue import QueueUnavailable, TaskQueue, create_patient_celery
 from factdesk.render import notices
@@ -154,17 +153,6 @@ _settings_of: weakref.WeakKeyDictionary[App, Settings] = weakref.WeakKeyDictiona
 def settings_of(app: App) -> Settings | None:
     """The settings `create_app` built `app` with."""
     return _settings_of.get(app)
-
-
-# The header workers/app.py reads back, so a task's log lines carry the event behind it.
-EVENT_ID_HEADER = "factdesk_event_id"
-
-
-@before_task_publish.connect
-def _carry_event_id(headers: dict[str, Any] | None = None, **_: Any) -> None:
-    event_id = current("event_id")
-    if event_id and headers is not None:
-        headers[EVENT_ID_HEADER] = event_id
 
 
 def request_type(body: dict[str, Any]) -> str:

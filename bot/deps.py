@@ -27,6 +27,6 @@ def queue(context: BoltContext) -> TaskQueue:
 
 @contextmanager
 def session(context: BoltContext) -> Iterator[Session]:
-    """A session that commits when the block ends, before anything is enqueued."""
+    """A session that commits when the block ends; a task sent inside it goes after that."""
     with session_scope(settings(context).resolved_database_url) as db:
         yield db

@@ -12,7 +12,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session
 
-from bot import deps
+from bot import deps, payloads
 from factdesk.models import Article, ArticleSource, ArticleState
 from factdesk.render import notices
 from factdesk.render import thread as render_thread
@@ -36,7 +36,7 @@ def from_command(
     ack: Ack, context: BoltContext, command: dict[str, Any], *, url: str, again: bool = False
 ) -> None:
     """`/factcheck <url> [again]`: point at the thread already checking it, or store and enqueue."""
-    team_id = command.get("team_id") or context.team_id or ""
+    team_id = payloads.team_id(context, command)
     with deps.session(context) as session:
         original = (
             None if again else articles.find_checking(session=session, team_id=team_id, url=url)
@@ -95,7 +95,7 @@ def from_message(
     """
     settings = deps.settings(context)
     channel, ts = event["channel"], event["ts"]
-    team_id = context.team_id or event.get("team", "")
+    team_id = payloads.team_id(context, event)
     taken = links[: settings.max_links_per_message]
     with deps.session(context) as session:
         if auto_links_only and not channels.auto_links(
@@ -204,7 +204,7 @@ def _retried(session: Session, article: Article, response_url: str | None) -> bo
 
 
 def enqueue(context: BoltContext, queued: Sequence[Queued]) -> None:
-    """Hand stored articles to the workers; call after the session has committed."""
+    """Hand stored articles to the workers (after the commit, if sent inside the session)."""
     queue = deps.queue(context)
     for item in queued:
         if item.fresh:

@@ -11,7 +11,7 @@ from typing import Any
 from slack_bolt import BoltContext
 from slack_sdk import WebClient
 
-from bot import deps
+from bot import deps, payloads
 from factdesk.errors import FactdeskError, InvalidLink
 from factdesk.links import find_links, parse_link
 from factdesk.render import desk as render_desk
@@ -187,7 +187,7 @@ def answer(
     request: Request, command: dict[str, Any], context: BoltContext, client: WebClient
 ) -> str:
     """The ephemeral answer to `mine`, `open` and `status`, straight from the database."""
-    team_id = command.get("team_id") or context.team_id or ""
+    team_id = payloads.team_id(context, command)
     link_base = workspace_url(client)
     with deps.session(context) as session:
         if request.word is Word.MINE:

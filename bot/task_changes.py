@@ -14,19 +14,10 @@ from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
 from bot import deps, permissions
-from factdesk.errors import InvalidRequest
 from factdesk.models import Claim
 from factdesk.services import claims
 
 Change = Callable[[Session, Claim, claims.Actor], claims.Change]
-
-
-def button_claim_id(action: dict[str, Any]) -> int:
-    """The claim a task button is about, from its value."""
-    value = str(action.get("value", ""))
-    if not value.isdigit():
-        raise InvalidRequest(detail=f"{action.get('action_id')} value {value!r}")
-    return int(value)
 
 
 def apply(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextvars
+import logging
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -11,12 +13,14 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
 if TYPE_CHECKING:
     from alembic.config import Config
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+log = logging.getLogger(__name__)
 
 
 # Threads of this process that may each hold a session at once, when its entry point
@@ -106,10 +110,17 @@ def session_factory(url: str) -> sessionmaker[Session]:
     return sessionmaker(engine_for(url), expire_on_commit=False)
 
 
+# The sessions `session_scope` has open in this context, innermost last.
+_open_sessions: contextvars.ContextVar[tuple[Session, ...]] = contextvars.ContextVar(
+    "factdesk_open_sessions", default=()
+)
+
+
 @contextmanager
 def session_scope(url: str) -> Iterator[Session]:
     """A session that commits on success and rolls back on error."""
     session = session_factory(url)()
+    opened = _open_sessions.set((*_open_sessions.get(), session))
     try:
         yield session
         session.commit()
@@ -117,7 +128,45 @@ def session_scope(url: str) -> Iterator[Session]:
         session.rollback()
         raise
     finally:
+        _open_sessions.reset(opened)
         session.close()
+
+
+def open_session() -> Session | None:
+    """The innermost `session_scope` session open in this context, if any."""
+    sessions = _open_sessions.get()
+    return sessions[-1] if sessions else None
+
+
+_AFTER_COMMIT = "factdesk_after_commit"
+
+
+def after_commit(session: Session, call: Callable[[], None]) -> None:
+    """Run `call` once `session`'s outermost transaction commits; never, if it rolls back
+    or the session closes without committing. Savepoints inside make no difference."""
+    session.info.setdefault(_AFTER_COMMIT, []).append(call)
+
+
+@event.listens_for(Session, "after_commit")
+def _run_after_commit(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint: the outer transaction may still roll back
+    calls = session.info.pop(_AFTER_COMMIT, [])
+    for done, call in enumerate(calls):
+        try:
+            call()
+        except BaseException:
+            # The rest would most likely fail the same way; the caller hears of the first.
+            if len(calls) - done > 1:
+                log.warning("%s calls after the commit not made", len(calls) - done - 1)
+            raise
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_after_commit(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:
+        # Committed (already run) or rolled back (never to run).
+        session.info.pop(_AFTER_COMMIT, None)
 
 
 def insert_skipping_duplicates(session: Session) -> Callable[[Any], Any] | None:

@@ -1,17 +1,23 @@
-"""The Celery application and the names of its tasks.
+"""The Celery application, the names of its tasks, and the one way to send them.
 
-The bot sends tasks by name, so it never imports the workers (or spaCy).
+The bot and the workers send tasks by name through a `TaskQueue`, so the bot never imports
+the workers (or spaCy). A task sent inside a database session goes out only once that
+session commits: a worker never looks for a row that is not committed yet, or never will be.
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Sequence
+from functools import partial
 from typing import Any
 
 from celery import Celery
+from celery.signals import before_task_publish
 
 from factdesk.errors import FactdeskError
+from factdesk.logs import current
 from factdesk.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -30,6 +36,17 @@ SEND_REMINDERS = "workers.send_reminders"
 EXPORT_CLAIMS = "workers.export_claims"
 PRUNE_RECEIPTS = "workers.prune_receipts"
 SEARCH_ARCHIVE = "workers.search_archive"
+
+# The message header carrying the Slack event behind a task, so the worker's log lines
+# about it name the event (workers/app.py reads it back).
+EVENT_ID_HEADER = "factdesk_event_id"
+
+
+@before_task_publish.connect
+def _carry_event_id(headers: dict[str, Any] | None = None, **_: Any) -> None:
+    event_id = current("event_id")
+    if event_id and headers is not None:
+        headers[EVENT_ID_HEADER] = event_id
 
 
 def create_celery(settings: Settings) -> Celery:
@@ -68,48 +85,66 @@ def create_celery(settings: Settings) -> Celery:
 
 
 class TaskQueue:
-    """Enqueues work for the workers. Call only after the rows it names are committed."""
+    """Sends work to the workers, the bot's and the workers' one way to do it.
+
+    A send made inside a `session_scope` block is held until that session commits, and
+    dropped if it rolls back; outside one it goes at once.
+    """
 
     def __init__(self, celery: Celery) -> None:
         self.celery = celery
 
+    def send(self, name: str, *args: Any, countdown: float | None = None) -> None:
+        """Send task `name` with `args`, after the commit of the session it is sent in."""
+        # Imported here: the Celery parent imports this module for the task names only,
+        # and never loads SQLAlchemy (tests/workers/test_task_registry.py).
+        from factdesk.db import after_commit, open_session
+
+        session = open_session()
+        if session is None:
+            self.send_now(name, args, countdown=countdown)
+        else:
+            after_commit(session, partial(self.send_now, name, args, countdown=countdown))
+
+    def send_now(self, name: str, args: Sequence[Any], *, countdown: float | None = None) -> None:
+        """Hand the task to the broker now."""
+        self.celery.send_task(name, args=list(args), countdown=countdown)
+
     def ingest_article(self, article_id: int) -> None:
-        self.celery.send_task(INGEST_ARTICLE, args=[article_id])
+        self.send(INGEST_ARTICLE, article_id)
 
     def post_held_back(self, article_id: int) -> None:
-        self.celery.send_task(POST_HELD_BACK, args=[article_id])
+        self.send(POST_HELD_BACK, article_id)
 
     def sync_claim(self, claim_id: int, event_id: int | None) -> None:
         """Redraw a claim's task and the summary after a change; announce the change."""
-        self.celery.send_task(SYNC_CLAIM, args=[claim_id, event_id])
+        self.send(SYNC_CLAIM, claim_id, event_id)
 
     def publish_home(self, team_id: str, user_id: str) -> None:
-        self.celery.send_task(PUBLISH_HOME, args=[team_id, user_id])
+        self.send(PUBLISH_HOME, team_id, user_id)
 
     def post_new_claims(self, article_id: int) -> None:
         """Post an article's claims that have no message yet (e.g. one a person added)."""
-        self.celery.send_task(POST_NEW_CLAIMS, args=[article_id])
+        self.send(POST_NEW_CLAIMS, article_id)
 
     def ingest_article_fresh(self, article_id: int) -> None:
         """Ingest even when the story is already checked elsewhere (`/factcheck <url> again`)."""
-        self.celery.send_task(INGEST_ARTICLE_FRESH, args=[article_id])
+        self.send(INGEST_ARTICLE_FRESH, article_id)
 
     def digest_tick(self) -> None:
         """Look for channels whose weekly digest is due, and queue each one."""
-        self.celery.send_task(DIGEST_TICK)
+        self.send(DIGEST_TICK)
 
     def post_digest(self, team_id: str, channel_id: str, week_start: str) -> None:
         """Post a channel's digest for the week starting `week_start` (ISO date), once."""
-        self.celery.send_task(POST_DIGEST, args=[team_id, channel_id, week_start])
+        self.send(POST_DIGEST, team_id, channel_id, week_start)
 
     def preview_digest(
         self, team_id: str, channel_id: str, user_id: str, which: str, response_url: str = ""
     ) -> None:
         """Show a person the channel's digest (`this-week` or `last-week`), privately; their
         command's `response_url` reaches them where the bot can't post."""
-        self.celery.send_task(
-            PREVIEW_DIGEST, args=[team_id, channel_id, user_id, which, response_url]
-        )
+        self.send(PREVIEW_DIGEST, team_id, channel_id, user_id, which, response_url)
 
     def export_claims(
         self,
@@ -122,17 +157,15 @@ class TaskQueue:
     ) -> None:
         """Build a channel's claims export and upload it to the person who asked; their
         command's `response_url` is where they hear of a failure."""
-        self.celery.send_task(
-            EXPORT_CLAIMS, args=[team_id, channel_id, user_id, scope, fmt, response_url]
-        )
+        self.send(EXPORT_CLAIMS, team_id, channel_id, user_id, scope, fmt, response_url)
 
     def search_archive(self, team_id: str, channel_id: str, user_id: str, words: str) -> None:
         """Answer `/factcheck search <words>` privately with the archive's best matches."""
-        self.celery.send_task(SEARCH_ARCHIVE, args=[team_id, channel_id, user_id, words])
+        self.send(SEARCH_ARCHIVE, team_id, channel_id, user_id, words)
 
     def post_remaining_claims(self, article_id: int) -> None:
         """Post the claims whose posts failed for good earlier ("Post remaining claims")."""
-        self.celery.send_task(POST_REMAINING_CLAIMS, args=[article_id])
+        self.send(POST_REMAINING_CLAIMS, article_id)
 
 
 class QueueUnavailable(FactdeskError):

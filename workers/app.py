@@ -19,12 +19,19 @@ from celery.signals import (
 
 from factdesk import logs
 from factdesk.logs import configure
-from factdesk.queue import DIGEST_TICK, POST_DIGEST, PRUNE_RECEIPTS, SEND_REMINDERS, create_celery
+from factdesk.queue import (
+    DIGEST_TICK,
+    EVENT_ID_HEADER,
+    POST_DIGEST,
+    PRUNE_RECEIPTS,
+    SEND_REMINDERS,
+    create_celery,
+)
 from factdesk.settings import Settings
 
 settings = Settings()
 celery_app = create_celery(settings)
-celery_app.conf.include = ["workers.tasks"]
+celery_app.conf.include = ["workers.task_registry"]
 # Several beats enqueueing the same tick is harmless: digests and reminders hold unique
 # keys in the database, and the tick itself only looks and enqueues.
 celery_app.conf.beat_schedule = {
@@ -35,11 +42,8 @@ celery_app.conf.beat_schedule = {
 
 log = logging.getLogger(__name__)
 
-# The message header the bot puts the Slack event id in (bot/app.py), so a task's log
-# lines carry the event that caused it.
-EVENT_ID_HEADER = "factdesk_event_id"
 # Of a task's soft time limit, what waiting out Slack's 429s may not use: time to record
-# what was done and hand the rest to a retry after Retry-After (workers/jobs.py).
+# what was done and hand the rest to a retry after Retry-After (workers/task_bodies.py).
 SLACK_WAIT_MARGIN = 10.0
 
 
@@ -60,9 +64,9 @@ def _warm_pipeline(**_: Any) -> None:
 
     pipeline(settings.spacy_model)
     log.info("spaCy pipeline %s loaded", settings.spacy_model)
-    # The task bodies (workers/tasks.py leaves them to the pool children): loaded now, so
-    # the first task does not pay for them.
-    import workers.jobs  # noqa: F401
+    # The task bodies (workers/task_registry.py leaves them to the pool children): loaded
+    # now, so the first task does not pay for them.
+    import workers.task_bodies  # noqa: F401
 
 
 # -- observability: log context, metrics, probes -------------------------------------

@@ -10,16 +10,14 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import select
 
 from factdesk.models import Claim, EventAction, SlackPost
-from factdesk.queue import TaskQueue, create_celery
 from factdesk.render import thread as render_thread
 from factdesk.render.blocks import Message
 from factdesk.services import claims
-from factdesk.settings import Settings
 from workers.claim_matches import match_blocks_for
 from workers.context import WorkerContext, for_claim
-from workers.ingest import update_summary
 from workers.locks import article_lock
 from workers.posting import SlackPostFailed, post_once
+from workers.summary import update_summary
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +58,7 @@ def sync_claim(claim_id: int, event_id: int | None, ctx: WorkerContext) -> None:
             article = claims.get(session=session, claim_id=claim_id).article
             update_summary(session, article, ctx)
     for user_id in sorted(plan.people):
-        _refresh_home(ctx.settings, plan.team_id, user_id)
+        _refresh_home(ctx, plan.team_id, user_id)
 
 
 def _plan(claim_id: int, event_id: int | None, ctx: WorkerContext) -> _Plan:
@@ -119,13 +117,8 @@ def _announce(ctx: WorkerContext, plan: _Plan) -> None:
         log.warning("thread line not posted key=%s detail=%s", plan.line_key, exc.detail)
 
 
-_queues: dict[str, TaskQueue] = {}
-
-
-def _refresh_home(settings: Settings, team_id: str, user_id: str) -> None:
-    url = settings.resolved_redis_url
-    queue = _queues.get(url) or _queues.setdefault(url, TaskQueue(create_celery(settings)))
+def _refresh_home(ctx: WorkerContext, team_id: str, user_id: str) -> None:
     try:
-        queue.publish_home(team_id, user_id)
+        ctx.queue.publish_home(team_id, user_id)
     except OperationalError as exc:  # the Home tab is a courtesy; the change is done and shown
         log.warning("home refresh not queued user=%s error=%s", user_id, exc)

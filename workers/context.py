@@ -15,10 +15,11 @@ import contextvars
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, field
+from dataclasses import InitVar, dataclass, field
 from functools import cache, wraps
 from typing import TYPE_CHECKING, Concatenate, ParamSpec, TypeVar
 
+from celery import Celery
 from slack_sdk import WebClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -26,6 +27,7 @@ from sqlalchemy.orm import Session
 from factdesk.db import session_scope
 from factdesk.errors import FactdeskError
 from factdesk.logs import bound
+from factdesk.queue import TaskQueue, create_celery
 from factdesk.settings import Settings
 from factdesk.slack import web_client
 
@@ -62,10 +64,15 @@ class NotInstalled(FactdeskError):
 @dataclass
 class WorkerContext:
     settings: Settings
+    # The worker's own Celery app sends its tasks; without one (a test's context), an app
+    # on the settings' Redis does.
+    celery: InitVar[Celery | None] = None
+    queue: TaskQueue = field(init=False, repr=False)
     _default_slack: WebClient = field(init=False, repr=False)
     _team_clients: dict[str, WebClient] = field(init=False, repr=False, default_factory=dict)
 
-    def __post_init__(self) -> None:
+    def __post_init__(self, celery: Celery | None) -> None:
+        self.queue = TaskQueue(celery or create_celery(self.settings))
         self._default_slack = web_client(self.settings, component="worker")
 
     @property

@@ -29,7 +29,6 @@ import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
 from slack_sdk.errors import SlackApiError
@@ -59,8 +58,6 @@ CLOCK_SKEW = timedelta(minutes=1)
 
 _timezones: dict[str, tuple[str, float]] = {}
 _timezones_lock = threading.Lock()
-
-Enqueue = Callable[[str, str, str], None]
 
 
 def workspace_timezone(ctx: WorkerContext, team_id: str) -> str:
@@ -108,10 +105,8 @@ def channel_timezone(ctx: WorkerContext, team_id: str, config: channels.Config) 
     return config.digest_timezone or workspace_timezone(ctx, team_id)
 
 
-def digest_tick(
-    ctx: WorkerContext, enqueue: Enqueue, *, now: datetime | None = None
-) -> list[tuple[str, str, str]]:
-    """Enqueue a digest for every channel whose schedule has passed this week; what it queued."""
+def digest_tick(ctx: WorkerContext, *, now: datetime | None = None) -> list[tuple[str, str, str]]:
+    """Queue a digest for every channel whose schedule has passed this week; what it queued."""
     now = now or utcnow()
     stale_after = timedelta(seconds=ctx.settings.digest_claim_stale_seconds)
     catch_up = timedelta(hours=ctx.settings.digest_catch_up_hours)
@@ -135,10 +130,9 @@ def digest_tick(
             post = digests.get_post(
                 session=session, team_id=team_id, channel_id=channel_id, week_start=week.start
             )
-            waiting = post is None or digests.is_stale(post, now=now, stale_after=stale_after)
-        if waiting:
-            enqueue(team_id, channel_id, week.start.isoformat())
-            queued.append((team_id, channel_id, week.start.isoformat()))
+            if post is None or digests.is_stale(post, now=now, stale_after=stale_after):
+                ctx.queue.post_digest(team_id, channel_id, week.start.isoformat())
+                queued.append((team_id, channel_id, week.start.isoformat()))
     return queued
 
 

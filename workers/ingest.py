@@ -12,7 +12,6 @@ from factdesk.errors import FactdeskError, FetchFailed
 from factdesk.metrics import CLAIMS_FOUND, FETCH_FAILURES
 from factdesk.models import Article, ArticleSource, ArticleState, Claim
 from factdesk.render import thread as render_thread
-from factdesk.render.blocks import Message
 from factdesk.render.links import thread_link
 from factdesk.services import articles, channels, claims
 from factdesk.slack import workspace_url
@@ -22,6 +21,7 @@ from workers.extract import canonical_url, extract
 from workers.fetch import fetch, is_transient
 from workers.posting import Outgoing, SlackPostFailed, post_all_once, post_once
 from workers.requester import tell_not_a_member
+from workers.summary import posting_failed, summary_message, update_summary
 
 log = logging.getLogger(__name__)
 
@@ -266,48 +266,6 @@ def _record_claim(claim_id: int, session: Session, ts: str) -> None:
     claim = session.get(Claim, claim_id)
     if claim is not None:
         claim.slack_ts = ts
-
-
-def summary_message(session: Session, article: Article) -> Message:
-    """The summary as it stands: tally, and any lower-scored claims still on offer."""
-    return render_thread.summary(
-        article,
-        claims.tally(session=session, article_id=article.id),
-        held_back=claims.count_held_back(session=session, article_id=article.id),
-        unposted=unposted_count(session, article) if posting_failed(article) else 0,
-    )
-
-
-def posting_failed(article: Article) -> bool:
-    """Whether the last run stopped because Slack would not take the posts."""
-    return article.state is ArticleState.FAILED and article.error_code == SlackPostFailed.code
-
-
-def unposted_count(session: Session, article: Article) -> int:
-    """Claims stored for the thread (not held back) that have no message yet."""
-    return sum(
-        1
-        for claim in claims.list_for_article(session=session, article_id=article.id)
-        if claim.slack_ts is None
-    )
-
-
-def update_summary(session: Session, article: Article, ctx: WorkerContext) -> None:
-    """Redraw the summary in place; a failure is logged, never raised."""
-    if article.slack_summary_ts is None:
-        return
-    message = summary_message(session, article)
-    try:
-        ctx.slack.chat_update(
-            channel=article.slack_channel_id,
-            ts=article.slack_summary_ts,
-            text=message.text,
-            blocks=message.blocks,
-        )
-    except SlackApiError as exc:
-        log.warning(
-            "summary not updated article_id=%s error=%s", article.id, exc.response.get("error")
-        )
 
 
 @for_article

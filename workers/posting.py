@@ -167,11 +167,6 @@ def _mark_pending(ctx: WorkerContext, keys: list[str], channel: str, thread_ts: 
     return True
 
 
-def find_posted(ctx: WorkerContext, key: str, channel: str, thread_ts: str | None) -> str | None:
-    """The ts of a message in the thread (or channel) whose metadata carries `key`."""
-    return find_posted_keys(ctx, {key}, channel, thread_ts).get(key)
-
-
 def find_posted_keys(
     ctx: WorkerContext,
     keys: Collection[str],

@@ -99,26 +99,6 @@ def test_a_quiet_bot_starts_events_work_at_once() -> None:
     assert time.monotonic() - began < 0.1
 
 
-def test_a_task_queued_for_an_event_carries_the_event_id(tmp_path: Path) -> None:
-    # The worker's log lines name the event behind a task (workers/app.py reads it back).
-    from bot.app import EVENT_ID_HEADER
-    from factdesk import logs
-    from factdesk.embedded_redis import EmbeddedRedis
-    from factdesk.queue import PRUNE_RECEIPTS, create_celery
-    from factdesk.settings import Settings
-
-    # A broker of its own, with no worker to take the task before it is read here.
-    with EmbeddedRedis(tmp_path / "redis.sock") as redis:
-        celery = create_celery(Settings(redis_url=redis.url, var_dir=tmp_path))
-        with logs.bound(event_id="Ev0CARRIED"):
-            celery.send_task(PRUNE_RECEIPTS)
-        with celery.connection_for_read() as connection:
-            message = connection.SimpleQueue("celery").get(timeout=10)
-            message.ack()
-
-    assert message.headers[EVENT_ID_HEADER] == "Ev0CARRIED"
-
-
 class _QueueDown(TaskQueue):
     """The queue's answer when Redis has been gone past the patient wait, given at once.
 

@@ -7,14 +7,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import pytest
-from celery import Celery
 from pydantic import SecretStr
 from sqlalchemy import select
 
 from factdesk.db import session_scope
 from factdesk.ids import ActionId
 from factdesk.models import Claim, ClaimEvent, EventAction
-from factdesk.queue import TaskQueue
+from factdesk.queue import SYNC_CLAIM
 from factdesk.render import thread as render_thread
 from factdesk.settings import Settings
 from standin.signing import click
@@ -22,27 +21,12 @@ from standin.slack_api import SlackStandIn
 from tests import factories
 from tests.bot.interactions import answers
 from tests.conftest import SIGNING_SECRET
+from tests.recording_queue import RecordingQueue
 
 pytestmark = pytest.mark.scenario
 
 CHANNEL = "C0RACE"
 USERS = [f"U0RACER{n}" for n in range(8)]
-
-
-class RecordingQueue(TaskQueue):
-    """Keeps what the bot enqueues instead of sending it: no worker takes part here."""
-
-    def __init__(self) -> None:
-        super().__init__(Celery("recording"))
-        self.synced: list[tuple[int, int | None]] = []
-        self._lock = threading.Lock()
-
-    def sync_claim(self, claim_id: int, event_id: int | None) -> None:
-        with self._lock:
-            self.synced.append((claim_id, event_id))
-
-    def publish_home(self, team_id: str, user_id: str) -> None:
-        pass
 
 
 @dataclass
@@ -136,4 +120,5 @@ def test_exactly_one_of_eight_simultaneous_claims_wins(bot: Bot, slack: SlackSta
             f":warning: This task is already claimed by <@{winner}>."
         ]
     assert answers(slack, bot.keys[winner]) == []
-    assert bot.queue.synced == [(claim_id, events[0].id)]
+    synced = [args for name, args in bot.queue.sent if name == SYNC_CLAIM]
+    assert synced == [(claim_id, events[0].id)]

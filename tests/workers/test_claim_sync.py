@@ -19,8 +19,8 @@ from standin.slack_api import SlackStandIn
 from tests import factories
 from workers.claim_sync import sync_claim
 from workers.context import WorkerContext
-from workers.ingest import summary_message
 from workers.locks import redis_url
+from workers.summary import summary_message
 
 CHANNEL = "C0SYNC"
 ANA = claims.Actor("U0ANA")

@@ -15,12 +15,14 @@ from sqlalchemy import delete
 
 from factdesk.db import migrate
 from factdesk.models import ChannelSettings, DigestPost, DigestState
+from factdesk.queue import POST_DIGEST
 from factdesk.render import charts as render_charts
 from factdesk.render import digest as render_digest
 from factdesk.services import digests
 from factdesk.settings import Settings
 from standin.slack_api import SlackStandIn
 from tests.factdesk.services.digest_week import NOW, TEAM, WEEK_START, seed
+from tests.recording_queue import RecordingQueue
 from workers import digest as digest_worker
 from workers.context import WorkerContext
 
@@ -42,7 +44,9 @@ def ctx(slack: SlackStandIn, tmp_path_factory: pytest.TempPathFactory) -> Worker
     slack.add_user("U0CAT", "cat")
     with WorkerContext(settings).session() as session:
         seed(session, CHANNEL)
-    return WorkerContext(settings)
+    ctx = WorkerContext(settings)
+    ctx.queue = RecordingQueue()  # no worker here: the tests run the digests themselves
+    return ctx
 
 
 _seen = {"messages": 0}
@@ -70,6 +74,11 @@ def _post(ctx: WorkerContext) -> str:
 
 def _digest_runs(outcome: str) -> float:
     return REGISTRY.get_sample_value("factdesk_digest_runs_total", {"outcome": outcome}) or 0.0
+
+
+def _sent(ctx: WorkerContext) -> list[tuple[str, tuple[Any, ...]]]:
+    assert isinstance(ctx.queue, RecordingQueue)
+    return ctx.queue.sent
 
 
 def _marker(ctx: WorkerContext, week_start: date = date(2024, 11, 18)) -> DigestPost:
@@ -151,10 +160,9 @@ def test_a_crash_before_posting_is_posted_by_the_next_tick(
     a_week_earlier = NOW - timedelta(days=7)
     _stale_claim(ctx, date(2024, 11, 11), a_week_earlier)
     posts = len(slack.calls_to("chat.postMessage"))
-    queued: list[tuple[str, str, str]] = []
-
-    digest_worker.digest_tick(ctx, lambda *args: queued.append(args), now=a_week_earlier)
+    queued = digest_worker.digest_tick(ctx, now=a_week_earlier)
     assert (TEAM, CHANNEL, "2024-11-11") in queued
+    assert (POST_DIGEST, (TEAM, CHANNEL, "2024-11-11")) in _sent(ctx)
     outcome = digest_worker.post_digest(TEAM, CHANNEL, "2024-11-11", ctx, now=a_week_earlier)
 
     assert outcome == "posted"
@@ -194,10 +202,8 @@ def test_a_crash_after_posting_adopts_the_message_instead_of_posting_again(
 
 def test_a_live_claim_is_left_alone(ctx: WorkerContext, slack: SlackStandIn) -> None:
     _stale_claim(ctx)
-    queued: list[tuple[str, str, str]] = []
-
     soon = NOW - timedelta(minutes=58)  # the claim is two minutes old
-    digest_worker.digest_tick(ctx, lambda *args: queued.append(args), now=soon)
+    queued = digest_worker.digest_tick(ctx, now=soon)
     outcome = digest_worker.post_digest(TEAM, CHANNEL, WEEK_START, ctx, now=soon)
 
     assert (TEAM, CHANNEL, WEEK_START) not in queued
@@ -206,12 +212,8 @@ def test_a_live_claim_is_left_alone(ctx: WorkerContext, slack: SlackStandIn) -> 
 
 
 def test_the_tick_follows_each_channels_schedule(ctx: WorkerContext) -> None:
-    queued: list[tuple[str, str, str]] = []
-
-    def tick(now: object) -> list[tuple[str, str, str]]:
-        queued.clear()
-        digest_worker.digest_tick(ctx, lambda *args: queued.append(args), now=now)  # type: ignore[arg-type]
-        return [q for q in queued if q[1] == CHANNEL]
+    def tick(now: datetime) -> list[tuple[str, str, str]]:
+        return [q for q in digest_worker.digest_tick(ctx, now=now) if q[1] == CHANNEL]
 
     assert tick(NOW) == [(TEAM, CHANNEL, WEEK_START)]  # Monday 09:05 UTC
     assert tick(NOW - timedelta(minutes=10)) == []  # 08:55: last week's is a week late
@@ -266,7 +268,7 @@ def test_a_preview_is_ephemeral_and_posts_nothing(ctx: WorkerContext, slack: Sla
 
 
 def test_beat_runs_the_tick_the_reminders_and_receipt_pruning() -> None:
-    import workers.tasks  # noqa: F401  # registers the tasks
+    import workers.task_registry  # noqa: F401  # registers the tasks
     from factdesk.queue import DIGEST_TICK, PRUNE_RECEIPTS, SEND_REMINDERS
     from workers.app import celery_app
 

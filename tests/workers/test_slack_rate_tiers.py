@@ -30,6 +30,7 @@ from factdesk.settings import Settings
 from factdesk.slack import rate_limit_waits_within
 from standin.slack_api import SlackStandIn
 from tests.factdesk.services.digest_week import NOW, TEAM, WEEK_START, seed
+from tests.recording_queue import RecordingQueue
 from tests.workers.test_ingest_idempotent import Crash, CrashingContext
 from workers import digest as digest_worker
 from workers.context import WorkerContext
@@ -76,14 +77,13 @@ def test_weekly_digests_of_several_channels_read_no_history_and_no_replies(
     # Slack's own minute: a single conversations.replies per digest (the chart) would
     # hold the workspace's digests to one channel a minute.
     ctx = WorkerContext(settings)
+    ctx.queue = RecordingQueue()  # the digests run here, one after another
     with ctx.session() as session:
         for channel in ("C0DIGA", "C0DIGB", "C0DIGC"):
             seed(session, channel)
     for channel in ("C0DIGA", "C0DIGB", "C0DIGC", "C0DIGAX", "C0DIGBX", "C0DIGCX"):
         slack.add_channel(channel, channel.lower())
-    queued: list[tuple[str, str, str]] = []
-
-    digest_worker.digest_tick(ctx, lambda *args: queued.append(args), now=NOW)
+    queued = digest_worker.digest_tick(ctx, now=NOW)
     outcomes = [digest_worker.post_digest(*args, ctx, now=NOW) for args in queued]
 
     assert len(queued) == 6
@@ -300,7 +300,7 @@ class _Request:
 
 @dataclass
 class _Task:
-    """What workers.jobs._retry reads of a Celery task, and what it asks of it."""
+    """What workers.task_bodies._retry reads of a Celery task, and what it asks of it."""
 
     name: str = "factdesk.sync_claim"
     request: _Request = field(default_factory=_Request)
@@ -314,7 +314,7 @@ class _Task:
 def test_a_rate_limit_longer_than_the_task_has_left_is_retried_after_it_not_slept_through(
     settings: Settings, slack: SlackStandIn
 ) -> None:
-    from workers import jobs
+    from workers import task_bodies
 
     # Slack's own minute, and a task with ten seconds left (sync_claim has thirty).
     root, lost = _lost_post(settings, slack, "C0LATER")
@@ -331,7 +331,7 @@ def test_a_rate_limit_longer_than_the_task_has_left_is_retried_after_it_not_slep
     assert failed.value.retry_after is not None
     assert 50 <= failed.value.retry_after <= 60
     task = _Task()
-    jobs._retry(task, failed.value)  # type: ignore[arg-type]
+    task_bodies._retry(task, failed.value)  # type: ignore[arg-type]
     assert task.asked["countdown"] >= failed.value.retry_after, "retried after Retry-After"
     assert len(slack.calls_to("chat.postMessage")) == 1, "nothing posted meanwhile"
     # A minute later the retry finds the post.

@@ -4,7 +4,6 @@ from slack_bolt import App
 
 from bot.listeners.actions.add_claim import handle_add_claim
 from bot.listeners.actions.claim_task import handle_claim_task
-from bot.listeners.actions.factcheck_message import handle_factcheck_message
 from bot.listeners.actions.not_a_claim import handle_not_a_claim
 from bot.listeners.actions.not_same_claim import handle_not_same_claim
 from bot.listeners.actions.open_thread import handle_open_thread
@@ -15,7 +14,7 @@ from bot.listeners.actions.release_task import handle_release_task
 from bot.listeners.actions.reopen_task import handle_reopen_task
 from bot.listeners.actions.reuse_verdict import handle_reuse_verdict
 from bot.listeners.actions.verdict_button import handle_verdict_button
-from factdesk.ids import STATUS_ACTIONS, ActionId, CallbackId
+from factdesk.ids import STATUS_ACTIONS, ActionId
 
 
 def register(app: App) -> None:
@@ -32,4 +31,3 @@ def register(app: App) -> None:
     app.action(ActionId.POST_REMAINING_CLAIMS.value)(handle_post_remaining)
     app.action(ActionId.ADD_CLAIM.value)(handle_add_claim)
     app.action(ActionId.OPEN_THREAD.value)(handle_open_thread)
-    app.shortcut(CallbackId.FACTCHECK_MESSAGE.value)(handle_factcheck_message)

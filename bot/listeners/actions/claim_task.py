@@ -6,18 +6,14 @@ from typing import Any
 
 from slack_bolt import Ack, BoltContext
 
-from bot import deps
-from factdesk.errors import InvalidRequest
+from bot import deps, payloads
 from factdesk.services import claims
 
 
 def handle_claim_task(
     ack: Ack, action: dict[str, Any], body: dict[str, Any], context: BoltContext
 ) -> None:
-    value = str(action.get("value", ""))
-    if not value.isdigit():
-        raise InvalidRequest(detail=f"claim value {value!r}")
-    claim_id = int(value)
+    claim_id = payloads.button_id(action)
     with deps.session(context) as session:
         # Refusals (someone else has it) raise here, before the ack, so the error handler
         # answers the clicker in the ack's place.

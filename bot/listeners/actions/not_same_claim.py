@@ -6,14 +6,14 @@ from typing import Any
 
 from slack_bolt import Ack, BoltContext
 
-from bot import deps, task_changes
+from bot import deps, payloads
 from factdesk.services import matches
 
 
 def handle_not_same_claim(
     ack: Ack, action: dict[str, Any], body: dict[str, Any], context: BoltContext
 ) -> None:
-    match_id = task_changes.button_claim_id(action)
+    match_id = payloads.button_id(action)
     with deps.session(context) as session:
         claim_id = matches.not_the_same(
             session=session, match_id=match_id, user_id=body["user"]["id"]

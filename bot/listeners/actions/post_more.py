@@ -6,13 +6,10 @@ from typing import Any
 
 from slack_bolt import Ack, BoltContext
 
-from bot import deps
-from factdesk.errors import InvalidRequest
+from bot import deps, payloads
 
 
 def handle_post_more(ack: Ack, action: dict[str, Any], context: BoltContext) -> None:
-    value = str(action.get("value", ""))
-    if not value.isdigit():
-        raise InvalidRequest(detail=f"post-more value {value!r}")
+    article_id = payloads.button_id(action)
     ack()
-    deps.queue(context).post_held_back(int(value))
+    deps.queue(context).post_held_back(article_id)

@@ -6,13 +6,10 @@ from typing import Any
 
 from slack_bolt import Ack, BoltContext
 
-from bot import deps
-from factdesk.errors import InvalidRequest
+from bot import deps, payloads
 
 
 def handle_post_remaining(ack: Ack, action: dict[str, Any], context: BoltContext) -> None:
-    value = str(action.get("value", ""))
-    if not value.isdigit():
-        raise InvalidRequest(detail=f"post-remaining value {value!r}")
+    article_id = payloads.button_id(action)
     ack()
-    deps.queue(context).post_remaining_claims(int(value))
+    deps.queue(context).post_remaining_claims(article_id)

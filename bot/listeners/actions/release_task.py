@@ -7,7 +7,7 @@ from typing import Any
 from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 
-from bot import task_changes
+from bot import payloads, task_changes
 from factdesk.services import claims
 
 
@@ -23,7 +23,7 @@ def handle_release_task(
         body,
         client,
         context,
-        claim_id=task_changes.button_claim_id(action),
+        claim_id=payloads.button_id(action),
         change=lambda session, claim, actor: claims.release(
             session=session, claim_id=claim.id, actor=actor
         ),

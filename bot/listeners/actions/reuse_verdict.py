@@ -7,7 +7,7 @@ from typing import Any
 from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 
-from bot import deps, task_changes
+from bot import deps, payloads, task_changes
 from factdesk.services import channels, matches
 
 
@@ -18,7 +18,7 @@ def handle_reuse_verdict(
     client: WebClient,
     context: BoltContext,
 ) -> None:
-    match_id = task_changes.button_claim_id(action)
+    match_id = payloads.button_id(action)
     with deps.session(context) as session:
         match, _ = matches.get(session=session, match_id=match_id)
         claim_id = match.claim_id

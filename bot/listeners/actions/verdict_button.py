@@ -7,7 +7,7 @@ from typing import Any
 from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 
-from bot import deps, permissions
+from bot import deps, payloads, permissions
 from factdesk.errors import InvalidRequest
 from factdesk.ids import ActionId
 from factdesk.render import dialogs
@@ -21,11 +21,10 @@ def handle_verdict_button(
     client: WebClient,
     context: BoltContext,
 ) -> None:
-    value = str(action.get("value", ""))
+    claim_id = payloads.button_id(action)
     status = ActionId(action["action_id"]).status
-    if not value.isdigit() or status is None:
-        raise InvalidRequest(detail=f"verdict {action.get('action_id')!r} value {value!r}")
-    claim_id = int(value)
+    if status is None:
+        raise InvalidRequest(detail=f"verdict {action.get('action_id')!r} has no status")
     with deps.session(context) as session:
         claim = claims.get(session=session, claim_id=claim_id)
         actor = permissions.task_actor(

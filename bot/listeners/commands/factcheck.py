@@ -8,7 +8,7 @@ from typing import Any
 from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 
-from bot import deps, link_requests, permissions
+from bot import deps, link_requests, payloads, permissions
 from bot.subcommands import Word, answer, parse
 from factdesk.errors import NotAllowed
 from factdesk.render import channel_settings, digest, exports, matches
@@ -39,7 +39,7 @@ def handle_factcheck(
         # Built in a worker (it reads a week of the audit trail); the preview follows.
         ack(text=digest.digest_requested(request.week), response_type="ephemeral")
         deps.queue(context).preview_digest(
-            _team(command, context),
+            payloads.team_id(context, command),
             command["channel_id"],
             command["user_id"],
             request.week,
@@ -51,7 +51,7 @@ def handle_factcheck(
             response_type="ephemeral",
         )
         deps.queue(context).export_claims(
-            _team(command, context),
+            payloads.team_id(context, command),
             command["channel_id"],
             command["user_id"],
             request.scope,
@@ -62,20 +62,19 @@ def handle_factcheck(
         # Ranked in a worker, where the embedding model lives; the answer follows.
         ack(text=matches.search_requested(request.words), response_type="ephemeral")
         deps.queue(context).search_archive(
-            _team(command, context), command["channel_id"], command["user_id"], request.words
+            payloads.team_id(context, command),
+            command["channel_id"],
+            command["user_id"],
+            request.words,
         )
     else:
         ack(text=answer(request, command, context, client), response_type="ephemeral")
 
 
-def _team(command: dict[str, Any], context: BoltContext) -> str:
-    return str(command.get("team_id") or context.team_id or "")
-
-
 def _open_settings(
     ack: Ack, command: dict[str, Any], context: BoltContext, client: WebClient
 ) -> None:
-    team_id = command.get("team_id") or context.team_id or ""
+    team_id = payloads.team_id(context, command)
     channel_id, user_id = command["channel_id"], command["user_id"]
     with deps.session(context) as session:
         config = channels.config(

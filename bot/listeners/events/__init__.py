@@ -5,7 +5,7 @@ from slack_bolt import App
 from bot.listeners.events.app_home_opened import handle_app_home_opened
 from bot.listeners.events.app_mention import handle_app_mention
 from bot.listeners.events.app_uninstalled import handle_app_uninstalled
-from bot.listeners.events.link_shared import handle_message
+from bot.listeners.events.message import handle_message
 from bot.listeners.events.tokens_revoked import handle_tokens_revoked
 
 

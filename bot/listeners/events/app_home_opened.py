@@ -7,7 +7,7 @@ from typing import Any
 
 from slack_bolt import BoltContext
 
-from bot import deps
+from bot import deps, payloads
 
 
 def handle_app_home_opened(
@@ -15,6 +15,5 @@ def handle_app_home_opened(
 ) -> None:
     if event.get("tab") != "home":
         return  # the Messages and About tabs are Slack's own
-    team_id = context.team_id or body.get("team_id") or ""
-    deps.queue(context).publish_home(team_id, event["user"])
+    deps.queue(context).publish_home(payloads.team_id(context, body), event["user"])
     logger.info("home requested user=%s", event["user"])

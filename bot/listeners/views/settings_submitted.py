@@ -9,7 +9,7 @@ from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot import deps, permissions
+from bot import deps, payloads, permissions
 from factdesk.errors import InvalidRequest
 from factdesk.render import channel_settings
 from factdesk.services import channels
@@ -26,7 +26,7 @@ def handle_settings_submitted(
     channel_id = channel_settings.settings_channel(view)
     if channel_id is None:
         raise InvalidRequest(detail="settings modal without a channel")
-    team_id = (body.get("team") or {}).get("id") or view.get("team_id") or context.team_id or ""
+    team_id = payloads.team_id(context, body, view)
     user_id = body["user"]["id"]
     new = channel_settings.read_settings((view.get("state") or {}).get("values") or {})
     problems = channels.check_config(new)

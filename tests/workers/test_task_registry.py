@@ -18,7 +18,7 @@ def _in_fresh_interpreter(code: str) -> dict[str, list[str]]:
     script = (
         "import json, sys\n"
         "from workers.app import celery_app\n"
-        "import workers.tasks\n"
+        "import workers.task_registry\n"
         f"{code}\n"
         "print(json.dumps({'modules': sorted(sys.modules), "
         "'tasks': sorted(n for n in celery_app.tasks if n.startswith('workers.'))}))"
@@ -37,7 +37,7 @@ def test_registering_the_tasks_loads_none_of_the_pipeline() -> None:
 
 
 def test_a_task_body_loads_what_it_needs() -> None:
-    loaded = _in_fresh_interpreter("import workers.jobs")
+    loaded = _in_fresh_interpreter("import workers.task_bodies")
     assert {"trafilatura", "sqlalchemy", "slack_sdk"} <= set(loaded["modules"])
     assert "alembic" not in loaded["modules"], "only migrating needs it"
     assert "matplotlib" not in loaded["modules"], "only a weekly digest's chart needs it"

@@ -1,9 +1,10 @@
-"""Celery tasks. They take ids, never objects, and are safe to run twice.
+"""The Celery tasks' declarations: names and time limits. Tasks take ids, never objects,
+and are safe to run twice.
 
-Each body imports `workers.jobs` when it runs. The Celery parent process imports this
-module only to learn the task names and options (time limits); it never runs a body, so
-it never loads the pipeline's libraries, which keeps one worker's memory to the parent's
-~60 MB plus the pool child's (docs/performance.md).
+Each body imports `workers.task_bodies` (what the task does) when it runs. The Celery
+parent process imports this module only to learn the task names and options; it never
+runs a body, so it never loads the pipeline's libraries, which keeps one worker's memory
+to the parent's ~60 MB plus the pool child's (docs/performance.md).
 """
 
 from __future__ import annotations
@@ -40,9 +41,9 @@ AnyTask = Task[..., None]
     name=INGEST_ARTICLE, bind=True, soft_time_limit=INGEST_LIMITS[0], time_limit=INGEST_LIMITS[1]
 )
 def ingest_article(self: AnyTask, article_id: int) -> None:
-    from workers import jobs
+    from workers import task_bodies
 
-    jobs.ingest_article(self, article_id, fresh=False)
+    task_bodies.ingest_article(self, article_id, fresh=False)
 
 
 @celery_app.task(
@@ -52,9 +53,9 @@ def ingest_article(self: AnyTask, article_id: int) -> None:
     time_limit=INGEST_LIMITS[1],
 )
 def ingest_article_fresh(self: AnyTask, article_id: int) -> None:
-    from workers import jobs
+    from workers import task_bodies
 
-    jobs.ingest_article(self, article_id, fresh=True)
+    task_bodies.ingest_article(self, article_id, fresh=True)
 
 
 @celery_app.task(
@@ -64,9 +65,9 @@ def ingest_article_fresh(self: AnyTask, article_id: int) -> None:
     time_limit=POSTING_LIMITS[1],
 )
 def post_held_back(self: AnyTask, article_id: int) -> None:
-    from workers import jobs
+    from workers import task_bodies
 
-    jobs.post_held_back(self, article_id)
+    task_bodies.post_held_back(self, article_id)
 
 
 @celery_app.task(
@@ -76,9 +77,9 @@ def post_held_back(self: AnyTask, article_id: int) -> None:
     time_limit=POSTING_LIMITS[1],
 )
 def post_new_claims(self: AnyTask, article_id: int) -> None:
-    from workers import jobs
+    from workers import task_bodies
 
-    jobs.post_new_claims(self, article_id)
+    task_bodies.post_new_claims(self, article_id)
 
 
 @celery_app.task(
@@ -88,77 +89,77 @@ def post_new_claims(self: AnyTask, article_id: int) -> None:
     time_limit=POSTING_LIMITS[1],
 )
 def post_remaining_claims(self: AnyTask, article_id: int) -> None:
-    from workers import jobs
+    from workers import task_bodies
 
-    jobs.post_remaining_claims(self, article_id)
+    task_bodies.post_remaining_claims(self, article_id)
 
 
 @celery_app.task(
     name=SYNC_CLAIM, bind=True, soft_time_limit=QUICK_LIMITS[0], time_limit=QUICK_LIMITS[1]
 )
 def sync_claim(self: AnyTask, claim_id: int, event_id: int | None) -> None:
-    from workers import jobs
+    from workers import task_bodies
 
-    jobs.sync_claim(self, claim_id, event_id)
+    task_bodies.sync_claim(self, claim_id, event_id)
 
 
 @celery_app.task(
     name=PUBLISH_HOME, bind=True, soft_time_limit=QUICK_LIMITS[0], time_limit=QUICK_LIMITS[1]
 )
 def publish_home(self: AnyTask, team_id: str, user_id: str) -> None:
-    from workers import jobs
+    from workers import task_bodies
 
-    jobs.publish_home(self, team_id, user_id)
+    task_bodies.publish_home(self, team_id, user_id)
 
 
 @celery_app.task(name=DIGEST_TICK)
 def digest_tick() -> None:
-    from workers import jobs
+    from workers import task_bodies
 
-    jobs.digest_tick()
+    task_bodies.digest_tick()
 
 
 @celery_app.task(name=POST_DIGEST)
 def post_digest(team_id: str, channel_id: str, week_start: str) -> None:
-    from workers import jobs
+    from workers import task_bodies
 
-    jobs.post_digest(team_id, channel_id, week_start)
+    task_bodies.post_digest(team_id, channel_id, week_start)
 
 
 @celery_app.task(name=PREVIEW_DIGEST)
 def preview_digest(
     team_id: str, channel_id: str, user_id: str, which: str, response_url: str = ""
 ) -> None:
-    from workers import jobs
+    from workers import task_bodies
 
-    jobs.preview_digest(team_id, channel_id, user_id, which, response_url)
+    task_bodies.preview_digest(team_id, channel_id, user_id, which, response_url)
 
 
 @celery_app.task(name=SEND_REMINDERS)
 def send_reminders() -> None:
-    from workers import jobs
+    from workers import task_bodies
 
-    jobs.send_reminders()
+    task_bodies.send_reminders()
 
 
 @celery_app.task(name=EXPORT_CLAIMS)
 def export_claims(
     team_id: str, channel_id: str, user_id: str, scope: str, fmt: str, response_url: str = ""
 ) -> None:
-    from workers import jobs
+    from workers import task_bodies
 
-    jobs.export_claims(team_id, channel_id, user_id, scope, fmt, response_url)
+    task_bodies.export_claims(team_id, channel_id, user_id, scope, fmt, response_url)
 
 
 @celery_app.task(name=SEARCH_ARCHIVE, soft_time_limit=QUICK_LIMITS[0], time_limit=QUICK_LIMITS[1])
 def search_archive(team_id: str, channel_id: str, user_id: str, words: str) -> None:
-    from workers import claim_matches, jobs
+    from workers import claim_matches, task_bodies
 
-    claim_matches.search_archive(team_id, channel_id, user_id, words, jobs.context())
+    claim_matches.search_archive(team_id, channel_id, user_id, words, task_bodies.context())
 
 
 @celery_app.task(name=PRUNE_RECEIPTS)
 def prune_receipts() -> None:
-    from workers import jobs
+    from workers import task_bodies
 
-    jobs.prune_receipts()
+    task_bodies.prune_receipts()

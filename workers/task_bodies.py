@@ -1,8 +1,9 @@
 """What each Celery task does, with its retry and failure policy.
 
-`workers/tasks.py` declares the tasks and imports this module inside each task body, so
-the Celery parent process, which only routes messages, never loads spaCy, trafilatura,
-SQLAlchemy or matplotlib; each pool child loads it once at start-up (`workers/app.py`).
+`workers/task_registry.py` declares the tasks and imports this module inside each task
+body, so the Celery parent process, which only routes messages, never loads spaCy,
+trafilatura, SQLAlchemy or matplotlib; each pool child loads it once at start-up
+(`workers/app.py`).
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ from sqlalchemy.exc import InterfaceError as DBInterfaceError
 from sqlalchemy.exc import OperationalError as DBOperationalError
 
 from factdesk.errors import FactdeskError
-from factdesk.queue import TaskQueue
 from factdesk.services import receipts
 from workers import claim_sync, digest, exports, home, ingest, reminders
 from workers.app import celery_app, settings
@@ -63,12 +63,7 @@ class TookTooLong(FactdeskError):
 @cache
 def context() -> WorkerContext:
     """The process's context, built on first use (after the fork, never before)."""
-    return WorkerContext(settings)
-
-
-@cache
-def _queue() -> TaskQueue:
-    return TaskQueue(celery_app)
+    return WorkerContext(settings, celery=celery_app)
 
 
 def _final(task: AnyTask) -> bool:
@@ -104,11 +99,7 @@ def _alone(task: AnyTask, article_id: int) -> Iterator[bool]:
             log.info("%s article_id=%s waited %.1fs for another run", task.name, article_id, waited)
         if not held:
             log.info("%s article_id=%s: another run holds the article", task.name, article_id)
-            task.apply_async(
-                args=tuple(task.request.args or ()),
-                kwargs=dict(task.request.kwargs or {}),
-                countdown=LEASE_SECONDS,
-            )
+            context().queue.send(task.name, *(task.request.args or ()), countdown=LEASE_SECONDS)
         yield held
 
 
@@ -221,7 +212,7 @@ def publish_home(task: AnyTask, team_id: str, user_id: str) -> None:
 
 def digest_tick() -> None:
     """Enqueue the digests that are due."""
-    digest.digest_tick(context(), _queue().post_digest)
+    digest.digest_tick(context())
 
 
 def post_digest(team_id: str, channel_id: str, week_start: str) -> None:

@@ -10,7 +10,7 @@ from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot import deps, link_requests
+from bot import deps, link_requests, payloads
 from factdesk.errors import InvalidRequest
 from factdesk.links import find_links, slack_plain_text
 from factdesk.render import thread
@@ -47,7 +47,7 @@ def handle_factcheck_message(
             "There's no text in that message for me to check: it needs a sentence or two, "
             "or a link to an article."
         )
-    team_id = context.team_id or (body.get("team") or {}).get("id") or ""
+    team_id = payloads.team_id(context, body)
     thread_ts = message.get("thread_ts") or ts
     # Where the worker tells the person if it cannot post in the channel.
     response_url = body.get("response_url") or None
