@@ -29,6 +29,11 @@ _FLAT = 1e-6
 Embed = Callable[[Sequence[str]], Vectors]
 
 
+def load() -> None:
+    """Load the embedder now (with the rest of the pipeline), not on the first article."""
+    embedder()
+
+
 def default_embed(texts: Sequence[str]) -> Vectors:
     """The process's one sentence embedder."""
     return embedder().embed(texts)

@@ -102,10 +102,14 @@ def build_pipeline(model: str | Language) -> Language:
 
 def claim_pipeline(model: str) -> Language:
     """What the workers, ``factdesk claims`` and the benchmarks run: the rules, the
-    shipped classifier, and the combiner last, reading the classifier's probability."""
+    shipped classifier, and the combiner last, reading the classifier's probability;
+    the ranking's sentence embedder is loaded with them."""
     from workers.nlp.classifier import claim_pipeline as with_classifier  # imports this module
 
-    return combiner_last(with_classifier(model))
+    nlp = combiner_last(with_classifier(model))
+    if combiner.load_weights().ranking.get(ranking.CENTRALITY_WEIGHT):
+        centrality.load()
+    return nlp
 
 
 def combiner_last(nlp: Language) -> Language:
