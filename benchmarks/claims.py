@@ -7,7 +7,9 @@ claim iff it ends up in ``doc.spans["claims"]``. Positive = CFS. Printed for the
 random split's dev (where the threshold was chosen, so optimistic) and test (held out)
 parts, and for the by-debate split's test part with a model trained and thresholded on
 that split's own train and dev parts (``train --split by-debate``, kept under var/,
-never shipped). Rows whose text also sits in the split's train part are left out.
+never shipped; training it needs the ``[train]`` extra: without it and without a
+model already under var/, ``f1_by_debate`` is null and ``f1_by_debate_absent`` says
+why). Rows whose text also sits in the split's train part are left out.
 Beside the pipeline's figures: its ROC-AUC on test (a sentence's best unit score), and
 the learned model alone on whole sentences at its own dev threshold (``model_*``).
 
@@ -31,6 +33,7 @@ database.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import platform
@@ -155,17 +158,22 @@ def line(name: str, scores: train.Scores, rows: int) -> str:
     )
 
 
-def by_debate_model(path: Path, data: Path, retrain: bool) -> Path | None:
+def by_debate_model(path: Path, data: Path, retrain: bool) -> tuple[Path | None, str | None]:
+    """(the by-debate model, None), training it first when needed, or (None, why not)."""
     if retrain or not (path / "meta.json").is_file():
+        if importlib.util.find_spec("torch") is None:
+            return None, (
+                f"no by-debate model at {path.relative_to(ROOT)} and torch is not installed: "
+                "training it needs the [train] extra (make train-claims installs it)"
+            )
         say(f"training the by-debate model into {path.relative_to(ROOT)} (not shipped) ...")
         # A child process, so its training docs do not count in this process's peak RSS.
         command = [sys.executable, "-m", "workers.nlp.training.train", "--split", "by-debate"]
         command += ["--data", str(data), "--output", str(path)]
         # Our own interpreter and module with paths from our own arguments: no shell.
         if subprocess.run(command, cwd=ROOT, check=False).returncode != 0:  # noqa: S603
-            say("  by-debate training failed; skipping the by-debate figures")
-            return None
-    return path
+            return None, "training the by-debate model failed (see the output above)"
+    return path, None
 
 
 def load_feedback(database_url: str) -> list[tuple[str, FeedbackLabel]]:
@@ -353,13 +361,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     say(model_line("random split, dev (tuned)", learned, "dev"))
     say(model_line("random split, test", learned, "test"))
 
-    by_debate: dict[str, Any] = {}
+    # f1_by_debate is always in the JSON: a figure, or None with the reason beside it.
+    by_debate: dict[str, Any] = {"f1_by_debate": None, "f1_by_debate_absent": "--no-by-debate"}
     if not args.no_by_debate:
-        path = by_debate_model(
+        path, absent = by_debate_model(
             train.BY_DEBATE_DIR / f"claims-by-debate-{classifier.MODEL_VERSION}",
             args.data,
             args.retrain_by_debate,
         )
+        by_debate["f1_by_debate_absent"] = absent
+        if absent is not None:
+            say(f"\nby-debate figures skipped: {absent}")
         if path is not None:
             debate_rows = train.load_rows(args.data, "by-debate")
             debate_dev = train.scoring_rows(debate_rows, "dev")[: args.limit]

@@ -3,7 +3,7 @@
 news-main-claims (``../shared/eval-data/news-main-claims``, iNoBo dev split, 101 health
 and science articles): recall@k is the share of articles where one of the finder's
 top k claims covers at least half of the annotated main claim's word tokens
-(``fit_combiner.covers``, as the set's SOURCE.txt defines it). Beside it, the
+(``eval_data.covers``, as the set's SOURCE.txt defines it). Beside it, the
 yardstick: the first k sentences of the text (the pipeline's sentence units).
 
 ``python -m benchmarks.main_claims`` prints the figures; ``benchmarks.claims`` adds
@@ -20,7 +20,7 @@ from spacy.language import Language
 
 from workers.nlp import find_claims
 from workers.nlp.claim_scorer import SENTENCES_KEY
-from workers.nlp.training.fit_combiner import eval_data_dir, main_claim_articles, recall_at
+from workers.nlp.training.eval_data import eval_data_dir, main_claim_articles, recall_at
 
 RECALL_AT = (5, 15)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterator
@@ -15,6 +16,7 @@ from workers.nlp import (
     attributes,
     attribution,
     boilerplate,
+    centrality,
     claim_scorer,
     combiner,
     filters,
@@ -100,10 +102,14 @@ def build_pipeline(model: str | Language) -> Language:
 
 def claim_pipeline(model: str) -> Language:
     """What the workers, ``factdesk claims`` and the benchmarks run: the rules, the
-    shipped classifier, and the combiner last, reading the classifier's probability."""
+    shipped classifier, and the combiner last, reading the classifier's probability;
+    the ranking's sentence embedder is loaded with them."""
     from workers.nlp.classifier import claim_pipeline as with_classifier  # imports this module
 
-    return combiner_last(with_classifier(model))
+    nlp = combiner_last(with_classifier(model))
+    if combiner.load_weights().ranking.get(ranking.CENTRALITY_WEIGHT):
+        centrality.load()
+    return nlp
 
 
 def combiner_last(nlp: Language) -> Language:
@@ -121,7 +127,8 @@ def find_claims(
     """The check-worthy sentences of ``text``, in document order.
 
     The sentences that state what the article is about come first, chosen by their
-    place, whether they report a finding, how much of the headline (``title``, else a
+    place, whether they report a finding, how close they are in meaning to the
+    article's opening (centrality.py), how much of the headline (``title``, else a
     headline line the boilerplate marker found at the top of the text) they repeat,
     and the combiner's score; then the rest of the claims by the combiner's score,
     earlier first on ties (see ranking.py). Near-duplicates (equal once normalised, or
@@ -141,6 +148,7 @@ def find_claims(
     weights = pipe.weights if isinstance(pipe, combiner.ClaimCombiner) else combiner.load_weights()
     sentences: list[ranking.Sentence] = []
     spans: list[tuple[int, Span]] = []
+    texts: list[str] = []
     # A title of a word or two ("[ad_1]", the first line of a plain-text page) names
     # nothing; the headline line found at the top of the text does better.
     title_words = content_words(title or "")
@@ -166,6 +174,12 @@ def find_claims(
                 )
             )
             spans.append((offset, span))
+            texts.append(span.text)
+    if weights.ranking.get(ranking.CENTRALITY_WEIGHT):
+        sentences = [
+            dataclasses.replace(sentence, centrality=closeness)
+            for sentence, closeness in zip(sentences, centrality.centrality(texts), strict=True)
+        ]
 
     candidates: list[_Candidate] = []
     for order, placed in enumerate(ranking.rank(sentences, weights.ranking)):

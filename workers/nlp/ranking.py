@@ -6,17 +6,22 @@ first sentence or two), its headline, and the sentence that reports what a study
 a source found. So the ranking has two stages:
 
 1. Main claim. Each sentence gets a main-claim log-odds, a sum fitted on
-   news-main-claims ``dev`` by ``python -m workers.nlp.training.fit_combiner``:
+   news-main-claims ``dev`` by ``python -m workers.nlp.training.fit_ranking`` (a
+   conditional logit: which sentence of the article is its main claim):
    ``claim_weight * logit(combiner score)`` (how check-worthy it is alone),
    ``position_weight * exp(-index / decay)`` (its place, index counting the
    sentences of the article, not its boilerplate, from 0), ``finding_weight`` when it
-   reports a finding ("researchers found that …", "Austin confirmed that …") and
-   ``title_weight * overlap`` (the share of the headline's content words it has; set,
-   not fitted, since that set has no headlines). The best ``lead_claims`` of them go
-   first, and are posted whatever their score alone: they are what the article asserts.
+   reports a finding ("researchers found that …", "Austin confirmed that …"),
+   ``centrality_weight * centrality`` (how close in meaning it is to the article's
+   opening, see centrality.py) and ``title_weight * overlap`` (the share of the
+   headline's content words it has; set, not fitted, since that set has no
+   headlines). The best ``lead_claims`` of them go first, and are posted whatever
+   their score alone: they are what the article asserts.
 2. The rest, by the combiner's log-odds plus ``later_position_weight *
-   exp(-index / decay)`` (a smaller nod to the place, fitted too), earlier first on
-   ties; posted when that reaches the combiner's threshold.
+   exp(-index / decay)`` (a smaller nod to the place, chosen on the same set),
+   earlier first on ties; posted when that reaches the combiner's threshold. Past the
+   main claims the order is how check-worthy a sentence is, so that a story's figures
+   are not pushed out of its top five by its opening.
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ FINDING_WEIGHT = "finding_weight"
 POSITION_WEIGHT = "position_weight"
 POSITION_DECAY = "position_decay"
 TITLE_WEIGHT = "title_weight"
+CENTRALITY_WEIGHT = "centrality_weight"
 LEAD_CLAIMS = "lead_claims"
 LATER_POSITION_WEIGHT = "later_position_weight"
 
@@ -51,6 +57,7 @@ class Sentence:
     index: int  # among the article's sentences, boilerplate left out
     overlap: float = 0.0  # with the headline, see title_overlap
     finding: bool = False
+    centrality: float = 0.0  # see centrality.py
 
 
 @dataclass(frozen=True)
@@ -73,7 +80,9 @@ def main_claim_logit(sentence: Sentence, weights: Mapping[str, float]) -> float:
     place = weights.get(POSITION_WEIGHT, 0.0) * math.exp(-sentence.index / decay)
     found = weights.get(FINDING_WEIGHT, 0.0) if sentence.finding else 0.0
     headline = weights.get(TITLE_WEIGHT, 0.0) * sentence.overlap
-    return weights.get(CLAIM_WEIGHT, 1.0) * logit(sentence.claim_score) + place + found + headline
+    central = weights.get(CENTRALITY_WEIGHT, 0.0) * sentence.centrality
+    claim = weights.get(CLAIM_WEIGHT, 1.0) * logit(sentence.claim_score)
+    return claim + place + found + headline + central
 
 
 def later_logit(sentence: Sentence, weights: Mapping[str, float]) -> float:

@@ -109,7 +109,8 @@ def test_the_shipped_weights_cover_every_feature_and_the_ranking() -> None:
     assert set(raw["rules_only"]["weights"]) == set(combiner.FEATURES)
     for coefficients in (weights.with_model, weights.rules_only):
         assert 0.0 < coefficients.threshold < 1.0
-    assert weights.ranking[ranking.LEAD_CLAIMS] in (1.0, 2.0)
+    assert weights.ranking[ranking.LEAD_CLAIMS] in (1.0, 2.0, 3.0)
+    assert weights.ranking[ranking.CENTRALITY_WEIGHT] > 0.0
 
 
 def test_the_combiner_goes_last_even_when_a_classifier_is_added_after_it() -> None:

@@ -328,3 +328,19 @@ def test_after_the_main_claims_an_earlier_sentence_gets_a_nod() -> None:
     # score alone is the lowest, from last to first.
     assert ranks[CLAIM_B] == 3
     assert nudged[CLAIM_B] == 1
+
+
+def test_the_sentence_closest_to_what_the_article_is_about_leads() -> None:
+    aside = "The weather in Boston was 20 degrees on Monday."
+    about = [
+        "The new drug cut deaths from heart failure by 30 percent in a trial.",
+        "Patients who took the heart drug lived longer than those on a placebo.",
+        "Doctors said the heart failure drug could reach pharmacies next year.",
+    ]
+    text = "\n".join([aside, *about])
+    nlp = ranked_pipeline(lead_claims=1, centrality_weight=10.0)
+
+    first = min(find_claims(nlp, text), key=lambda claim: claim.rank)
+
+    assert first.text in about
+    assert first.reasons[0] == MAIN_CLAIM

@@ -31,7 +31,7 @@ from torch import nn
 from transformers import AutoModel
 
 from workers.nlp import onnx_model
-from workers.nlp.training.train import roc_auc
+from workers.nlp.training.claimbuster import roc_auc
 
 Log = Callable[[str], None]
 
