@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 # The stamp changes with pyproject.toml, so editing dependencies reinstalls.
 STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: install demo run test lint typecheck unit bench bench-quick bench-queries bench-extract bench-claims bench-matching train-claims migrate clean
+.PHONY: install demo run test lint typecheck unit bench bench-quick bench-queries bench-extract bench-claims bench-matching train-claims train-matcher migrate clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -68,6 +68,14 @@ train-claims: install
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check torch==2.13.0 $(TORCH_PIP_ARGS)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,train]'
 	nice -n 19 $(BIN)/python -m workers.nlp.training.train $(ARGS)
+
+# Fine-tunes the claim matcher's embedder on the CheckThat! train pairs and exports it as
+# int8 ONNX (workers/nlp/training/train_matcher.py), same [train] extra, same CPU torch;
+# then `make bench-matching ARGS=--fit` refits the fusion on the dev pairs.
+train-matcher: install
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check torch==2.13.0 $(TORCH_PIP_ARGS)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,train]'
+	nice -n 19 $(BIN)/python -m workers.nlp.training.train_matcher $(ARGS)
 
 clean:
 	rm -rf var .mypy_cache .ruff_cache .pytest_cache

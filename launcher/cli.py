@@ -192,7 +192,40 @@ def run_migrate(settings: Settings) -> int:
 
     migrate(settings.resolved_database_url)
     log.info("database migrated")
+    fill_archive_vectors(settings)
     return 0
+
+
+def fill_archive_vectors(settings: Settings) -> None:
+    """Embed the archive rows that have no vector yet (the claims migration 0011 brought
+    in from before the archive); without the model they stay searchable by their words."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from factdesk.archive_models import ArchiveEntry
+    from factdesk.db import make_engine
+
+    engine = make_engine(settings.resolved_database_url)
+    try:
+        with Session(engine) as session:
+            missing = session.scalar(
+                select(ArchiveEntry.id).where(ArchiveEntry.vector.is_(None)).limit(1)
+            )
+            if missing is None:
+                return  # the usual case: no model to load
+            try:
+                from workers.matcher import Matcher, fill_missing_vectors
+
+                matcher = Matcher()
+            except (ImportError, OSError, RuntimeError) as error:
+                # RuntimeError: the model's files do not match their digests.
+                log.warning("archive vectors not filled, the matcher will not load: %s", error)
+                return
+            filled = fill_missing_vectors(session=session, matcher=matcher)
+    finally:
+        engine.dispose()
+    if filled:
+        log.info("archive vectors filled rows=%s", filled)
 
 
 def check_migrations(settings: Settings, wait: float) -> int:

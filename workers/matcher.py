@@ -24,13 +24,17 @@ from pathlib import Path
 
 import numpy
 import numpy.typing as npt
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from factdesk.archive_models import ArchiveEntry
 from factdesk.models import Claim
 from factdesk.services import archive
 from workers.nlp.embedder import Embedder, embedder, model_path
 
 CANDIDATES = 50
+# A task shows its best match; two more are kept for when someone hides it.
+SHOWN_AT_MOST = 3
 FUSION_FILE = "fusion.json"
 
 
@@ -107,7 +111,7 @@ class Matcher:
         self.lexical_only = lexical_only
         self._model = None if lexical_only else (model or embedder())
         self.weights = weights or fusion()
-        self._candidates = candidates
+        self.candidates = candidates
 
     def embed(self, texts: Sequence[str]) -> npt.NDArray[numpy.float32] | None:
         return None if self._model is None else self._model.embed(texts)
@@ -132,17 +136,23 @@ class Matcher:
             session=session,
             query=text,
             viewer=viewer,
-            limit=self._candidates,
+            limit=self.candidates,
             exclude_article_id=exclude_article_id,
         )
+        if pending is not None:
+            vector = pending.result()[0]
+        return self.fuse(found, vector)[:top]
+
+    def fuse(
+        self, found: Sequence[archive.Candidate], vector: npt.NDArray[numpy.float32] | None
+    ) -> list[Match]:
+        """Candidates scored, best first (by the words alone when lexical_only)."""
         if self.lexical_only:
             return [
                 Match(entry_id=c.entry_id, score=c.lexical, cosine=0.0, lexical=c.lexical)
-                for c in found[:top]
+                for c in found
             ]
-        if pending is not None:
-            vector = pending.result()[0]
-        return fuse(found, vector, self.weights)[:top]
+        return fuse(found, vector, self.weights)
 
     def shown(self, matches: Sequence[Match]) -> list[Match]:
         """The matches sure enough to show a person (threshold chosen on dev data)."""
@@ -154,24 +164,63 @@ def archive_new_claims(
 ) -> dict[int, list[Match]]:
     """Store the new claims' vectors in the archive; return each one's shown matches.
 
-    Claims already in the archive (a re-run task) are left alone and get no matches."""
+    The article's claims are embedded in one onnxruntime call, on the embedding thread,
+    while this thread runs their full-text lookups (the database does that work outside
+    the GIL), so the article pays about the longer of the two, not their sum. Claims
+    already in the archive (a re-run task) are left alone and get no matches."""
     claims = archive.unarchived(session=session, claims=claims)
     if not claims:
         return {}
-    vectors = matcher.embed([claim.text for claim in claims])
+    texts = [claim.text for claim in claims]
+    pending = None if matcher.lexical_only else _embedding_pool().submit(matcher.embed, texts)
+    found = [
+        archive.candidates(
+            session=session,
+            query=claim.text,
+            viewer=archive.Viewer(claim.article.slack_team_id, claim.article.slack_channel_id),
+            limit=matcher.candidates,
+            exclude_article_id=claim.article_id,
+        )
+        for claim in claims
+    ]
+    vectors = None if pending is None else pending.result()
     archive.add_claims(
-        session=session, claims=claims, vectors=vectors, channel_private=channel_private
+        session=session,
+        claims=claims,
+        vectors=vectors,
+        channel_private=channel_private,
+        known_new=True,
     )
     matches = {}
     for index, claim in enumerate(claims):
-        viewer = archive.Viewer(claim.article.slack_team_id, claim.article.slack_channel_id)
-        ranked = matcher.rank(
-            session=session,
-            text=claim.text,
-            viewer=viewer,
-            vector=None if vectors is None else vectors[index],
-            exclude_article_id=claim.article_id,
-            top=3,
-        )
+        vector = None if vectors is None else vectors[index]
+        ranked = matcher.fuse(found[index], vector)[:SHOWN_AT_MOST]
         matches[claim.id] = matcher.shown(ranked)
     return matches
+
+
+FILL_BATCH = 64
+
+
+def fill_missing_vectors(*, session: Session, matcher: Matcher, batch: int = FILL_BATCH) -> int:
+    """Embed the archive rows stored without a vector (claims from before the archive,
+    rows stored while the model would not load); commit batch by batch, so a run cut
+    short keeps its work and the next one resumes. Returns how many were filled."""
+    filled, last_id = 0, 0
+    while True:
+        rows = session.scalars(
+            select(ArchiveEntry)
+            .where(ArchiveEntry.vector.is_(None), ArchiveEntry.id > last_id)
+            .order_by(ArchiveEntry.id)
+            .limit(batch)
+        ).all()
+        if not rows:
+            return filled
+        vectors = matcher.embed([row.text for row in rows])
+        if vectors is None:
+            return filled
+        for row, vector in zip(rows, vectors, strict=True):
+            row.vector = archive.encode_vector(vector)
+        session.commit()
+        filled += len(rows)
+        last_id = rows[-1].id

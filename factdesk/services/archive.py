@@ -262,11 +262,16 @@ def add_claims(
     claims: Sequence[Claim],
     vectors: npt.NDArray[numpy.float32] | None,
     channel_private: bool,
+    known_new: bool = False,
 ) -> list[ArchiveEntry]:
-    """Give each claim its archive row (once), with its vector when there is one."""
-    have = {claim.id for claim in claims} - {
-        claim.id for claim in unarchived(session=session, claims=claims)
-    }
+    """Give each claim its archive row (once), with its vector when there is one.
+
+    ``known_new``: the caller has just checked that none has a row (``unarchived``)."""
+    have: set[int] = set()
+    if not known_new:
+        have = {claim.id for claim in claims} - {
+            claim.id for claim in unarchived(session=session, claims=claims)
+        }
     added = []
     for index, claim in enumerate(claims):
         if claim.id in have:

@@ -132,6 +132,31 @@ def test_vectors_are_stored_when_claims_are_created(session: Session) -> None:
     assert numpy.allclose(numpy.linalg.norm(vectors, axis=1), 1.0, atol=1e-2)
 
 
+def test_an_articles_claims_are_matched_together(session: Session) -> None:
+    roof = fact_check(session, "The city spent 4 million dollars on the new stadium roof.")
+    article = factories.article(slack_team_id=TEAM, slack_channel_id=NEWSDESK)
+    claims = [
+        factories.claim(article=article, text="City spent $4 million on the stadium roof."),
+        factories.claim(article=article, text="Snow closed every school in the county."),
+        factories.claim(article=article, text="The stadium roof was built in 1998."),
+    ]
+
+    found = archive_new_claims(
+        session=session, claims=claims, channel_private=False, matcher=Matcher()
+    )
+
+    assert [m.entry_id for m in found[claims[0].id]] == [roof.id]
+    assert found[claims[1].id] == []
+    assert all(
+        m.entry_id != roof.id or m.score < found[claims[0].id][0].score for m in found[claims[2].id]
+    )
+    assert archive.unarchived(session=session, claims=claims) == []
+    assert (
+        archive_new_claims(session=session, claims=claims, channel_private=False, matcher=Matcher())
+        == {}
+    )
+
+
 # -- who may see what ---------------------------------------------------------------------
 
 CLAIM = "The city spent 4 million dollars on the new stadium roof."

