@@ -8,7 +8,13 @@ from collections.abc import Callable
 
 import pytest
 
-from factdesk.errors import FactdeskError, FetchTimeout, NoArticleText, PageTooLarge
+from factdesk.errors import (
+    FactdeskError,
+    FetchTimeout,
+    NeedsJavaScript,
+    NoArticleText,
+    PageTooLarge,
+)
 from factdesk.services.articles import Extracted
 from factdesk.settings import Settings
 from standin.articles import ArticleServer
@@ -16,7 +22,6 @@ from standin.slack_api import SlackStandIn
 from tests.conftest import System, share_in
 from workers.extract import extract
 from workers.fetch import BinaryPage, DecompressionBomb, fetch
-from workers.hostile import NeedsJavaScript
 from workers.ingest import MAX_FINDER_CHARS, _finder_text
 
 SETTINGS = Settings(fetch_timeout_seconds=1.5, fetch_allowed_networks="127.0.0.0/8")
