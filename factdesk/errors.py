@@ -277,6 +277,11 @@ class SlackPostFailed(FactdeskError):
         self.retry_after = retry_after
 
 
+class NotInstalled(FactdeskError):
+    code = "not_installed"
+    user_message = "Factdesk is no longer installed in this workspace."
+
+
 class InvalidRequest(FactdeskError):
     code = "invalid_request"
     user_message = "That button is out of date. Scroll to the latest message and try again."
