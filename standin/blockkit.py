@@ -343,12 +343,7 @@ class _Checker:
                 self.required_text(grp, "label", group_ptr, max_len=75)
                 if self.required(grp, "options", group_ptr):
                     self.options(grp, "options", group_ptr, max_items=100, plain_only=True)
-        if elem.get("initial_option") is not None:
-            self.option(elem["initial_option"], f"{pointer}/initial_option", plain_only=True)
-        if elem.get("initial_options") is not None:
-            self.options(
-                elem, "initial_options", pointer, max_items=100, plain_only=True, min_items=0
-            )
+        self.initial_choices(elem, pointer, max_items=100, plain_only=True)
 
     def users_select(self, elem: dict[str, Any], pointer: str) -> None:
         if elem.get("initial_user") is not None:
@@ -361,11 +356,22 @@ class _Checker:
     def choices(self, elem: dict[str, Any], pointer: str) -> None:
         if self.required(elem, "options", pointer):
             self.options(elem, "options", pointer, max_items=10, plain_only=False)
+        self.initial_choices(elem, pointer, max_items=10, plain_only=False)
+
+    def initial_choices(
+        self, elem: dict[str, Any], pointer: str, *, max_items: int, plain_only: bool
+    ) -> None:
+        """The preselected option(s) of a menu or a set of checkboxes or radio buttons."""
         if elem.get("initial_option") is not None:
-            self.option(elem["initial_option"], f"{pointer}/initial_option", plain_only=False)
+            self.option(elem["initial_option"], f"{pointer}/initial_option", plain_only=plain_only)
         if elem.get("initial_options") is not None:
             self.options(
-                elem, "initial_options", pointer, max_items=10, plain_only=False, min_items=0
+                elem,
+                "initial_options",
+                pointer,
+                max_items=max_items,
+                plain_only=plain_only,
+                min_items=0,
             )
 
     def overflow(self, elem: dict[str, Any], pointer: str) -> None:
