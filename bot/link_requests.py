@@ -32,6 +32,30 @@ class Queued:
     fresh: bool = False
 
 
+@dataclass(frozen=True)
+class Place:
+    """Where a person asked for a check: the message, the thread it goes in, and who."""
+
+    team_id: str
+    channel_id: str
+    thread_ts: str
+    message_ts: str
+    user_id: str
+    # Where the worker tells the person if it cannot post in the channel (the shortcut's).
+    response_url: str | None = None
+
+    def article_fields(self) -> dict[str, Any]:
+        """The place as `articles.create` takes it."""
+        return {
+            "team_id": self.team_id,
+            "channel_id": self.channel_id,
+            "thread_ts": self.thread_ts,
+            "message_ts": self.message_ts,
+            "requested_by": self.user_id,
+            "response_url": self.response_url,
+        }
+
+
 def from_command(
     ack: Ack, context: BoltContext, command: dict[str, Any], *, url: str, again: bool = False
 ) -> None:
@@ -103,15 +127,8 @@ def from_message(
         ):
             log.info("links ignored channel=%s: auto_links is off", channel)
             return
-        queued = store_links(
-            session,
-            urls=taken,
-            team_id=team_id,
-            channel_id=channel,
-            thread_ts=event.get("thread_ts") or ts,
-            message_ts=ts,
-            user_id=event["user"],
-        )
+        place = Place(team_id, channel, event.get("thread_ts") or ts, ts, event["user"])
+        queued = store_links(session, urls=taken, place=place)
     if not queued:
         return  # a redelivered event, or the message's other event: already done
     try:
@@ -128,17 +145,7 @@ def from_message(
         )
 
 
-def store_links(
-    session: Session,
-    *,
-    urls: Sequence[str],
-    team_id: str,
-    channel_id: str,
-    thread_ts: str,
-    message_ts: str,
-    user_id: str,
-    response_url: str | None = None,
-) -> list[Queued]:
+def store_links(session: Session, *, urls: Sequence[str], place: Place) -> list[Queued]:
     """An article per link in the message's thread; a link already being checked elsewhere
     in the workspace is stored as a duplicate, so the worker answers with that thread.
 
@@ -147,51 +154,27 @@ def store_links(
     """
     queued = []
     for url in urls:
-        original = articles.find_checking(session=session, team_id=team_id, url=url)
+        original = articles.find_checking(session=session, team_id=place.team_id, url=url)
         article, is_new = articles.create(
-            session=session,
-            url=url,
-            team_id=team_id,
-            channel_id=channel_id,
-            thread_ts=thread_ts,
-            message_ts=message_ts,
-            requested_by=user_id,
-            duplicate_of=original,
-            response_url=response_url,
+            session=session, url=url, duplicate_of=original, **place.article_fields()
         )
-        if is_new or _retried(session, article, response_url):
+        if is_new or _retried(session, article, place.response_url):
             queued.append(Queued(article.id))
     return queued
 
 
-def store_message(
-    session: Session,
-    *,
-    text: str,
-    permalink: str,
-    team_id: str,
-    channel_id: str,
-    thread_ts: str,
-    message_ts: str,
-    user_id: str,
-    response_url: str | None = None,
-) -> Queued | None:
+def store_message(session: Session, *, text: str, permalink: str, place: Place) -> Queued | None:
     """The message's own text as an article, its permalink standing in for a link; queued
     again if it failed and a person asks again (`response_url`), as `store_links` does."""
     article, is_new = articles.create(
         session=session,
         url=permalink,
-        team_id=team_id,
-        channel_id=channel_id,
-        thread_ts=thread_ts,
-        message_ts=message_ts,
-        requested_by=user_id,
         source=ArticleSource.MESSAGE,
         text=text,
         title=render_thread.MESSAGE_TITLE,
-        response_url=response_url,
+        **place.article_fields(),
     )
-    return Queued(article.id) if is_new or _retried(session, article, response_url) else None
+    return Queued(article.id) if is_new or _retried(session, article, place.response_url) else None
 
 
 def _retried(session: Session, article: Article, response_url: str | None) -> bool:

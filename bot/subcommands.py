@@ -12,18 +12,24 @@ from slack_bolt import BoltContext
 from slack_sdk import WebClient
 
 from bot import deps, payloads
-from factdesk.errors import FactdeskError, InvalidLink
+from factdesk.errors import (
+    InvalidLink,
+    MoreThanOneChannel,
+    NothingToSearch,
+    OnlyAgainAfterLink,
+    PartialLink,
+    StatusWithoutLink,
+    TakesNoArgument,
+    UnknownChannel,
+    UnknownExport,
+    UnknownWeek,
+)
 from factdesk.links import find_links, parse_link
 from factdesk.render import desk as render_desk
-from factdesk.render.mrkdwn import escape
 from factdesk.services import desk
 from factdesk.slack import workspace_url
 
 log = logging.getLogger(__name__)
-
-
-class BadArgument(FactdeskError):
-    code = "bad_argument"
 
 
 class Word(enum.StrEnum):
@@ -92,11 +98,7 @@ def parse(text: str) -> Request:
     if word in KNOWN:
         return _known(Word(word), rest)
     if _LINKISH.match(first):
-        raise InvalidLink(
-            f"`{escape(first[:80])}` isn't a full web link. Start it with "
-            "https://, for example `/factcheck https://example.com/story`.",
-            detail=first[:200],
-        )
+        raise PartialLink(first)
     return Request(Word.UNKNOWN, text=first)
 
 
@@ -104,18 +106,14 @@ def _link(first: str, rest: list[str]) -> Request:
     url = parse_link(first)
     extra = [token.lower() for token in rest]
     if extra and extra != [AGAIN]:
-        raise BadArgument(
-            "After the link I only understand `again`, which reads the article afresh: "
-            f"`/factcheck {escape(url)} again`.",
-            detail=" ".join(rest)[:200],
-        )
+        raise OnlyAgainAfterLink(url, detail=" ".join(rest)[:200])
     return Request(Word.LINK, url=url, again=bool(extra))
 
 
 def _known(word: Word, rest: list[str]) -> Request:
     if word is Word.SEARCH:
         if not rest:
-            raise BadArgument("Say what to look for: `/factcheck search crime fell 40%`.")
+            raise NothingToSearch
         return Request(word, words=" ".join(rest)[:500])
     if word is Word.DIGEST:
         return _digest(rest)
@@ -123,21 +121,16 @@ def _known(word: Word, rest: list[str]) -> Request:
         return _export(rest)
     if word is Word.OPEN:
         if len(rest) > 1:
-            raise BadArgument("Name one channel: `/factcheck open #channel`.")
+            raise MoreThanOneChannel
         return Request(word, channel_id=channel_argument(rest[0]) if rest else None)
     if word is Word.STATUS:
         if not rest:
-            raise BadArgument(
-                "Add the link to look up: `/factcheck status https://example.com/story`."
-            )
+            raise StatusWithoutLink
         if not find_links(rest[0]):
             raise InvalidLink(detail=rest[0][:200])
         return Request(word, url=parse_link(rest[0]))
     if rest:
-        raise BadArgument(
-            f"`/factcheck {word.value}` takes nothing after it. Try `/factcheck {word.value}`.",
-            detail=" ".join(rest)[:200],
-        )
+        raise TakesNoArgument(word.value, detail=" ".join(rest)[:200])
     return Request(word)
 
 
@@ -147,10 +140,7 @@ def _digest(rest: list[str]) -> Request:
         return Request(Word.DIGEST)
     if len(words) == 1 and words[0] in WEEKS:
         return Request(Word.DIGEST, week=words[0])
-    raise BadArgument(
-        "Say which week: `/factcheck digest this-week` (so far) or `/factcheck digest last-week`.",
-        detail=" ".join(rest)[:200],
-    )
+    raise UnknownWeek(detail=" ".join(rest)[:200])
 
 
 def _export(rest: list[str]) -> Request:
@@ -161,11 +151,7 @@ def _export(rest: list[str]) -> Request:
         elif token in FORMATS and fmt is None:
             fmt = token
         else:
-            raise BadArgument(
-                "Try `/factcheck export [week|month|all] [csv|claimreview]`, for example "
-                "`/factcheck export month claimreview`.",
-                detail=" ".join(rest)[:200],
-            )
+            raise UnknownExport(detail=" ".join(rest)[:200])
     return Request(Word.EXPORT, scope=scope or SCOPES[0], fmt=fmt or FORMATS[0])
 
 
@@ -176,11 +162,7 @@ def channel_argument(token: str) -> str:
         return match.group(1)
     if _CHANNEL_ID.match(token):
         return token
-    raise BadArgument(
-        f"I can't tell which channel `{escape(token[:80])}` is. Type `#` and pick "
-        "the channel from the list Slack offers, or run `/factcheck open` in that channel.",
-        detail=token[:200],
-    )
+    raise UnknownChannel(token)
 
 
 def answer(

@@ -56,8 +56,16 @@ class Processes:
             time.sleep(0.2)
 
     def stop(self, timeout: float = 10.0) -> None:
+        """Ask each child to stop and give them `timeout` seconds between them; kill what
+        is left, with its group.
+
+        SIGTERM goes to the child alone, not its group: Celery's main process takes it as a
+        warm shutdown (stop taking tasks, let the running ones finish, then stop the pool),
+        whereas a pool process that gets it dies mid-task and the main process reports a
+        WorkerLostError."""
         for child in self.children.values():
-            _signal_group(child, signal.SIGTERM)
+            with contextlib.suppress(ProcessLookupError):
+                child.send_signal(signal.SIGTERM)
         deadline = time.monotonic() + timeout
         for child in self.children.values():
             try:

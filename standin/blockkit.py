@@ -13,7 +13,7 @@ Block Kit feature never makes a test fail spuriously.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Container
 from typing import Any, Literal
 
 __all__ = [
@@ -162,6 +162,22 @@ class _Checker:
             return None
         return value
 
+    def typed(
+        self, value: Any, pointer: str, allowed: Container[str]
+    ) -> tuple[dict[str, Any], str] | None:
+        """An object with a `type` among `allowed`, and that type; None once reported."""
+        obj = self.obj(value, pointer)
+        if obj is None:
+            return None
+        kind = obj.get("type")
+        if kind is None:
+            self.fail("missing required field: type", pointer)
+            return None
+        if kind not in allowed:
+            self.fail(f"unsupported type: {kind}", f"{pointer}/type")
+            return None
+        return obj, kind
+
     def required(self, parent: dict[str, Any], key: str, pointer: str) -> bool:
         if parent.get(key) is None:
             self.fail(f"missing required field: {key}", pointer)
@@ -271,16 +287,10 @@ class _Checker:
         allowed: frozenset[str],
         action_ids: set[str],
     ) -> None:
-        elem = self.obj(value, pointer)
-        if elem is None:
+        typed = self.typed(value, pointer, allowed)
+        if typed is None:
             return
-        kind = elem.get("type")
-        if kind is None:
-            self.fail("missing required field: type", pointer)
-            return
-        if kind not in allowed:
-            self.fail(f"unsupported type: {kind}", f"{pointer}/type")
-            return
+        elem, kind = typed
         if kind == "image":
             self.image_element(elem, pointer)
             return
@@ -333,12 +343,7 @@ class _Checker:
                 self.required_text(grp, "label", group_ptr, max_len=75)
                 if self.required(grp, "options", group_ptr):
                     self.options(grp, "options", group_ptr, max_items=100, plain_only=True)
-        if elem.get("initial_option") is not None:
-            self.option(elem["initial_option"], f"{pointer}/initial_option", plain_only=True)
-        if elem.get("initial_options") is not None:
-            self.options(
-                elem, "initial_options", pointer, max_items=100, plain_only=True, min_items=0
-            )
+        self.initial_choices(elem, pointer, max_items=100, plain_only=True)
 
     def users_select(self, elem: dict[str, Any], pointer: str) -> None:
         if elem.get("initial_user") is not None:
@@ -351,11 +356,22 @@ class _Checker:
     def choices(self, elem: dict[str, Any], pointer: str) -> None:
         if self.required(elem, "options", pointer):
             self.options(elem, "options", pointer, max_items=10, plain_only=False)
+        self.initial_choices(elem, pointer, max_items=10, plain_only=False)
+
+    def initial_choices(
+        self, elem: dict[str, Any], pointer: str, *, max_items: int, plain_only: bool
+    ) -> None:
+        """The preselected option(s) of a menu or a set of checkboxes or radio buttons."""
         if elem.get("initial_option") is not None:
-            self.option(elem["initial_option"], f"{pointer}/initial_option", plain_only=False)
+            self.option(elem["initial_option"], f"{pointer}/initial_option", plain_only=plain_only)
         if elem.get("initial_options") is not None:
             self.options(
-                elem, "initial_options", pointer, max_items=10, plain_only=False, min_items=0
+                elem,
+                "initial_options",
+                pointer,
+                max_items=max_items,
+                plain_only=plain_only,
+                min_items=0,
             )
 
     def overflow(self, elem: dict[str, Any], pointer: str) -> None:
@@ -393,16 +409,10 @@ class _Checker:
             self.block(item, f"{pointer}/{i}", surface)
 
     def block(self, value: Any, pointer: str, surface: Surface) -> None:
-        block = self.obj(value, pointer)
-        if block is None:
+        typed = self.typed(value, pointer, BLOCK_TYPES)
+        if typed is None:
             return
-        kind = block.get("type")
-        if kind is None:
-            self.fail("missing required field: type", pointer)
-            return
-        if kind not in BLOCK_TYPES:
-            self.fail(f"unsupported type: {kind}", f"{pointer}/type")
-            return
+        block, kind = typed
         if kind == "markdown" and surface != "message":
             self.fail(f"unsupported type: {kind}", f"{pointer}/type")
             return

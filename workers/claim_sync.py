@@ -9,6 +9,7 @@ from kombu.exceptions import OperationalError
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import select
 
+from factdesk.errors import SlackPostFailed
 from factdesk.models import Claim, EventAction, SlackPost
 from factdesk.render import thread as render_thread
 from factdesk.render.blocks import Message
@@ -16,7 +17,7 @@ from factdesk.services import claims
 from workers.claim_matches import match_blocks_for
 from workers.context import WorkerContext, for_claim
 from workers.locks import article_lock
-from workers.posting import SlackPostFailed, post_once
+from workers.posting import post_once
 from workers.summary import update_summary
 
 log = logging.getLogger(__name__)

@@ -25,7 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from factdesk.db import session_scope
-from factdesk.errors import FactdeskError
+from factdesk.errors import NotInstalled
 from factdesk.logs import bound
 from factdesk.queue import TaskQueue, create_celery
 from factdesk.settings import Settings
@@ -54,11 +54,6 @@ def pipeline(model: str) -> Language:
     from workers.nlp.finder import claim_pipeline  # spaCy is heavy; import it only here
 
     return claim_pipeline(model)
-
-
-class NotInstalled(FactdeskError):
-    code = "not_installed"
-    user_message = "Factdesk is no longer installed in this workspace."
 
 
 @dataclass

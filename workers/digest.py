@@ -33,6 +33,7 @@ from datetime import date, datetime, timedelta
 
 from slack_sdk.errors import SlackApiError
 
+from factdesk.errors import NotInstalled
 from factdesk.metrics import DIGEST_RUNS
 from factdesk.models import DigestPost, DigestState, utcnow
 from factdesk.render import charts as render_charts
@@ -43,7 +44,7 @@ from factdesk.slack import workspace_url
 from factdesk.slack_refusals import SLACK_FAILURES
 from factdesk.slack_refusals import refusal as refusal_of
 from workers import slack_reads
-from workers.context import NotInstalled, WorkerContext, for_team, for_team_or
+from workers.context import WorkerContext, for_team, for_team_or
 from workers.tell import by_response_url
 
 log = logging.getLogger(__name__)

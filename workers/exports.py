@@ -9,6 +9,7 @@ through its response_url, and the task ends: nothing is retried behind their bac
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime
 
 from slack_sdk.errors import SlackApiError
@@ -76,17 +77,17 @@ def export_claims(
 ) -> str | None:
     """Upload the export to the person's DM; the uploaded file's id, or None when the
     person was told why it could not be sent."""
+
+    def tell(text: str) -> None:
+        tell_requester(
+            ctx, response_url=response_url, channel_id=channel_id, user_id=user_id, text=text
+        )
+
     try:
-        return _export(team_id, channel_id, user_id, scope, fmt, ctx, response_url, now)
+        return _export(team_id, channel_id, user_id, scope, fmt, ctx, tell, now)
     except Exception:  # logged with its traceback here; the person is told, the task ends
         log.exception("export failed channel=%s user=%s", channel_id, user_id)
-        tell_requester(
-            ctx,
-            response_url=response_url,
-            channel_id=channel_id,
-            user_id=user_id,
-            text=render_exports.export_crashed(channel_id, scope, fmt),
-        )
+        tell(render_exports.export_crashed(channel_id, scope, fmt))
         return None
 
 
@@ -97,7 +98,7 @@ def _export(
     scope: str,
     fmt: str,
     ctx: WorkerContext,
-    response_url: str | None,
+    tell: Callable[[str], None],
     now: datetime | None,
 ) -> str | None:
     now = now or utcnow()
@@ -126,13 +127,7 @@ def _export(
             why.for_log(),
         )
         advice = refusals.advice(why, render_exports.export_command(scope, fmt))
-        tell_requester(
-            ctx,
-            response_url=response_url,
-            channel_id=channel_id,
-            user_id=user_id,
-            text=render_exports.export_not_sent(channel_id, fmt, advice),
-        )
+        tell(render_exports.export_not_sent(channel_id, fmt, advice))
         return None
     file_id = str(uploaded["file"]["id"])
     log.info(

@@ -38,10 +38,10 @@ from lxml import etree  # type: ignore[import-untyped]
 from readability import Document  # type: ignore[import-untyped]
 from trafilatura.utils import load_html
 
-from factdesk.errors import NoArticleText
+from factdesk.errors import NeedsJavaScript, NoArticleText
 from factdesk.services.articles import Extracted
 from workers.fetch import PDF, Page
-from workers.hostile import NeedsJavaScript, javascript_shell
+from workers.hostile import javascript_shell
 from workers.page_metadata import canonical, declared_language, field, parse_date, short_language
 from workers.page_structure import strip_furniture
 from workers.pdf import extract_pdf

@@ -20,21 +20,24 @@ import httpcore
 import httpx
 
 from factdesk.errors import (
+    BinaryPage,
+    CredentialsInLink,
+    DecompressionBomb,
     FetchFailed,
     FetchTimeout,
     NotAnArticle,
+    NotAWebAddress,
     PageNotFound,
     PageTooLarge,
     TooManyRedirects,
     Unreachable,
+    UnsupportedScheme,
 )
 from factdesk.settings import Settings
 from workers.netguard import (
     Connector,
-    CredentialsInLink,
     GuardedBackend,
     Resolver,
-    UnsupportedScheme,
     parse_networks,
 )
 
@@ -58,24 +61,6 @@ _BINARY_MAGIC = (
     (b"\x7fELF", "a program"),
     (b"MZ", "a program"),
 )
-
-
-class NotAWebAddress(Unreachable):
-    code = "not_a_web_address"
-    user_message = "That link isn't a web address I can open."
-
-
-class DecompressionBomb(PageTooLarge):
-    code = "decompression_bomb"
-    user_message = (
-        "That page is compressed far more than any real page is (a decompression bomb), "
-        "so I stopped reading it."
-    )
-
-
-class BinaryPage(NotAnArticle):
-    code = "binary_page"
-    user_message = "That link says it is a web page but sends binary data, not text I can read."
 
 
 @dataclass(frozen=True)
@@ -128,11 +113,7 @@ def fetch(
             if isinstance(page_or_next, Page):
                 return page_or_next
             url = page_or_next
-    raise TooManyRedirects(
-        f"That link redirects more than {settings.fetch_max_redirects} times, "
-        "so I stopped following it.",
-        detail=url,
-    )
+    raise TooManyRedirects.beyond(settings.fetch_max_redirects, detail=url)
 
 
 def check_url(url: str) -> None:
@@ -177,16 +158,17 @@ def _get_once(client: httpx.Client, url: str, settings: Settings, deadline: floa
             if response.status_code in REDIRECT_CODES and "location" in response.headers:
                 return urljoin(url, response.headers["location"])
             if response.status_code >= 400:
-                raise _http_error(response.status_code, response.reason_phrase, url)
+                raise PageNotFound.http(
+                    response.status_code,
+                    response.reason_phrase,
+                    detail=f"{response.status_code} {url}",
+                )
             content_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
             if content_type and content_type not in READABLE_TYPES:
-                raise NotAnArticle(
-                    f"That link points to {_describe(content_type)}, not an article I can read.",
-                    detail=f"{content_type} {url}",
-                )
+                raise NotAnArticle.of_type(content_type, detail=f"{content_type} {url}")
             declared = response.headers.get("content-length", "")
             if declared.isdigit() and int(declared) > settings.fetch_max_bytes:
-                raise _too_large(settings.fetch_max_bytes, url)
+                raise PageTooLarge.beyond(settings.fetch_max_bytes, detail=url)
             body = _read_capped(response, settings.fetch_max_bytes, deadline, url)
             return Page(
                 url=str(response.url),
@@ -195,14 +177,9 @@ def _get_once(client: httpx.Client, url: str, settings: Settings, deadline: floa
                 encoding=response.charset_encoding,
             )
     except httpx.TimeoutException as exc:
-        raise FetchTimeout(
-            f"{host} took too long to answer. Try again later.", detail=f"{exc!r} {url}"
-        ) from exc
+        raise FetchTimeout.slow_answer(host, detail=f"{exc!r} {url}") from exc
     except (httpx.ConnectError, httpx.RemoteProtocolError, httpx.ReadError) as exc:
-        raise Unreachable(
-            f"I couldn't connect to {host}. Check the link, or try again later.",
-            detail=f"{exc!r} {url}",
-        ) from exc
+        raise Unreachable.no_connection(host, detail=f"{exc!r} {url}") from exc
     except (httpx.InvalidURL, httpx.UnsupportedProtocol, httpx.LocalProtocolError) as exc:
         raise NotAWebAddress(detail=url[:200]) from exc
 
@@ -220,14 +197,14 @@ def _read_capped(response: httpx.Response, cap: int, deadline: float, url: str) 
             if bomb and (size > RATIO_FLOOR or size > cap):
                 raise DecompressionBomb(detail=f"{raw} bytes inflating past {size} at {url}")
             if size > cap:
-                raise _too_large(cap, url)
+                raise PageTooLarge.beyond(cap, detail=url)
             chunks.append(piece)
 
     # Small raw slices keep the compression ratio honest: a bomb shows itself within one.
     for chunk in response.iter_raw(_RAW_SLICE):
         raw += len(chunk)
         if time.monotonic() > deadline:
-            raise FetchTimeout("The site was too slow sending the page.", detail=url)
+            raise FetchTimeout.slow_page(detail=url)
         take(decoder.feed(chunk, cap - size + 1))
     take(decoder.finish())
     return b"".join(chunks)
@@ -245,9 +222,8 @@ class _Decoder:
         elif self.encoding == "deflate":
             self.inflater = zlib.decompressobj()
         elif self.encoding not in ("", "identity"):
-            raise NotAnArticle(
-                f"That site sent the page compressed as {self.encoding[:40]}, which I can't read.",
-                detail=f"content-encoding {self.encoding[:80]} {url}",
+            raise NotAnArticle.compressed_as(
+                self.encoding, detail=f"content-encoding {self.encoding[:80]} {url}"
             )
         self.raw_deflate_tried = False
 
@@ -276,10 +252,7 @@ class _Decoder:
                 self.raw_deflate_tried = True
                 self.inflater = zlib.decompressobj(-zlib.MAX_WBITS)
                 return self.feed(data, room)
-            raise NotAnArticle(
-                "That site sent a page whose compression is broken, so I couldn't read it.",
-                detail=f"{exc} {self.url}",
-            ) from exc
+            raise NotAnArticle.broken_compression(detail=f"{exc} {self.url}") from exc
         return pieces
 
     def finish(self) -> list[bytes]:
@@ -299,39 +272,13 @@ def _sniff(body: bytes, declared: str, url: str) -> str:
     if head.startswith(b"%PDF-"):
         return PDF
     if declared == PDF:
-        raise NotAnArticle(
-            "That link says it is a PDF, but what it sends isn't one.", detail=f"not a PDF {url}"
-        )
+        raise NotAnArticle.not_a_pdf(detail=f"not a PDF {url}")
     for magic, kind in _BINARY_MAGIC:
         if head.startswith(magic):
-            raise BinaryPage(
-                f"That link says it is a web page but sends {kind}, not text I can read.",
-                detail=f"{declared} {url}",
-            )
+            raise BinaryPage.sends(kind, detail=f"{declared} {url}")
     if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise BinaryPage(detail=f"NUL bytes in {declared} at {url}")
     return declared
-
-
-def _too_large(cap: int, url: str) -> PageTooLarge:
-    return PageTooLarge(
-        f"That page is larger than {cap // (1024 * 1024)} MB, too large for me to read.",
-        detail=url,
-    )
-
-
-def _http_error(status: int, reason: str, url: str) -> PageNotFound:
-    if status in (404, 410):
-        message = f"That page wasn't found (HTTP {status}). It may have moved or been taken down."
-    elif status in (401, 403):
-        message = f"The site refused to show me that page (HTTP {status}). It may need a login."
-    elif status == 429:
-        message = "The site is limiting requests (HTTP 429). Try again in a few minutes."
-    elif status >= 500:
-        message = f"The site had an error (HTTP {status}). Try again later."
-    else:
-        message = f"The site answered HTTP {status} {reason} for that link."
-    return PageNotFound(message, detail=f"{status} {url}")
 
 
 def is_transient(error: FetchFailed) -> bool:
@@ -342,14 +289,3 @@ def is_transient(error: FetchFailed) -> bool:
         status = error.detail.split(" ", 1)[0]
         return status.isdigit() and (int(status) >= 500 or int(status) == 429)
     return False
-
-
-def _describe(content_type: str) -> str:
-    kind = content_type.split("/")[0]
-    if kind in {"image", "video", "audio"}:
-        return (
-            f"an {kind} file ({content_type})"
-            if kind in {"image", "audio"}
-            else f"a video ({content_type})"
-        )
-    return f"a file of type {content_type}"

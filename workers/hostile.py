@@ -4,19 +4,9 @@ from __future__ import annotations
 
 import re
 
-from factdesk.errors import NoArticleText
-
 _SCRIPT = re.compile(rb"<script\b", re.I)
 _NOSCRIPT_JS = re.compile(rb"<noscript\b[^>]*>[^<]{0,300}javascript", re.I)
 _APP_ROOT = re.compile(rb"<(?:div|main)\b[^>]*\bid=[\"']?(?:root|app|__next|__nuxt)\b", re.I)
-
-
-class NeedsJavaScript(NoArticleText):
-    code = "needs_javascript"
-    user_message = (
-        "That page builds its text with JavaScript in the browser, which I can't run, so I "
-        "found no article in it. A link to a print or AMP version may work."
-    )
 
 
 def javascript_shell(body: bytes) -> bool:

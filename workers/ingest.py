@@ -8,7 +8,7 @@ import logging
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session
 
-from factdesk.errors import FactdeskError, FetchFailed
+from factdesk.errors import FactdeskError, FetchFailed, SlackPostFailed
 from factdesk.metrics import CLAIMS_FOUND, FETCH_FAILURES
 from factdesk.models import Article, ArticleSource, ArticleState, Claim
 from factdesk.render import thread as render_thread
@@ -19,7 +19,7 @@ from workers.claim_matches import alert_repeats, archive_and_match, match_blocks
 from workers.context import WorkerContext, for_article
 from workers.extract import canonical_url, extract
 from workers.fetch import fetch, is_transient
-from workers.posting import Outgoing, SlackPostFailed, post_all_once, post_once
+from workers.posting import Outgoing, post_all_once, post_once
 from workers.requester import tell_not_a_member
 from workers.summary import posting_failed, summary_message, update_summary
 

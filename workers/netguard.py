@@ -17,7 +17,14 @@ from typing import Any
 
 import httpcore
 
-from factdesk.errors import FetchFailed
+from factdesk.errors import (
+    FetchRefused,
+    HostNotFound,
+    LinkLocalAddress,
+    LoopbackAddress,
+    NonPublicAddress,
+    PrivateAddress,
+)
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -43,53 +50,6 @@ SPECIAL_PURPOSE = tuple(
         "5f00::/16",
     )
 )
-
-
-class FetchRefused(FetchFailed):
-    """A link Factdesk will not open, whatever the site answers."""
-
-    code = "fetch_refused"
-    user_message = "I can't fetch that link."
-
-
-class UnsupportedScheme(FetchRefused):
-    code = "unsupported_scheme"
-    user_message = "I can only fetch http:// and https:// links."
-
-
-class CredentialsInLink(FetchRefused):
-    code = "credentials_in_link"
-    user_message = "I don't open links that carry a user name or password."
-
-
-class PrivateAddress(FetchRefused):
-    code = "private_address"
-    user_message = "I can't fetch links to private network addresses."
-
-
-class LoopbackAddress(FetchRefused):
-    code = "loopback_address"
-    user_message = "I can't fetch links to the machine I run on (localhost)."
-
-
-class LinkLocalAddress(FetchRefused):
-    code = "link_local_address"
-    user_message = (
-        "I can't fetch links to link-local addresses, such as a cloud provider's metadata service."
-    )
-
-
-class NonPublicAddress(FetchRefused):
-    code = "non_public_address"
-    user_message = (
-        "I can't fetch links to addresses that aren't on the public internet "
-        "(multicast, reserved or unspecified addresses)."
-    )
-
-
-class HostNotFound(FetchRefused):
-    code = "host_not_found"
-    user_message = "I couldn't find that site: its name doesn't resolve to an address."
 
 
 def parse_networks(value: str) -> tuple[IPNetwork, ...]:
@@ -164,9 +124,7 @@ def system_resolver(host: str, port: int) -> list[str]:
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as exc:
-        raise HostNotFound(
-            f"I couldn't find {host}: its name doesn't resolve to an address.", detail=repr(exc)
-        ) from exc
+        raise HostNotFound.unresolved(host, detail=repr(exc)) from exc
     return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
@@ -188,9 +146,7 @@ def checked_addresses(
         except ValueError as exc:
             raise HostNotFound(detail=f"{host} resolved to {answers!r}") from exc
         if not addresses:
-            raise HostNotFound(
-                f"I couldn't find {host}: its name doesn't resolve to an address.", detail=host
-            )
+            raise HostNotFound.unresolved(host, detail=host)
     allowed = tuple(allowed)
     for ip in addresses:
         kind = refusal(ip, allowed)

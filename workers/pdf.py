@@ -7,7 +7,7 @@ import logging
 import re
 from urllib.parse import urlsplit
 
-from factdesk.errors import NoArticleText, NotAnArticle
+from factdesk.errors import EncryptedPdf, NoArticleText, UnreadablePdf
 from factdesk.services.articles import Extracted
 
 log = logging.getLogger(__name__)
@@ -17,16 +17,6 @@ log = logging.getLogger(__name__)
 MAX_PAGES = 60
 MAX_CHARS = 300_000
 _HYPHEN_BREAK = re.compile(r"(\w)-\n(\w)")
-
-
-class UnreadablePdf(NotAnArticle):
-    code = "unreadable_pdf"
-    user_message = "That link is a PDF I couldn't read: it may be damaged or only scanned images."
-
-
-class EncryptedPdf(NotAnArticle):
-    code = "encrypted_pdf"
-    user_message = "That link is a password-protected PDF, so I can't read it."
 
 
 def extract_pdf(body: bytes, url: str) -> Extracted:

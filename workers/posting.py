@@ -27,7 +27,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from factdesk.errors import FactdeskError
+from factdesk.errors import SlackPostFailed
 from factdesk.models import SlackPost
 from factdesk.render.blocks import Message
 from factdesk.slack import pace_channel, retry_after
@@ -52,25 +52,6 @@ TRANSIENT_ERRORS = frozenset(
 # Replies read when looking for a post that was made but not recorded, in pages of 15.
 SCAN_LIMIT = 1000
 SCAN_PAGES = math.ceil(SCAN_LIMIT / slack_reads.PAGE)
-
-
-class SlackPostFailed(FactdeskError):
-    code = "slack_post_failed"
-    user_message = "I couldn't post the claims in Slack."
-
-    def __init__(
-        self,
-        *,
-        detail: str,
-        transient: bool,
-        slack_error: str | None = None,
-        retry_after: float | None = None,
-    ) -> None:
-        super().__init__(detail=detail)
-        self.transient = transient
-        self.slack_error = slack_error  # Slack's error code, when Slack answered
-        # Slack's Retry-After on a 429 the client could not wait out within the task.
-        self.retry_after = retry_after
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from factdesk.errors import NotInstalled
 from factdesk.models import Claim, ReminderKind, utcnow
 from factdesk.render.reminders import nudge_message, ping_message
 from factdesk.services import claims as claim_service
@@ -23,7 +24,7 @@ from factdesk.services import reminders
 from factdesk.slack import workspace_url
 from factdesk.slack_refusals import SLACK_FAILURES
 from factdesk.slack_refusals import refusal as refusal_of
-from workers.context import NotInstalled, WorkerContext
+from workers.context import WorkerContext
 
 log = logging.getLogger(__name__)
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import logging
 
+from factdesk.errors import SlackPostFailed
 from factdesk.models import ArticleSource
 from factdesk.render import notices
 from factdesk.services import articles
 from workers.context import WorkerContext
-from workers.posting import SlackPostFailed
 from workers.tell import by_response_url
 
 log = logging.getLogger(__name__)

@@ -7,12 +7,12 @@ import logging
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session
 
+from factdesk.errors import SlackPostFailed
 from factdesk.models import Article, ArticleState
 from factdesk.render import thread as render_thread
 from factdesk.render.blocks import Message
 from factdesk.services import claims
 from workers.context import WorkerContext
-from workers.posting import SlackPostFailed
 
 log = logging.getLogger(__name__)
 

@@ -21,13 +21,12 @@ from redis.exceptions import RedisError
 from sqlalchemy.exc import InterfaceError as DBInterfaceError
 from sqlalchemy.exc import OperationalError as DBOperationalError
 
-from factdesk.errors import FactdeskError
+from factdesk.errors import FactdeskError, InternalError, SlackPostFailed, TookTooLong
 from factdesk.services import receipts
 from workers import claim_sync, digest, exports, home, ingest, reminders
 from workers.app import celery_app, settings
 from workers.context import WorkerContext
 from workers.locks import LEASE_SECONDS, article_lease
-from workers.posting import SlackPostFailed
 
 log = logging.getLogger(__name__)
 
@@ -42,22 +41,6 @@ TRANSIENT_INFRA = (
     TimeoutError,
     ConnectionError,
 )
-
-
-class InternalError(FactdeskError):
-    code = "internal_error"
-    user_message = (
-        "Something went wrong on my side while reading this link. "
-        "The people who run Factdesk can find the details in the worker log."
-    )
-
-
-class TookTooLong(FactdeskError):
-    code = "took_too_long"
-    user_message = (
-        "Reading this link took longer than I allow, so I stopped. "
-        "A shorter page, or the same story from another site, may work."
-    )
 
 
 @cache

@@ -261,11 +261,7 @@ def reopen(*, session: Session, claim_id: int, actor: Actor) -> Change:
     claim = get(session=session, claim_id=claim_id)
     if claim.status is ClaimStatus.OPEN:
         return Change(claim, None)
-    check_may_judge(claim, actor)
-    previous = claim.status
-    claim.status = ClaimStatus.OPEN
-    claim.status_set_by = actor.user_id
-    claim.status_set_at = utcnow()
+    previous = _judge(claim, actor, ClaimStatus.OPEN)
     claim.verdict_note = None
     claim.evidence_urls = []
     claim.rating_explanation = None
@@ -273,6 +269,16 @@ def reopen(*, session: Session, claim_id: int, actor: Actor) -> Change:
         claim, actor.user_id, EventAction.REOPENED, previous, claim.status, session=session
     )
     return Change(claim, event)
+
+
+def _judge(claim: Claim, actor: Actor, status: ClaimStatus) -> ClaimStatus:
+    """Set the claim's status as the actor, who must be allowed to; the status it had."""
+    check_may_judge(claim, actor)
+    previous = claim.status
+    claim.status = status
+    claim.status_set_by = actor.user_id
+    claim.status_set_at = utcnow()
+    return previous
 
 
 def release(*, session: Session, claim_id: int, actor: Actor) -> Change:
@@ -320,11 +326,7 @@ def dismiss(*, session: Session, claim_id: int, actor: Actor) -> Change:
     claim = get(session=session, claim_id=claim_id)
     if claim.status is ClaimStatus.DISMISSED:
         return Change(claim, None)
-    check_may_judge(claim, actor)
-    previous = claim.status
-    claim.status = ClaimStatus.DISMISSED
-    claim.status_set_by = actor.user_id
-    claim.status_set_at = utcnow()
+    previous = _judge(claim, actor, ClaimStatus.DISMISSED)
     event = claim_events.record(
         claim, actor.user_id, EventAction.DISMISSED, previous, claim.status, session=session
     )

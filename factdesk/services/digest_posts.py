@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -85,17 +86,8 @@ def claim_post(
     # The row was made with the first claim; a holder taken over before kept no time.
     first_claimed = min(found.created_at, since)
     # Compare-and-set on the old token: of two workers taking over, one wins.
-    won = session.execute(
-        update(DigestPost)
-        .where(
-            DigestPost.id == found.id,
-            DigestPost.state == DigestState.CLAIMED,
-            DigestPost.claim_token == found.claim_token,
-        )
-        .values(claim_token=token, claimed_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    if won.rowcount == 0:  # type: ignore[attr-defined]
+    won = _set_if_held(session, found.id, found.claim_token, claim_token=token, claimed_at=now)
+    if not won:
         return None
     return Claimed(found.id, token, taken_over=True, since=since, first_claimed=first_claimed)
 
@@ -109,14 +101,19 @@ def finish_post(
     now: datetime,
 ) -> bool:
     """Record the digest as posted (with its ts) or skipped; False if the claim was lost."""
+    return _set_if_held(session, claimed.post_id, claimed.token, state=state, ts=ts, posted_at=now)
+
+
+def _set_if_held(session: Session, post_id: int, token: str, **values: Any) -> bool:
+    """Update the post only while it is still claimed under `token`; whether it was."""
     done = session.execute(
         update(DigestPost)
         .where(
-            DigestPost.id == claimed.post_id,
+            DigestPost.id == post_id,
             DigestPost.state == DigestState.CLAIMED,
-            DigestPost.claim_token == claimed.token,
+            DigestPost.claim_token == token,
         )
-        .values(state=state, ts=ts, posted_at=now)
+        .values(**values)
         .execution_options(synchronize_session=False)
     )
     return bool(done.rowcount)  # type: ignore[attr-defined]

@@ -13,7 +13,8 @@ import redis
 from celery import Celery
 from sqlalchemy import select
 
-from bot.subcommands import BadArgument, Word, parse
+from bot.subcommands import Word, parse
+from factdesk.errors import BadArgument
 from factdesk.models import ChannelSettings, DigestPost, DigestState
 from factdesk.queue import DIGEST_TICK, POST_DIGEST, create_celery
 from factdesk.render import digest as render_digest

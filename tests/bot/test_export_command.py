@@ -10,7 +10,8 @@ import uuid
 
 import pytest
 
-from bot.subcommands import BadArgument, parse
+from bot.subcommands import parse
+from factdesk.errors import BadArgument
 from factdesk.models import Claim, ClaimStatus
 from factdesk.services import claims
 from standin.signing import post_command, slash_command

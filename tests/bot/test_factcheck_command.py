@@ -7,8 +7,8 @@ import uuid
 
 import pytest
 
-from bot.subcommands import BadArgument, Request, Word, parse
-from factdesk.errors import InvalidLink
+from bot.subcommands import Request, Word, parse
+from factdesk.errors import BadArgument, InvalidLink
 from factdesk.ids import CallbackId
 from factdesk.models import ClaimStatus
 from factdesk.services import claims

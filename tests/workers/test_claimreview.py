@@ -13,10 +13,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from factdesk.archive_models import ArchiveEntry, ArchiveKind
+from factdesk.errors import LinkLocalAddress, LoopbackAddress, PrivateAddress
 from standin.articles import ArticleServer
 from tests.workers.test_fetch import GUARDED, loopback_only, resolver
 from workers import claimreview
-from workers.netguard import LinkLocalAddress, LoopbackAddress, PrivateAddress
 
 TEAM = "T0IMPORT"
 

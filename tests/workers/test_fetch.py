@@ -13,28 +13,29 @@ import httpcore
 import pytest
 
 from factdesk.errors import (
+    BinaryPage,
+    CredentialsInLink,
+    DecompressionBomb,
     FactdeskError,
     FetchFailed,
     FetchTimeout,
-    NotAnArticle,
-    PageNotFound,
-    PageTooLarge,
-    TooManyRedirects,
-    Unreachable,
-)
-from factdesk.settings import Settings
-from standin.articles import ArticleServer
-from workers.fetch import BinaryPage, DecompressionBomb, NotAWebAddress, Page, fetch
-from workers.netguard import (
-    CredentialsInLink,
     HostNotFound,
     LinkLocalAddress,
     LoopbackAddress,
     NonPublicAddress,
+    NotAnArticle,
+    NotAWebAddress,
+    PageNotFound,
+    PageTooLarge,
     PrivateAddress,
+    TooManyRedirects,
+    Unreachable,
     UnsupportedScheme,
-    system_connector,
 )
+from factdesk.settings import Settings
+from standin.articles import ArticleServer
+from workers.fetch import Page, fetch
+from workers.netguard import system_connector
 
 SETTINGS = Settings(
     fetch_timeout_seconds=2,

@@ -8,15 +8,22 @@ from collections.abc import Callable
 
 import pytest
 
-from factdesk.errors import FactdeskError, FetchTimeout, NoArticleText, PageTooLarge
+from factdesk.errors import (
+    BinaryPage,
+    DecompressionBomb,
+    FactdeskError,
+    FetchTimeout,
+    NeedsJavaScript,
+    NoArticleText,
+    PageTooLarge,
+)
 from factdesk.services.articles import Extracted
 from factdesk.settings import Settings
 from standin.articles import ArticleServer
 from standin.slack_api import SlackStandIn
 from tests.conftest import System, share_in
 from workers.extract import extract
-from workers.fetch import BinaryPage, DecompressionBomb, fetch
-from workers.hostile import NeedsJavaScript
+from workers.fetch import fetch
 from workers.ingest import MAX_FINDER_CHARS, _finder_text
 
 SETTINGS = Settings(fetch_timeout_seconds=1.5, fetch_allowed_networks="127.0.0.0/8")
@@ -104,7 +111,8 @@ def test_a_pdf_is_read_as_an_article(pages: ArticleServer) -> None:
 
 
 def test_a_broken_pdf_is_explained() -> None:
-    from workers.pdf import UnreadablePdf, extract_pdf
+    from factdesk.errors import UnreadablePdf
+    from workers.pdf import extract_pdf
 
     with pytest.raises(UnreadablePdf) as refused:
         extract_pdf(b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 9 0 R >> endobj\n%%EOF", "x")

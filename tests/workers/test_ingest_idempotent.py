@@ -20,6 +20,7 @@ from pydantic import SecretStr
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from factdesk.errors import SlackPostFailed
 from factdesk.models import Article, ArticleSource, ArticleState, Claim, SlackPost
 from factdesk.render import thread as render_thread
 from factdesk.render.blocks import Message
@@ -29,7 +30,7 @@ from standin.articles import ArticleServer
 from standin.slack_api import SlackStandIn
 from workers import ingest
 from workers.context import WorkerContext
-from workers.posting import EVENT_TYPE, Outgoing, SlackPostFailed, post_all_once, post_once
+from workers.posting import EVENT_TYPE, Outgoing, post_all_once, post_once
 
 CHANNEL = "C0CRASH"
 TEXT = (

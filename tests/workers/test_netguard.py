@@ -6,13 +6,15 @@ import ipaddress
 
 import pytest
 
-from workers.netguard import (
+from factdesk.errors import (
     FetchRefused,
     HostNotFound,
     LinkLocalAddress,
     LoopbackAddress,
     NonPublicAddress,
     PrivateAddress,
+)
+from workers.netguard import (
     checked_addresses,
     embedded_ipv4,
     parse_networks,

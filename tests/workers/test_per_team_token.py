@@ -9,10 +9,11 @@ from pydantic import SecretStr
 
 from factdesk import logs
 from factdesk.db import migrate
+from factdesk.errors import NotInstalled
 from factdesk.services import articles, installations
 from factdesk.settings import Settings
 from standin.slack_api import SlackStandIn
-from workers.context import NotInstalled, WorkerContext, for_article, for_team
+from workers.context import WorkerContext, for_article, for_team
 
 pytest.importorskip("greenlet", reason="slack_sdk's SQLAlchemy stores need greenlet")
 

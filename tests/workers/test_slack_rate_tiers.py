@@ -22,6 +22,7 @@ from slack_sdk import WebClient
 from sqlalchemy import select, update
 
 from factdesk.db import migrate
+from factdesk.errors import SlackPostFailed
 from factdesk.models import DigestPost, DigestState, SlackPost, utcnow
 from factdesk.render import digest as render_digest
 from factdesk.render.blocks import Message
@@ -34,7 +35,7 @@ from tests.recording_queue import RecordingQueue
 from tests.workers.test_ingest_idempotent import Crash, CrashingContext
 from workers import digest as digest_worker
 from workers.context import WorkerContext
-from workers.posting import EVENT_TYPE, Outgoing, SlackPostFailed, post_all_once, post_once
+from workers.posting import EVENT_TYPE, Outgoing, post_all_once, post_once
 
 READS = ("conversations.history", "conversations.replies")
 

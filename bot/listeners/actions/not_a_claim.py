@@ -2,29 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from slack_bolt import Ack, BoltContext
-from slack_sdk import WebClient
-
-from bot import payloads, task_changes
+from bot import task_changes
 from factdesk.services import claims
 
-
-def handle_not_a_claim(
-    ack: Ack,
-    action: dict[str, Any],
-    body: dict[str, Any],
-    client: WebClient,
-    context: BoltContext,
-) -> None:
-    task_changes.apply(
-        ack,
-        body,
-        client,
-        context,
-        claim_id=payloads.button_id(action),
-        change=lambda session, claim, actor: claims.dismiss(
-            session=session, claim_id=claim.id, actor=actor
-        ),
-    )
+handle_not_a_claim = task_changes.button_listener(claims.dismiss)

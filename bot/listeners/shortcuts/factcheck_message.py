@@ -49,33 +49,17 @@ def handle_factcheck_message(
         )
     team_id = payloads.team_id(context, body)
     thread_ts = message.get("thread_ts") or ts
-    # Where the worker tells the person if it cannot post in the channel.
-    response_url = body.get("response_url") or None
+    place = link_requests.Place(
+        team_id, channel, thread_ts, ts, user, response_url=body.get("response_url") or None
+    )
     with deps.session(context) as session:
         queued = []
         if reads_text:
             own = link_requests.store_message(
-                session,
-                text=text,
-                permalink=_permalink(context, channel, ts),
-                team_id=team_id,
-                channel_id=channel,
-                thread_ts=thread_ts,
-                message_ts=ts,
-                user_id=user,
-                response_url=response_url,
+                session, text=text, permalink=_permalink(context, channel, ts), place=place
             )
             queued += [own] if own else []
-        queued += link_requests.store_links(
-            session,
-            urls=links,
-            team_id=team_id,
-            channel_id=channel,
-            thread_ts=thread_ts,
-            message_ts=ts,
-            user_id=user,
-            response_url=response_url,
-        )
+        queued += link_requests.store_links(session, urls=links, place=place)
     ack()
     respond(
         text=thread.message_accepted(len(links), reads_text=reads_text),
