@@ -157,10 +157,11 @@ def session_scope(url: str) -> Iterator[Session]:
         _make(session.info.pop(_READY, []), quietly=True)
         raise
     # Made here, after `commit()` has returned and `close()` has given the connection back,
-    # not in SQLAlchemy's `after_commit` hook: a call that raises there (the broker gone)
-    # raises from inside the commit, and the rollback that followed failed on the
-    # committed session, hiding the real error; and the queue's patient wait for a broker
-    # would hold a pooled connection meanwhile.
+    # not in SQLAlchemy's `after_commit` hook, which runs inside `commit()`: a call raising
+    # there (the broker gone) made a commit that had happened look failed (and a rollback
+    # on the committed session then hid the real error), and the queue's patient wait for
+    # a restarting broker (up to 20 s) held a pooled connection meanwhile. A call held
+    # before an explicit `session.commit()` in the block goes here too, once it ends.
     _make(session.info.pop(_READY, []), quietly=False)
 
 
