@@ -167,6 +167,24 @@ def test_a_released_savepoint_s_sends_drop_when_the_session_rolls_back(broker: B
     assert sent(broker) == []
 
 
+def test_a_send_before_a_commit_in_the_block_goes_even_if_the_block_then_fails(
+    broker: Broker,
+) -> None:
+    queue = TaskQueue(broker.celery)
+
+    def commit_then_fail() -> None:
+        with session_scope(broker.url) as session:
+            queue.sync_claim(1, None)
+            session.commit()
+            queue.sync_claim(2, None)
+            raise RuntimeError("the block failed after its first commit")
+
+    with pytest.raises(RuntimeError):
+        commit_then_fail()
+
+    assert sent(broker) == [1]
+
+
 def test_a_nested_session_s_sends_wait_for_the_outermost_session(broker: Broker) -> None:
     # A send in the inner block may name rows only the outer one wrote: it must not reach a
     # worker before the outer block commits them.
