@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextvars
+import itertools
 import logging
 import threading
 from collections.abc import Callable, Iterator
@@ -110,48 +111,92 @@ def session_factory(url: str) -> sessionmaker[Session]:
     return sessionmaker(engine_for(url), expire_on_commit=False)
 
 
-# The sessions `session_scope` has open in this context, innermost last.
+# The sessions `session_scope` has open in this context, innermost last. A thread pool
+# that runs its tasks in a copy of the submitter's context (bot/app.py) copies this too, so
+# each session also records the thread that opened it (_OWNER) and other threads skip it.
 _open_sessions: contextvars.ContextVar[tuple[Session, ...]] = contextvars.ContextVar(
     "factdesk_open_sessions", default=()
 )
 
+# Keys in `Session.info`: the thread whose `session_scope` has the session open; the calls
+# waiting for a commit, each with the transaction (or savepoint) it was made in; the calls
+# whose commit has happened, to make once the scope is over.
+_OWNER = "factdesk_owner_thread"
+_HELD = "factdesk_held"
+_READY = "factdesk_ready"
+
+# Orders the calls a scope makes: a nested scope's calls join the outer one's, and all go
+# in the order they were asked for.
+_sequence = itertools.count()
+
+Call = Callable[[], None]
+
 
 @contextmanager
 def session_scope(url: str) -> Iterator[Session]:
-    """A session that commits on success and rolls back on error."""
+    """A session that commits on success and rolls back on error, then makes the calls
+    `after_commit` held for it."""
     session = session_factory(url)()
+    session.info[_OWNER] = threading.get_ident()
     opened = _open_sessions.set((*_open_sessions.get(), session))
     try:
-        yield session
-        session.commit()
+        try:
+            yield session
+        except BaseException:
+            session.rollback()
+            raise
+        else:
+            session.commit()
+        finally:
+            _open_sessions.reset(opened)
+            del session.info[_OWNER]
+            session.close()
     except BaseException:
-        session.rollback()
+        # Calls whose commit happened anyway (a nested scope's, say) still go; the caller
+        # hears of its own error, not of theirs.
+        _make(session.info.pop(_READY, []), quietly=True)
         raise
-    finally:
-        _open_sessions.reset(opened)
-        session.close()
+    # Made here, after `commit()` has returned and `close()` has given the connection back,
+    # not in SQLAlchemy's `after_commit` hook, which runs inside `commit()`: a call raising
+    # there (the broker gone) made a commit that had happened look failed (and a rollback
+    # on the committed session then hid the real error), and the queue's patient wait for
+    # a restarting broker (up to 20 s) held a pooled connection meanwhile. A call held
+    # before an explicit `session.commit()` in the block goes here too, once it ends.
+    _make(session.info.pop(_READY, []), quietly=False)
 
 
 def open_session() -> Session | None:
-    """The innermost `session_scope` session open in this context, if any."""
-    sessions = _open_sessions.get()
-    return sessions[-1] if sessions else None
+    """The innermost `session_scope` session this thread has open, if any."""
+    me = threading.get_ident()
+    for session in reversed(_open_sessions.get()):
+        if session.info.get(_OWNER) == me:
+            return session
+    return None
 
 
-_AFTER_COMMIT = "factdesk_after_commit"
+def after_commit(session: Session, call: Call) -> None:
+    """Have `session_scope` make `call` once `session` (a session it opened) has committed
+    and closed; never, if the transaction rolls back, or the savepoint open now rolls back.
+
+    In a scope nested in another of the same thread, the call waits for the outermost
+    scope to end: it may be about rows the outer scope wrote. It still goes if the outer
+    scope rolls back, as the rows its own scope committed are there to work on.
+    """
+    if _OWNER not in session.info:
+        raise ValueError("after_commit needs a session that session_scope has open")
+    transaction = session.get_nested_transaction() or session.get_transaction()
+    session.info.setdefault(_HELD, []).append((transaction, next(_sequence), call))
 
 
-def after_commit(session: Session, call: Callable[[], None]) -> None:
-    """Run `call` once `session`'s outermost transaction commits; never, if it rolls back
-    or the session closes without committing. Savepoints inside make no difference."""
-    session.info.setdefault(_AFTER_COMMIT, []).append(call)
-
-
-@event.listens_for(Session, "after_commit")
-def _run_after_commit(session: Session) -> None:
-    if session.in_nested_transaction():
-        return  # a savepoint: the outer transaction may still roll back
-    calls = session.info.pop(_AFTER_COMMIT, [])
+def _make(ready: list[tuple[int, Call]], *, quietly: bool) -> None:
+    """Make the calls of a scope that has ended, or pass them to the scope around it."""
+    if not ready:
+        return
+    outer = open_session()
+    if outer is not None:
+        outer.info.setdefault(_READY, []).extend(ready)
+        return
+    calls = [call for _, call in sorted(ready, key=lambda item: item[0])]
     for done, call in enumerate(calls):
         try:
             call()
@@ -159,14 +204,46 @@ def _run_after_commit(session: Session) -> None:
             # The rest would most likely fail the same way; the caller hears of the first.
             if len(calls) - done > 1:
                 log.warning("%s calls after the commit not made", len(calls) - done - 1)
-            raise
+            if not quietly:
+                raise
+            log.exception("call after the commit failed while another error propagated")
+            return
+
+
+@event.listens_for(Session, "after_commit")
+def _commit_held(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint released: the outer transaction may still roll back
+    held = session.info.pop(_HELD, None)
+    if held:
+        session.info.setdefault(_READY, []).extend((order, call) for _, order, call in held)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_rolled_back(session: Session, previous_transaction: SessionTransaction) -> None:
+    # Fires for the transaction or savepoint that rolled back: drop what was held in it or
+    # in a savepoint inside it. A call held before the session began (None) belongs to
+    # the root transaction, dropped when that ends uncommitted.
+    held = session.info.get(_HELD)
+    if held:
+        session.info[_HELD] = [
+            entry for entry in held if not _within(entry[0], previous_transaction)
+        ]
 
 
 @event.listens_for(Session, "after_transaction_end")
-def _forget_after_commit(session: Session, transaction: SessionTransaction) -> None:
+def _forget_uncommitted(session: Session, transaction: SessionTransaction) -> None:
     if transaction.parent is None:
-        # Committed (already run) or rolled back (never to run).
-        session.info.pop(_AFTER_COMMIT, None)
+        # The root ended: its commit moved its calls to _READY; any left never will go.
+        session.info.pop(_HELD, None)
+
+
+def _within(transaction: SessionTransaction | None, ancestor: SessionTransaction) -> bool:
+    while transaction is not None:
+        if transaction is ancestor:
+            return True
+        transaction = transaction.parent
+    return False
 
 
 def insert_skipping_duplicates(session: Session) -> Callable[[Any], Any] | None:

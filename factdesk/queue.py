@@ -87,8 +87,14 @@ def create_celery(settings: Settings) -> Celery:
 class TaskQueue:
     """Sends work to the workers, the bot's and the workers' one way to do it.
 
-    A send made inside a `session_scope` block is held until that session commits, and
-    dropped if it rolls back; outside one it goes at once.
+    A send made inside a `session_scope` block is held until that session has committed
+    and closed, then goes from `session_scope` (so a broker failure raises its own error
+    there, e.g. `QueueUnavailable`, with the commit standing); it is dropped if the session
+    rolls back, or if the savepoint (`begin_nested`) it was made in rolls back. In a block
+    nested in another of the same thread it waits for the outermost block to end, since it
+    may name rows only the outer block wrote; it still goes if the outer block rolls back,
+    as its own block's rows are committed. Outside any block of this thread (a block open
+    in another thread, seen through a copied context, does not count) it goes at once.
     """
 
     def __init__(self, celery: Celery) -> None:
