@@ -97,7 +97,9 @@ def test_kill_9_of_the_worker_mid_ingest_is_redelivered_and_completed(
     for pid in pids:
         os.kill(pid, signal.SIGKILL)  # the pool child running the task, mid-post
 
-    assert fault_system.wait_until_done(ts, channel=channel, timeout=120) == "white_check_mark"
+    # Generous on purpose: the property is that no work is lost, and on a loaded machine the
+    # worker's first article (models loading after the broker's restart) can take minutes.
+    assert fault_system.wait_until_done(ts, channel=channel, timeout=300) == "white_check_mark"
     _assert_complete(fault_system, channel, ts)
 
 
@@ -168,5 +170,7 @@ def test_redis_restarting_while_events_arrive_loses_no_work(
     finally:
         redis_server.start()
 
-    assert fault_system.wait_until_done(ts, channel=channel, timeout=120) == "white_check_mark"
+    # Generous on purpose: the property is that no work is lost, and on a loaded machine the
+    # worker's first article (models loading after the broker's restart) can take minutes.
+    assert fault_system.wait_until_done(ts, channel=channel, timeout=300) == "white_check_mark"
     _assert_complete(fault_system, channel, ts)

@@ -25,10 +25,13 @@ from tests.conftest import System, share_in
 from workers.extract import extract
 from workers.fetch import fetch
 from workers.ingest import MAX_FINDER_CHARS, _finder_text
+from workers.task_registry import INGEST_LIMITS
 
 SETTINGS = Settings(fetch_timeout_seconds=1.5, fetch_allowed_networks="127.0.0.0/8")
-# Functional ceilings, not speed targets: a worker must get its answer within these.
-SECONDS = 2 * SETTINGS.fetch_timeout_seconds + 10
+# Functional ceilings, not speed targets (those are `make bench` figures): reading a hostile
+# page may take at most a quarter of the ingest task's soft time limit, so the finder and the
+# posting keep the rest. A tighter ceiling measured the machine's load, not the code.
+SECONDS = INGEST_LIMITS[0] / 4
 MEGABYTES = 160
 
 
