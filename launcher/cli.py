@@ -328,24 +328,37 @@ def run_worker(settings: Settings, concurrency: int | None, hostname: str | None
 
 
 def _start_worker(settings: Settings, concurrency: int | None, hostname: str | None) -> int:
+    from launcher.worker_restart import last_exitcode, restart_if_crashed, stop_requested
     from workers.app import celery_app
 
     quiet = logging.getLevelName(settings.log_level.upper()) >= logging.WARNING
     if quiet:
         # The root warning and the banner are for people watching a worker, not the demo.
         warnings.filterwarnings("ignore", category=SecurityWarning)
-    celery_app.start(
-        [
-            *(["--quiet"] if quiet else []),
-            "worker",
-            f"--loglevel={settings.log_level}",
-            f"--concurrency={concurrency or settings.worker_concurrency}",
-            "--without-gossip",
-            "--without-mingle",
-            *([f"--hostname={hostname}"] if hostname else []),
-        ]
-    )
-    return 0
+    try:
+        celery_app.start(
+            [
+                *(["--quiet"] if quiet else []),
+                "worker",
+                f"--loglevel={settings.log_level}",
+                f"--concurrency={concurrency or settings.worker_concurrency}",
+                "--without-gossip",
+                "--without-mingle",
+                *([f"--hostname={hostname}"] if hostname else []),
+            ]
+        )
+        exitcode = last_exitcode()
+    except Exception:
+        # Celery's stop after an unrecoverable error can fail on the same broken channel.
+        log.exception("the Celery worker failed")
+        exitcode = 1
+    own_options = [
+        *([f"--concurrency={concurrency}"] if concurrency else []),
+        *([f"--hostname={hostname}"] if hostname else []),
+    ]
+    restart_if_crashed(exitcode, command=["worker", *own_options])
+    # Ctrl-C stops Celery with status 1; a stop that was asked for is a success.
+    return 0 if stop_requested.is_set() else exitcode or 0
 
 
 def run_beat(settings: Settings) -> int:
