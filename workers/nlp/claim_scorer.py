@@ -110,7 +110,7 @@ class ClaimScorer:
         name: str = FACTORY_NAME,
         *,
         threshold: float = 0.5,
-        min_tokens: int = 6,
+        min_tokens: int = 4,
         max_tokens: int = 80,
     ) -> None:
         if not 0.0 <= threshold <= 1.0:
@@ -178,7 +178,7 @@ def claim_reasons(span: Span) -> list[str]:
 
 @Language.factory(
     FACTORY_NAME,
-    default_config={"threshold": 0.5, "min_tokens": 6, "max_tokens": 80},
+    default_config={"threshold": 0.5, "min_tokens": 4, "max_tokens": 80},
 )
 def make_claim_scorer(
     nlp: Language, name: str, threshold: float, min_tokens: int, max_tokens: int

@@ -174,7 +174,7 @@ def test_threshold_is_configurable() -> None:
 @pytest.mark.parametrize(
     ("text", "reason"),
     [
-        ("Russia sent 2,500 troops.", FILTERED_TOO_SHORT),
+        ("Russia sent troops.", FILTERED_TOO_SHORT),
         ("Published on Monday, October 23, 2024 at 11:00 pm", FILTERED_BOILERPLATE),
         ("Read more: Russia sent 2,500 troops to Ukraine on Monday", FILTERED_BOILERPLATE),
     ],
