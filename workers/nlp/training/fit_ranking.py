@@ -119,7 +119,9 @@ class RankingData:
         )
         self.finding = numpy.array([u.finding for _, _, u in units], dtype=float)
         self.centrality = numpy.array([u.centrality for _, _, u in units])
-        self.log_words = numpy.log1p(numpy.array([u.words for _, _, u in units], dtype=float))
+        self.log_words: numpy.ndarray = numpy.log1p(
+            numpy.array([u.words for _, _, u in units], dtype=float)
+        )
         self.overlap = numpy.array([u.overlap for _, _, u in units])
         self.covers = numpy.array([covers(u.text, main_claims[a]) for a, _, u in units])
         self.threshold_logit = combiner.logit(coefficients.threshold)
