@@ -86,6 +86,11 @@ FILTERED_TOO_SHORT = "filtered: too short"
 # below that the model judges nothing. Six vetoed 5 of ClaimBuster dev's 240 check-worthy
 # sentences; four raised the combiner's out-of-fold F1 on dev from 0.794 to 0.798.
 MIN_TOKENS = 4
+# A short unit without a sentence's final stop is a heading or a label ("The inspectors
+# who left", a section title kept as a line of its own), not a sentence: it needs this
+# many words, as every unit did before.
+MIN_FRAGMENT_TOKENS = 6
+_SENTENCE_END = tuple(".!?\"'\u201d\u2019)")
 FILTERED_TOO_LONG = "filtered: too long"
 
 # Weights, summed and capped at 1.0. With the default threshold of 0.5 a sentence
@@ -150,7 +155,9 @@ class ClaimScorer:
         if is_boilerplate(unit):
             return FILTERED_BOILERPLATE
         n_words = word_count(unit)
-        if n_words < self.min_tokens:
+        if n_words < self.min_tokens or (
+            n_words < MIN_FRAGMENT_TOKENS and not unit.text.rstrip().endswith(_SENTENCE_END)
+        ):
             return FILTERED_TOO_SHORT
         if n_words > self.max_tokens:
             return FILTERED_TOO_LONG
