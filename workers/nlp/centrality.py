@@ -27,7 +27,7 @@ CLOSING_SENTENCES = 5
 _FLAT = 1e-6
 # One sentence a call: an article's sentences vary from 10 to 60 word pieces, and in
 # one batch every one of them would be padded to the longest (the seed article's 20
-# took 112 ms batched, 70 ms one by one on one core). Alone, a sentence's vector also
+# took about 110 ms batched, 70 ms one by one on one core). Alone, a sentence's vector also
 # does not depend on its neighbours (the int8 graph quantises each call's activations
 # with one scale).
 EMBED_BATCH = 1
