@@ -82,6 +82,16 @@ __all__ = [
 FILTERED_PREFIX = "filtered:"
 FILTERED_BOILERPLATE = "filtered: boilerplate"
 FILTERED_TOO_SHORT = "filtered: too short"
+# Four words make a claim ("A jury found them guilty.", "Your premiums are going up."):
+# below that the model judges nothing. Six vetoed 5 of ClaimBuster dev's 240 check-worthy
+# sentences; four (six for a line without a final stop, below) raised the combiner's
+# out-of-fold F1 on dev from 0.794 to 0.797.
+MIN_TOKENS = 4
+# A short unit without a sentence's final stop is a heading or a label ("The inspectors
+# who left", a section title kept as a line of its own), not a sentence: it needs this
+# many words, as every unit did before.
+MIN_FRAGMENT_TOKENS = 6
+_SENTENCE_END = tuple(".!?\"'\u201d\u2019)")
 FILTERED_TOO_LONG = "filtered: too long"
 
 # Weights, summed and capped at 1.0. With the default threshold of 0.5 a sentence
@@ -110,7 +120,7 @@ class ClaimScorer:
         name: str = FACTORY_NAME,
         *,
         threshold: float = 0.5,
-        min_tokens: int = 6,
+        min_tokens: int = MIN_TOKENS,
         max_tokens: int = 80,
     ) -> None:
         if not 0.0 <= threshold <= 1.0:
@@ -146,7 +156,9 @@ class ClaimScorer:
         if is_boilerplate(unit):
             return FILTERED_BOILERPLATE
         n_words = word_count(unit)
-        if n_words < self.min_tokens:
+        if n_words < self.min_tokens or (
+            n_words < MIN_FRAGMENT_TOKENS and not unit.text.rstrip().endswith(_SENTENCE_END)
+        ):
             return FILTERED_TOO_SHORT
         if n_words > self.max_tokens:
             return FILTERED_TOO_LONG
@@ -178,7 +190,7 @@ def claim_reasons(span: Span) -> list[str]:
 
 @Language.factory(
     FACTORY_NAME,
-    default_config={"threshold": 0.5, "min_tokens": 6, "max_tokens": 80},
+    default_config={"threshold": 0.5, "min_tokens": MIN_TOKENS, "max_tokens": 80},
 )
 def make_claim_scorer(
     nlp: Language, name: str, threshold: float, min_tokens: int, max_tokens: int

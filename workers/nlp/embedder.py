@@ -62,15 +62,15 @@ class Embedder:
             str(path / "model.int8.onnx"), options, providers=["CPUExecutionProvider"]
         )
 
-    def embed(self, texts: Sequence[str]) -> Vectors:
-        """One normalised vector per text, in order."""
+    def embed(self, texts: Sequence[str], *, batch_size: int = BATCH_SIZE) -> Vectors:
+        """One normalised vector per text, in order, ``batch_size`` texts a call."""
         if not texts:
             return numpy.zeros((0, DIMENSIONS), dtype=numpy.float32)
         # Similar lengths batched together waste less padding.
         order = sorted(range(len(texts)), key=lambda index: len(texts[index]))
         result = numpy.empty((len(texts), DIMENSIONS), dtype=numpy.float32)
-        for start in range(0, len(order), BATCH_SIZE):
-            chunk = order[start : start + BATCH_SIZE]
+        for start in range(0, len(order), batch_size):
+            chunk = order[start : start + batch_size]
             result[chunk] = self._embed_batch([texts[index] for index in chunk])
         return result
 

@@ -23,7 +23,7 @@ from workers.nlp import (
     line_breaks,
     ranking,
 )
-from workers.nlp.segments import content_words
+from workers.nlp.segments import content_words, word_count
 
 # Runs before everything else, so the parser sees one line as one sentence at least.
 FIRST_COMPONENT = line_breaks.FACTORY_NAME
@@ -171,6 +171,7 @@ def find_claims(
                     index=len(sentences),
                     overlap=ranking.title_overlap(span.text, headline_words),
                     finding=claim_scorer.FINDING in claim_scorer.claim_reasons(span),
+                    words=word_count(span),
                 )
             )
             spans.append((offset, span))

@@ -49,9 +49,11 @@ class OnnxClaimModel:
         """One probability per text, in order."""
         if not texts:
             return []
-        encoded = [encoding.ids for encoding in self.tokenizer.encode_batch(list(texts))]
+        # A text repeated in an article (a pull quote, a lede restated) is run once.
+        distinct = list(dict.fromkeys(texts))
+        encoded = [encoding.ids for encoding in self.tokenizer.encode_batch(distinct)]
         order = sorted(range(len(encoded)), key=lambda i: len(encoded[i]))
-        result = [0.0] * len(encoded)
+        found: dict[str, float] = {}
         for start in range(0, len(order), batch_size):
             chunk = order[start : start + batch_size]
             width = max(len(encoded[i]) for i in chunk)
@@ -62,5 +64,5 @@ class OnnxClaimModel:
                 mask[row, : len(encoded[i])] = 1
             (output,) = self.session.run([OUTPUT], {INPUTS[0]: ids, INPUTS[1]: mask})
             for i, value in zip(chunk, numpy.asarray(output).reshape(-1).tolist(), strict=True):
-                result[i] = float(value)
-        return result
+                found[distinct[i]] = float(value)
+        return [found[text] for text in texts]

@@ -13,7 +13,9 @@ a source found. So the ranking has two stages:
    sentences of the article, not its boilerplate, from 0), ``finding_weight`` when it
    reports a finding ("researchers found that …", "Austin confirmed that …"),
    ``centrality_weight * centrality`` (how close in meaning it is to the article's
-   opening, see centrality.py) and ``title_weight * overlap`` (the share of the
+   opening, see centrality.py), ``length_weight * log(1 + words)`` (a main claim
+   states a whole finding: a short sentence, a dateline or a "Study: <title>" line
+   rarely is one) and ``title_weight * overlap`` (the share of the
    headline's content words it has; set, not fitted, since that set has no
    headlines). The best ``lead_claims`` of them go first, and are posted whatever
    their score alone: they are what the article asserts.
@@ -39,6 +41,7 @@ POSITION_WEIGHT = "position_weight"
 POSITION_DECAY = "position_decay"
 TITLE_WEIGHT = "title_weight"
 CENTRALITY_WEIGHT = "centrality_weight"
+LENGTH_WEIGHT = "length_weight"
 LEAD_CLAIMS = "lead_claims"
 LATER_POSITION_WEIGHT = "later_position_weight"
 
@@ -58,6 +61,7 @@ class Sentence:
     overlap: float = 0.0  # with the headline, see title_overlap
     finding: bool = False
     centrality: float = 0.0  # see centrality.py
+    words: int = 0  # its words, punctuation left out
 
 
 @dataclass(frozen=True)
@@ -81,8 +85,9 @@ def main_claim_logit(sentence: Sentence, weights: Mapping[str, float]) -> float:
     found = weights.get(FINDING_WEIGHT, 0.0) if sentence.finding else 0.0
     headline = weights.get(TITLE_WEIGHT, 0.0) * sentence.overlap
     central = weights.get(CENTRALITY_WEIGHT, 0.0) * sentence.centrality
+    length = weights.get(LENGTH_WEIGHT, 0.0) * math.log1p(sentence.words)
     claim = weights.get(CLAIM_WEIGHT, 1.0) * logit(sentence.claim_score)
-    return claim + place + found + headline + central
+    return claim + place + found + headline + central + length
 
 
 def later_logit(sentence: Sentence, weights: Mapping[str, float]) -> float:

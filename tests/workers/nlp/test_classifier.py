@@ -54,7 +54,7 @@ NOT_CHECK_WORTHY = [
 TEXT = (
     "Unemployment rose to 9 percent in the last four years. "
     "Thank you all for coming out to see us this evening. "
-    "Is that what you want? "
+    "Is that so? "
     "Yes.\n"
     "We have cut the federal deficit by 300 billion dollars since 1992."
 )
@@ -147,7 +147,7 @@ def test_unfiltered_units_get_probability_and_mixed_score(nlp: Language) -> None
 def test_filtered_units_keep_zero_and_stay_out_of_claims(nlp: Language) -> None:
     doc = nlp(TEXT)
     filtered = [unit for unit in units_of(doc) if is_filtered(unit)]
-    assert [unit.text for unit in filtered] == ["Is that what you want?", "Yes."]
+    assert [unit.text for unit in filtered] == ["Is that so?", "Yes."]
     claims = {(c.start_char, c.end_char) for c in doc.spans[claim_scorer.CLAIMS_KEY]}
     for unit in filtered:
         assert claim_scorer.claim_score(unit) == 0.0

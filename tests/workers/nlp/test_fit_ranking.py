@@ -17,6 +17,7 @@ WEIGHTS = {
     ranking.POSITION_DECAY: 3.0,
     ranking.FINDING_WEIGHT: 1.0,
     ranking.CENTRALITY_WEIGHT: 0.8,
+    ranking.LENGTH_WEIGHT: 0.5,
     ranking.TITLE_WEIGHT: 1.5,
     ranking.LEAD_CLAIMS: 2.0,
     ranking.LATER_POSITION_WEIGHT: 1.0,
@@ -37,6 +38,7 @@ def made_up_articles(seed: int) -> tuple[list[list[ArticleUnit]], list[str]]:
                 overlap=chance.choice((0.0, 0.5)),
                 finding=chance.random() < 0.3,
                 centrality=chance.gauss(1.0 if index == main else 0.0, 1.0),
+                words=chance.randint(5, 40),
             )
             for index in range(size)
         ]
@@ -60,6 +62,7 @@ def test_the_fits_ranks_are_those_the_finder_gives() -> None:
                 overlap=unit.overlap,
                 finding=unit.finding,
                 centrality=unit.centrality,
+                words=unit.words,
             )
             for index, unit in enumerate(units)
         ]

@@ -6,7 +6,7 @@ annotated main claim; the test split is held out and not here), and written into
 
 1. Every article goes through the pipeline the workers run; each of its scored units
    gets the combiner's log-odds (with the shipped coefficients), its place, whether it
-   reports a finding and its centrality (``centrality.py``).
+   reports a finding, its centrality (``centrality.py``) and its length in words.
 2. The main-claim weights are a conditional logit over the units of each article (a
    softmax whose target is the units covering the annotated main claim), L2-penalised,
    by Newton's method: few features, one smooth fit, no grid to overfit.
@@ -32,7 +32,7 @@ import numpy
 
 from factdesk.settings import Settings
 from workers.nlp import boilerplate, centrality, claim_scorer, combiner, finder, ranking
-from workers.nlp.segments import content_words
+from workers.nlp.segments import content_words, word_count
 from workers.nlp.training.eval_data import (
     covers,
     eval_data_dir,
@@ -54,6 +54,7 @@ MAIN_WEIGHTS = (
     ranking.POSITION_WEIGHT,
     ranking.FINDING_WEIGHT,
     ranking.CENTRALITY_WEIGHT,
+    ranking.LENGTH_WEIGHT,
 )
 _NEWTON_STEPS = 100
 _MAX_STEP = 1.0
@@ -66,6 +67,7 @@ class ArticleUnit:
     overlap: float
     finding: bool
     centrality: float
+    words: int = 0
 
 
 def article_units(nlp: Any, texts: Sequence[str]) -> list[list[ArticleUnit]]:
@@ -88,6 +90,7 @@ def article_units(nlp: Any, texts: Sequence[str]) -> list[list[ArticleUnit]]:
                     ranking.title_overlap(unit.text, headline),
                     finding=features[claim_scorer.FINDING] > 0,
                     centrality=closeness,
+                    words=word_count(unit),
                 )
             )
         result.append(units)
@@ -116,6 +119,9 @@ class RankingData:
         )
         self.finding = numpy.array([u.finding for _, _, u in units], dtype=float)
         self.centrality = numpy.array([u.centrality for _, _, u in units])
+        self.log_words: numpy.ndarray = numpy.log1p(
+            numpy.array([u.words for _, _, u in units], dtype=float)
+        )
         self.overlap = numpy.array([u.overlap for _, _, u in units])
         self.covers = numpy.array([covers(u.text, main_claims[a]) for a, _, u in units])
         self.threshold_logit = combiner.logit(coefficients.threshold)
@@ -123,7 +129,9 @@ class RankingData:
     def main_features(self) -> numpy.ndarray:
         """One column per MAIN_WEIGHTS entry, as ranking.main_claim_logit weighs them."""
         place = numpy.exp(-self.index / POSITION_DECAY)
-        return numpy.stack([self.claim_logit, place, self.finding, self.centrality], axis=1)
+        return numpy.stack(
+            [self.claim_logit, place, self.finding, self.centrality, self.log_words], axis=1
+        )
 
     def main_logit(self, weights: dict[str, float]) -> numpy.ndarray:
         decay = weights.get(ranking.POSITION_DECAY, 1.0)
@@ -132,6 +140,7 @@ class RankingData:
             + weights.get(ranking.POSITION_WEIGHT, 0.0) * numpy.exp(-self.index / decay)
             + weights.get(ranking.FINDING_WEIGHT, 0.0) * self.finding
             + weights.get(ranking.CENTRALITY_WEIGHT, 0.0) * self.centrality
+            + weights.get(ranking.LENGTH_WEIGHT, 0.0) * self.log_words
             + weights.get(ranking.TITLE_WEIGHT, 0.0) * self.overlap
         )
 
