@@ -13,6 +13,8 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -28,6 +30,14 @@ DIMENSIONS = 384
 # the square of the length, so a pasted paragraph is cut rather than slowing the worker.
 MAX_TOKENS = 128
 BATCH_SIZE = 32
+# A batch is padded to its longest text, and padding costs as much as words: texts are
+# sorted by their word pieces and a batch closes when the next text is this much longer
+# than its first (one call per text costs little more than one per batch).
+BATCH_LENGTH_SLACK = 1.25
+# The article's sentences the claim finder embedded for its centrality are the claims the
+# matcher embeds next, in the same task: recent vectors are kept, by text, so the same
+# sentence is never embedded twice in an article. An article has a few dozen.
+CACHED_TEXTS = 512
 
 Vectors = npt.NDArray[numpy.float32]
 
@@ -53,7 +63,9 @@ class Embedder:
         self.version: str = meta["version"]
         self._tokenizer = Tokenizer.from_file(str(path / "tokenizer.json"))
         self._tokenizer.enable_truncation(MAX_TOKENS)
-        self._tokenizer.enable_padding()
+        self._tokenizer.no_padding()
+        self._cache: OrderedDict[str, Vectors] = OrderedDict()
+        self._lock = threading.Lock()
         options = onnxruntime.SessionOptions()
         # Workers share their cores with the rest of the pipeline: one thread each.
         options.intra_op_num_threads = threads
@@ -62,22 +74,59 @@ class Embedder:
             str(path / "model.int8.onnx"), options, providers=["CPUExecutionProvider"]
         )
 
-    def embed(self, texts: Sequence[str], *, batch_size: int = BATCH_SIZE) -> Vectors:
-        """One normalised vector per text, in order, ``batch_size`` texts a call."""
-        if not texts:
-            return numpy.zeros((0, DIMENSIONS), dtype=numpy.float32)
-        # Similar lengths batched together waste less padding.
-        order = sorted(range(len(texts)), key=lambda index: len(texts[index]))
+    def embed(self, texts: Sequence[str]) -> Vectors:
+        """One normalised vector per text, in order."""
         result = numpy.empty((len(texts), DIMENSIONS), dtype=numpy.float32)
-        for start in range(0, len(order), batch_size):
-            chunk = order[start : start + batch_size]
-            result[chunk] = self._embed_batch([texts[index] for index in chunk])
+        missing: dict[str, list[int]] = {}
+        with self._lock:
+            for index, text in enumerate(texts):
+                cached = self._cache.get(text)
+                if cached is None:
+                    missing.setdefault(text, []).append(index)
+                else:
+                    self._cache.move_to_end(text)
+                    result[index] = cached
+        if not missing:
+            return result
+        fresh = list(missing)
+        vectors = self._embed_uncached(fresh)
+        with self._lock:
+            for text, vector in zip(fresh, vectors, strict=True):
+                result[missing[text]] = vector
+                self._cache[text] = vector.copy()
+            while len(self._cache) > CACHED_TEXTS:
+                self._cache.popitem(last=False)
         return result
 
-    def _embed_batch(self, texts: list[str]) -> Vectors:
+    def forget(self) -> None:
+        """Drop the kept vectors (benchmarks timing a cold article)."""
+        with self._lock:
+            self._cache.clear()
+
+    def _embed_uncached(self, texts: list[str]) -> Vectors:
         encodings = self._tokenizer.encode_batch(texts)
-        ids = numpy.array([encoding.ids for encoding in encodings], dtype=numpy.int64)
-        mask = numpy.array([encoding.attention_mask for encoding in encodings], dtype=numpy.int64)
+        order = sorted(range(len(texts)), key=lambda index: len(encodings[index].ids))
+        result = numpy.empty((len(texts), DIMENSIONS), dtype=numpy.float32)
+        batch: list[int] = []
+        for index in order:
+            if batch and (
+                len(batch) == BATCH_SIZE
+                or len(encodings[index].ids) > BATCH_LENGTH_SLACK * len(encodings[batch[0]].ids)
+            ):
+                result[batch] = self._embed_batch([encodings[i].ids for i in batch])
+                batch = []
+            batch.append(index)
+        if batch:
+            result[batch] = self._embed_batch([encodings[i].ids for i in batch])
+        return result
+
+    def _embed_batch(self, pieces: list[list[int]]) -> Vectors:
+        longest = max(len(ids) for ids in pieces)
+        ids = numpy.zeros((len(pieces), longest), dtype=numpy.int64)
+        mask = numpy.zeros((len(pieces), longest), dtype=numpy.int64)
+        for row, piece_ids in enumerate(pieces):
+            ids[row, : len(piece_ids)] = piece_ids
+            mask[row, : len(piece_ids)] = 1
         (states,) = self._session.run(
             ["last_hidden_state"],
             {"input_ids": ids, "attention_mask": mask, "token_type_ids": numpy.zeros_like(ids)},
