@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy
 import numpy.typing as npt
-from sqlalchemy import select, text
+from sqlalchemy import bindparam, select, text
 from sqlalchemy.orm import Session
 
 from factdesk.archive_models import ArchiveEntry, ArchiveKind, ClaimMatch
@@ -92,6 +92,22 @@ _SQLITE_SEARCH = text(
     f" WHERE archive_fts MATCH :query AND {_VISIBLE}"
     " ORDER BY lexical DESC LIMIT :limit"
 )
+# The full join above reads every matching row of archive_entries, vector and all, to
+# sort them: FTS5 ranks alone first, and only its best OVERFETCH x limit rows are read
+# and filtered by who may see them. When fewer than `limit` of those are visible (an
+# archive mostly of other channels' private claims), the full query answers instead,
+# so the result is the same either way.
+_SQLITE_RANKED = text(
+    "SELECT rowid, -bm25(archive_fts) AS lexical FROM archive_fts"
+    " WHERE archive_fts MATCH :query ORDER BY lexical DESC LIMIT :limit"
+)
+_SQLITE_VISIBLE = text(
+    # Looked up by id: the planner would otherwise walk the workspace's index, every row.
+    "SELECT a.id, a.vector FROM archive_entries a NOT INDEXED"  # noqa: S608
+    " LEFT JOIN claims c ON c.id = a.claim_id"
+    f" WHERE a.id IN :ids AND {_VISIBLE}"
+).bindparams(bindparam("ids", expanding=True))
+OVERFETCH = 2
 # The query's lexemes arrive stemmed already (see _postgres_lexemes), so the tsquery is
 # built from them as literals, not parsed again.
 _POSTGRES_SEARCH = text(
@@ -138,6 +154,9 @@ class _Statistics:
 
 
 _statistics: dict[str, _Statistics] = {}
+_SQLITE_ROWS_WITH = text("SELECT count(*) FROM archive_fts WHERE archive_fts MATCH :term")
+# Per database: when the counts were started, and rows holding each word.
+_sqlite_counts: dict[str, tuple[float, dict[str, int]]] = {}
 
 
 def candidates(
@@ -152,26 +171,40 @@ def candidates(
     terms = search_terms(query)
     if not terms:
         return []
-    match: str | list[str]
-    if session.get_bind().dialect.name == "postgresql":
-        statement, key = _POSTGRES_SEARCH, "lexemes"
-        match = _postgres_lexemes(session, terms)
-        if not match:
-            return []
-    else:
-        statement, key = _SQLITE_SEARCH, "query"
-        match = " OR ".join(f'"{term}"' for term in terms)
-    rows = session.execute(
-        statement,
-        {
-            key: match,
-            "team": viewer.team_id,
-            "channel": viewer.channel_id,
-            "article": -1 if exclude_article_id is None else exclude_article_id,
-            "limit": limit,
-        },
-    )
+    visible = {
+        "team": viewer.team_id,
+        "channel": viewer.channel_id,
+        "article": -1 if exclude_article_id is None else exclude_article_id,
+    }
+    if session.get_bind().dialect.name != "postgresql":
+        match = " OR ".join(f'"{term}"' for term in _sqlite_terms(session, terms))
+        return _sqlite_candidates(session, match, visible, limit)
+    lexemes = _postgres_lexemes(session, terms)
+    if not lexemes:
+        return []
+    rows = session.execute(_POSTGRES_SEARCH, {"lexemes": lexemes, "limit": limit, **visible})
     return [Candidate(entry_id=row[0], lexical=float(row[1]), vector=row[2]) for row in rows]
+
+
+def _sqlite_candidates(
+    session: Session, match: str, visible: dict[str, object], limit: int
+) -> list[Candidate]:
+    """FTS5's best rows first, then who may see them (see _SQLITE_RANKED)."""
+    over = OVERFETCH * limit
+    ranked = session.execute(_SQLITE_RANKED, {"query": match, "limit": over}).all()
+    if not ranked:
+        return []
+    vectors = dict(
+        session.execute(_SQLITE_VISIBLE, {"ids": [row[0] for row in ranked], **visible}).all()
+    )
+    if len(vectors) < limit and len(ranked) == over:
+        rows = session.execute(_SQLITE_SEARCH, {"query": match, "limit": limit, **visible})
+        return [Candidate(entry_id=row[0], lexical=float(row[1]), vector=row[2]) for row in rows]
+    return [
+        Candidate(entry_id=row[0], lexical=float(row[1]), vector=vectors[row[0]])
+        for row in ranked
+        if row[0] in vectors
+    ][:limit]
 
 
 def _postgres_lexemes(session: Session, words: Sequence[str]) -> list[str]:
@@ -198,13 +231,41 @@ def _postgres_lexemes(session: Session, words: Sequence[str]) -> list[str]:
         # the rarest of all and match nothing: real words go first.
         return (_CODE_LIKE.fullmatch(lexeme) is not None, share(lexeme))
 
+    return _within_budget(sorted(lexemes, key=order), lambda lexeme: share(lexeme) * stats.rows)
+
+
+def _sqlite_terms(session: Session, words: Sequence[str]) -> list[str]:
+    """The words to search for on SQLite, rarest first, within ROW_BUDGET rows.
+
+    FTS5 computes BM25 for every row that holds any of the words, so a claim full of
+    common words ranked a tenth of the archive. How many rows hold a word is FTS5's own
+    count, kept per process (a desk's claims share most of their words) and forgotten
+    every STATISTICS_SECONDS, as the archive grows."""
+    key = str(session.get_bind().engine.url)
+    now = time.monotonic()
+    known = _sqlite_counts.get(key)
+    if known is None or now - known[0] >= STATISTICS_SECONDS or len(known[1]) > LEXEME_CACHE_SIZE:
+        known = _sqlite_counts[key] = (now, {})
+    counts = known[1]
+    for word in words:
+        if word not in counts:
+            counts[word] = session.scalar(_SQLITE_ROWS_WITH, {"term": f'"{word}"'}) or 0
+
+    def order(word: str) -> tuple[bool, int]:
+        return (_CODE_LIKE.fullmatch(word) is not None, counts[word])
+
+    return _within_budget(sorted(words, key=order), lambda word: counts[word])
+
+
+def _within_budget(ordered: Sequence[str], rows: Callable[[str], float]) -> list[str]:
+    """The first terms whose rows add up to ROW_BUDGET, and at least MIN_TERMS of them."""
     chosen: list[str] = []
     spent = 0.0
-    for lexeme in sorted(lexemes, key=order):
-        cost = share(lexeme) * stats.rows
+    for term in ordered:
+        cost = rows(term)
         if len(chosen) >= MIN_TERMS and spent + cost > ROW_BUDGET:
             break
-        chosen.append(lexeme)
+        chosen.append(term)
         spent += cost
     return chosen
 
