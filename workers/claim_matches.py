@@ -48,8 +48,13 @@ def channel_is_private(ctx: WorkerContext, channel_id: str) -> bool:
 
 
 def archive_and_match(ctx: WorkerContext, session: Session, article: Article) -> int:
-    """Archive the article's new claims with their vectors; return how many matched."""
-    fresh = archive.unarchived(session=session, claims=article.claims)
+    """Archive the article's new posted claims with their vectors; return how many matched.
+
+    Claims held back by the channel's cap wait until someone asks for them
+    (``post_held_back``): a long article has dozens, and matching them would cost its
+    processing what nobody looks at."""
+    shown = [claim for claim in article.claims if not claim.held_back]
+    fresh = archive.unarchived(session=session, claims=shown)
     if not fresh:
         return 0
     private = channel_is_private(ctx, article.slack_channel_id)

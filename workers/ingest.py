@@ -223,7 +223,9 @@ def post_held_back(article_id: int, ctx: WorkerContext) -> None:
     """Post the claims held back by the cap, then redraw the summary without the offer."""
     with ctx.session() as session:
         claims.release_held_back(session=session, article_id=article_id)
+        archive_and_match(ctx, session, _load(session, article_id))
     _post_unposted_claims(article_id, ctx)
+    alert_repeats(ctx, article_id)
     with ctx.session() as session:
         update_summary(session, _load(session, article_id), ctx)
 
