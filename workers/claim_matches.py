@@ -53,8 +53,8 @@ def archive_and_match(ctx: WorkerContext, session: Session, article: Article) ->
     Claims held back by the channel's cap wait until someone asks for them
     (``post_held_back``): a long article has dozens, and matching them would cost its
     processing what nobody looks at."""
-    shown = [claim for claim in article.claims if not claim.held_back]
-    fresh = archive.unarchived(session=session, claims=shown)
+    posted = [claim for claim in article.claims if not claim.held_back]
+    fresh = archive.unarchived(session=session, claims=posted)
     if not fresh:
         return 0
     private = channel_is_private(ctx, article.slack_channel_id)

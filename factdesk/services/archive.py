@@ -171,7 +171,7 @@ def candidates(
     terms = search_terms(query)
     if not terms:
         return []
-    visible = {
+    visible: dict[str, object] = {
         "team": viewer.team_id,
         "channel": viewer.channel_id,
         "article": -1 if exclude_article_id is None else exclude_article_id,
@@ -194,7 +194,7 @@ def _sqlite_candidates(
     ranked = session.execute(_SQLITE_RANKED, {"query": match, "limit": over}).all()
     if not ranked:
         return []
-    vectors = dict(
+    vectors: dict[int, bytes | None] = dict(
         session.execute(_SQLITE_VISIBLE, {"ids": [row[0] for row in ranked], **visible}).all()
     )
     if len(vectors) < limit and len(ranked) == over:
