@@ -6,7 +6,11 @@ import re
 
 import pytest
 
+from sqlalchemy import func, select
+
+from factdesk.archive_models import ArchiveEntry
 from factdesk.ids import ActionId
+from factdesk.models import Claim
 from factdesk.services import channels
 from tests.conftest import System
 
@@ -33,6 +37,8 @@ def test_post_more_posts_the_held_back_claims(system: System) -> None:
     assert match is not None
     held = int(match.group(1))
     assert held >= 6
+    # Held-back claims are matched when asked for, not during the article's processing.
+    assert archived(system) == 4
 
     system.click(summary, ActionId.POST_MORE_CLAIMS, user="U0BEN", channel=CHANNEL)
 
@@ -44,3 +50,16 @@ def test_post_more_posts_the_held_back_claims(system: System) -> None:
     assert ActionId.POST_MORE_CLAIMS.value not in str(
         system.slack.message(CHANNEL, summary["ts"])["blocks"]
     )
+    assert archived(system) == 4 + held
+
+
+def archived(system: System) -> int:
+    with system.session() as session:
+        return (
+            session.scalar(
+                select(func.count())
+                .select_from(ArchiveEntry)
+                .join(Claim, Claim.id == ArchiveEntry.claim_id)
+            )
+            or 0
+        )
