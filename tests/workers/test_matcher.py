@@ -296,3 +296,47 @@ def test_postgres_searches_the_rarest_words_within_its_budget(
 
     # zanzibar is in no row, harbour in a tenth of them, budget and spending in all.
     assert chosen == ["zanzibar", "harbour"]
+
+
+def test_sqlite_searches_the_rarest_words_within_its_budget(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if session.get_bind().dialect.name != "sqlite":
+        pytest.skip("FTS5's own counts")
+    for number in range(30):
+        session.add(
+            ArchiveEntry(
+                kind=ArchiveKind.FACT_CHECK,
+                slack_team_id=TEAM,
+                text=f"Budget spending rose in district {number}"
+                + (" alongside harbour" if number % 10 == 0 else ""),
+            )
+        )
+    session.flush()
+    monkeypatch.setattr(archive, "_sqlite_counts", {})
+    monkeypatch.setattr(archive, "ROW_BUDGET", 1)
+
+    chosen = archive._sqlite_terms(session, ["budget", "spending", "harbour", "zanzibar"])
+
+    # zanzibar is in no row, harbour in a tenth of them, budget and spending in all.
+    assert chosen == ["zanzibar", "harbour"]
+
+
+def test_the_best_visible_rows_are_found_behind_hidden_ones(
+    session: Session, matcher: Matcher
+) -> None:
+    # FTS5 ranks first and only its best rows are read: when those are all hidden from
+    # the viewer, the full query still finds what the viewer may see.
+    for _ in range(3 * 2):
+        fact_check(session, f"{CLAIM} {CLAIM}", team=OTHER_TEAM, vector=False)
+    fact_check(session, CLAIM, vector=False)
+
+    found = archive.candidates(
+        session=session, query=QUERY, viewer=archive.Viewer(TEAM, NEWSDESK), limit=2
+    )
+
+    assert len(found) == 1
+    assert (
+        archive.entries(session=session, ids=[found[0].entry_id])[found[0].entry_id].slack_team_id
+        == TEAM
+    )
