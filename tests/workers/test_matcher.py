@@ -340,3 +340,28 @@ def test_the_best_visible_rows_are_found_behind_hidden_ones(
         archive.entries(session=session, ids=[found[0].entry_id])[found[0].entry_id].slack_team_id
         == TEAM
     )
+
+
+def test_a_text_gets_the_same_vector_alone_or_among_others() -> None:
+    model = Embedder()
+    texts = ["Taxes rose.", "The city spent 4 million dollars on the new stadium roof."]
+
+    alone = model.embed([texts[1]])[0]
+    model.forget()
+    together = model.embed([texts[0], texts[1], "A much longer sentence " * 20])[1]
+
+    assert numpy.array_equal(alone, together)
+
+
+def test_a_text_embedded_once_is_not_embedded_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    model = Embedder()
+    first = model.embed(["Snow closed every school.", "Taxes rose."])
+    embedded: list[str] = []
+    real = model._embed_uncached
+    monkeypatch.setattr(model, "_embed_uncached", lambda t: embedded.extend(t) or real(t))
+
+    again = model.embed(["Taxes rose.", "Wages fell.", "Wages fell."])
+
+    assert embedded == ["Wages fell."]
+    assert numpy.array_equal(again[0], first[1])
+    assert numpy.array_equal(again[1], again[2])
