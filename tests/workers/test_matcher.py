@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
+from typing import Any
 
 import numpy
 import pytest
@@ -358,7 +359,12 @@ def test_a_text_embedded_once_is_not_embedded_again(monkeypatch: pytest.MonkeyPa
     first = model.embed(["Snow closed every school.", "Taxes rose."])
     embedded: list[str] = []
     real = model._embed_uncached
-    monkeypatch.setattr(model, "_embed_uncached", lambda t: embedded.extend(t) or real(t))
+
+    def counted(texts: list[str]) -> numpy.ndarray[Any, Any]:
+        embedded.extend(texts)
+        return real(texts)
+
+    monkeypatch.setattr(model, "_embed_uncached", counted)
 
     again = model.embed(["Taxes rose.", "Wages fell.", "Wages fell."])
 
