@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 import pytest
-
 from sqlalchemy import func, select
 
 from factdesk.archive_models import ArchiveEntry
