@@ -11,8 +11,7 @@ million imported fact-checks on PostgreSQL) is searched by its words alone. On t
 pairs the added rows lift MAP@5 from 0.942 to 0.957 (2A dev) and 0.438 to 0.444 (2B dev).
 
 The copy is per process and per database. Each search first reads the rows added since
-(by id, cheap; the whole copy again when its last row went away or changed); every
-RELOAD_SECONDS it is read whole again, which picks up vectors
+(by id, cheap); every RELOAD_SECONDS it is read whole again, which picks up vectors
 filled in later (``fill_missing_vectors``) and forgets deleted rows. Who may see a row is
 decided by the database, for each search (``archive.visible_of``).
 """
@@ -47,7 +46,6 @@ class _Copy:
     last_id: int
     loaded_at: float
     too_big: bool = False
-    last_vector: bytes | None = None
 
 
 _copies: dict[str, _Copy] = {}
@@ -82,47 +80,41 @@ def _current(session: Session) -> _Copy | None:
         if (
             copy is None
             or now - copy.loaded_at >= RELOAD_SECONDS
-            or not (copy.too_big or _extend(session, copy))
+            # Rows at the end went away (deleted, or a transaction rolled back): their ids
+            # may be given again, to other texts.
+            or (session.scalar(select(func.max(ArchiveEntry.id))) or 0) < copy.last_id
         ):
             copy = _copies[key] = _load(session, now)
+        elif not copy.too_big:
+            _extend(session, copy)
         return None if copy.too_big else copy
 
 
 def _load(session: Session, now: float) -> _Copy:
     empty = numpy.zeros((0, 0), dtype=numpy.float32)
-    # Counted no further than MAX_ROWS + 1: a million rows need not be counted to be too many.
-    first_rows = (
-        select(ArchiveEntry.id).where(ArchiveEntry.vector.is_not(None)).limit(MAX_ROWS + 1)
-    ).subquery()
-    if (session.scalar(select(func.count()).select_from(first_rows)) or 0) > MAX_ROWS:
+    with_vectors = select(func.count()).where(ArchiveEntry.vector.is_not(None))
+    if (session.scalar(with_vectors) or 0) > MAX_ROWS:
         return _Copy(numpy.zeros(0, dtype=numpy.int64), empty, 0, now, too_big=True)
     copy = _Copy(numpy.zeros(0, dtype=numpy.int64), empty, 0, now)
     _extend(session, copy)
     return copy
 
 
-def _extend(session: Session, copy: _Copy) -> bool:
-    """Add the rows stored since; False when the last row kept is gone or changed (rows at
-    the end deleted, or a transaction rolled back, whose ids SQLite gives out again)."""
+def _extend(session: Session, copy: _Copy) -> None:
     rows = session.execute(
         select(ArchiveEntry.id, ArchiveEntry.vector)
-        .where(ArchiveEntry.id >= copy.last_id, ArchiveEntry.vector.is_not(None))
+        .where(ArchiveEntry.id > copy.last_id, ArchiveEntry.vector.is_not(None))
         .order_by(ArchiveEntry.id)
     ).all()
-    if copy.last_id:
-        if not rows or (rows[0][0], rows[0][1]) != (copy.last_id, copy.last_vector):
-            return False
-        rows = rows[1:]
     if not rows:
-        return True
+        return
     added = archive.decode_vectors([vector or b"" for _, vector in rows])
     ids = numpy.array([entry_id for entry_id, _ in rows], dtype=numpy.int64)
     copy.matrix = added if len(copy.ids) == 0 else numpy.concatenate([copy.matrix, added])
     copy.ids = numpy.concatenate([copy.ids, ids])
-    copy.last_id, copy.last_vector = int(ids[-1]), rows[-1][1]
+    copy.last_id = int(ids[-1])
     if len(copy.ids) > MAX_ROWS:
         copy.ids, copy.matrix, copy.too_big = ids[:0], copy.matrix[:0], True
-    return True
 
 
 def forget() -> None:

@@ -392,30 +392,3 @@ def test_a_text_embedded_once_is_not_embedded_again(monkeypatch: pytest.MonkeyPa
     assert embedded == ["Wages fell."]
     assert numpy.array_equal(again[0], first[1])
     assert numpy.array_equal(again[1], again[2])
-
-
-def test_an_archive_too_big_for_memory_is_searched_by_its_words_alone(
-    session: Session, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    nearest.forget()
-    monkeypatch.setattr(nearest, "MAX_ROWS", 1)
-    fact_check(session, "Unemployment among young people doubled last year.")
-    fact_check(session, "The minimum wage is 15 dollars.")
-    vector = embedder().embed(["Youth joblessness went up twofold"])
-
-    assert nearest.nearest(session=session, vectors=vector) is None
-    nearest.forget()
-
-
-def test_rows_rolled_back_leave_the_copy_of_the_vectors(session: Session) -> None:
-    nearest.forget()
-    youth = embedder().embed(["Youth joblessness went up twofold"])
-    savepoint = session.begin_nested()
-    gone = fact_check(session, "Unemployment among young people doubled last year.")
-    assert nearest.nearest(session=session, vectors=youth) == [[gone.id]]
-    savepoint.rollback()
-
-    kept = fact_check(session, "The stadium roof was built in 1998.")
-
-    assert nearest.nearest(session=session, vectors=youth) == [[]]
-    assert nearest.nearest(session=session, vectors=embedder().embed([kept.text])) == [[kept.id]]
