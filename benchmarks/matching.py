@@ -53,15 +53,7 @@ from factdesk.models import Article, Claim
 from factdesk.services import archive
 from factdesk.settings import Settings
 from launcher import matching
-from workers.matcher import (
-    CANDIDATES,
-    FUSION_FILE,
-    Fusion,
-    Matcher,
-    add_nearest,
-    archive_new_claims,
-    fuse,
-)
+from workers.matcher import CANDIDATES, FUSION_FILE, Fusion, Matcher, archive_new_claims, fuse
 from workers.nlp import find_claims
 from workers.nlp.embedder import DIMENSIONS, embedder, model_path
 from workers.nlp.finder import claim_pipeline
@@ -172,13 +164,6 @@ def pool(session: Session, matcher: Matcher, queries: Sequence[matching.Query]) 
     ]
     vectors = matcher.embed([q.text for q in queries])
     assert vectors is not None
-    found = add_nearest(
-        session=session,
-        found=found,
-        vectors=vectors,
-        where=[(viewer, None)] * len(queries),
-        limit=CANDIDATES,
-    )
     return Pool([q.qid for q in queries], found, vectors)
 
 

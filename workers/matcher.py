@@ -30,7 +30,6 @@ from sqlalchemy.orm import Session
 from factdesk.archive_models import ArchiveEntry
 from factdesk.models import Claim
 from factdesk.services import archive
-from workers import nearest
 from workers.nlp.embedder import Embedder, embedder, model_path
 
 CANDIDATES = 50
@@ -142,14 +141,6 @@ class Matcher:
         )
         if pending is not None:
             vector = pending.result()[0]
-        if vector is not None and not self.lexical_only:
-            (found,) = add_nearest(
-                session=session,
-                found=[found],
-                vectors=vector[None, :],
-                where=[(viewer, exclude_article_id)],
-                limit=self.candidates,
-            )
         return self.fuse(found, vector)[:top]
 
     def fuse(
@@ -168,46 +159,6 @@ class Matcher:
         return [match for match in matches if match.score >= self.weights.threshold]
 
 
-Where = tuple[archive.Viewer, int | None]  # who looks, and the article left out
-
-
-def add_nearest(
-    *,
-    session: Session,
-    found: Sequence[list[archive.Candidate]],
-    vectors: npt.NDArray[numpy.float32],
-    where: Sequence[Where],
-    limit: int,
-) -> list[list[archive.Candidate]]:
-    """Each text's full-text candidates with the visible rows nearest its vector added
-    (``workers.nearest``). A row the words did not find gets the lowest lexical score
-    among the text's `limit` full-text candidates, the most it could have had, or none
-    when fewer were found (it shares no searched word)."""
-    near = nearest.nearest(session=session, vectors=vectors)
-    if near is None:
-        return list(found)
-    visible: dict[Where, dict[int, bytes | None]] = {}
-    for place in set(where):
-        wanted = {
-            entry_id for row, at in zip(near, where, strict=True) if at == place for entry_id in row
-        }
-        viewer, article = place
-        visible[place] = archive.visible_of(
-            session=session, ids=sorted(wanted), viewer=viewer, exclude_article_id=article
-        )
-    result = []
-    for candidates, ids, place in zip(found, near, where, strict=True):
-        have = {candidate.entry_id for candidate in candidates}
-        floor = candidates[-1].lexical if len(candidates) >= limit else 0.0
-        extra = [
-            archive.Candidate(entry_id=entry_id, lexical=floor, vector=visible[place][entry_id])
-            for entry_id in ids
-            if entry_id in visible[place] and entry_id not in have
-        ]
-        result.append([*candidates, *extra])
-    return result
-
-
 def archive_new_claims(
     *, session: Session, claims: Sequence[Claim], channel_private: bool, matcher: Matcher
 ) -> dict[int, list[Match]]:
@@ -222,29 +173,17 @@ def archive_new_claims(
         return {}
     texts = [claim.text for claim in claims]
     pending = None if matcher.lexical_only else _embedding_pool().submit(matcher.embed, texts)
-    viewers = [
-        archive.Viewer(claim.article.slack_team_id, claim.article.slack_channel_id)
-        for claim in claims
-    ]
     found = [
         archive.candidates(
             session=session,
             query=claim.text,
-            viewer=viewer,
+            viewer=archive.Viewer(claim.article.slack_team_id, claim.article.slack_channel_id),
             limit=matcher.candidates,
             exclude_article_id=claim.article_id,
         )
-        for claim, viewer in zip(claims, viewers, strict=True)
+        for claim in claims
     ]
     vectors = None if pending is None else pending.result()
-    if vectors is not None:
-        found = add_nearest(
-            session=session,
-            found=found,
-            vectors=vectors,
-            where=[(viewers[index], claim.article_id) for index, claim in enumerate(claims)],
-            limit=matcher.candidates,
-        )
     archive.add_claims(
         session=session,
         claims=claims,

@@ -194,10 +194,9 @@ def _sqlite_candidates(
     ranked = session.execute(_SQLITE_RANKED, {"query": match, "limit": over}).all()
     if not ranked:
         return []
-    vectors: dict[int, bytes | None] = {
-        row[0]: row[1]
-        for row in session.execute(_SQLITE_VISIBLE, {"ids": [row[0] for row in ranked], **visible})
-    }
+    vectors: dict[int, bytes | None] = dict(
+        session.execute(_SQLITE_VISIBLE, {"ids": [row[0] for row in ranked], **visible}).all()
+    )
     if len(vectors) < limit and len(ranked) == over:
         rows = session.execute(_SQLITE_SEARCH, {"query": match, "limit": limit, **visible})
         return [Candidate(entry_id=row[0], lexical=float(row[1]), vector=row[2]) for row in rows]
@@ -206,36 +205,6 @@ def _sqlite_candidates(
         for row in ranked
         if row[0] in vectors
     ][:limit]
-
-
-# The rows a vector search proposed, those the viewer may see, with their vectors. On
-# SQLite looked up by id (see _SQLITE_VISIBLE); PostgreSQL picks its primary key itself.
-_VISIBLE_OF_IDS = text(
-    "SELECT a.id, a.vector FROM archive_entries a"  # noqa: S608
-    " LEFT JOIN claims c ON c.id = a.claim_id"
-    f" WHERE a.id IN :ids AND {_VISIBLE}"
-).bindparams(bindparam("ids", expanding=True))
-
-
-def visible_of(
-    *,
-    session: Session,
-    ids: Sequence[int],
-    viewer: Viewer,
-    exclude_article_id: int | None = None,
-) -> dict[int, bytes | None]:
-    """Of the given archive rows, those the viewer may see: their stored vectors by id."""
-    if not ids:
-        return {}
-    sqlite = session.get_bind().dialect.name != "postgresql"
-    statement = _SQLITE_VISIBLE if sqlite else _VISIBLE_OF_IDS
-    params = {
-        "ids": list(ids),
-        "team": viewer.team_id,
-        "channel": viewer.channel_id,
-        "article": -1 if exclude_article_id is None else exclude_article_id,
-    }
-    return {row[0]: row[1] for row in session.execute(statement, params)}
 
 
 def _postgres_lexemes(session: Session, words: Sequence[str]) -> list[str]:
