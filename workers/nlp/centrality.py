@@ -25,13 +25,6 @@ SCORED_SENTENCES = 15
 CENTROID_SENTENCES = 10
 CLOSING_SENTENCES = 5
 _FLAT = 1e-6
-# One sentence a call: an article's sentences vary from 10 to 60 word pieces, and in
-# one batch every one of them would be padded to the longest (the seed article's 20
-# took about 110 ms batched, 70 ms one by one on one core). Alone, a sentence's vector also
-# does not depend on its neighbours (the int8 graph quantises each call's activations
-# with one scale).
-EMBED_BATCH = 1
-
 Embed = Callable[[Sequence[str]], Vectors]
 
 
@@ -41,8 +34,9 @@ def load() -> None:
 
 
 def default_embed(texts: Sequence[str]) -> Vectors:
-    """The process's one sentence embedder, a sentence a call."""
-    return embedder().embed(texts, batch_size=EMBED_BATCH)
+    """The process's one sentence embedder (a sentence a call, see embedder.py); the
+    matcher reuses what it computes here for the claims among these sentences."""
+    return embedder().embed(texts)
 
 
 def centrality(texts: Sequence[str], embed: Embed | None = None) -> list[float]:
