@@ -25,6 +25,8 @@ from factdesk.settings import MANIFEST_PATH, Settings, secret
 
 log = logging.getLogger("factdesk")
 
+OWN_METRICS_DIR = "FACTDESK_OWN_METRICS_DIR"
+
 
 def build_parser() -> argparse.ArgumentParser:
     """The `factdesk` command line: every subcommand and its options."""
@@ -314,12 +316,13 @@ def run_bot(settings: Settings) -> int:
 
 def run_worker(settings: Settings, concurrency: int | None, hostname: str | None = None) -> int:
     _embedded_redis(settings)
-    metrics_dir = None
     if settings.worker_metrics_port and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         # Before prometheus_client is imported: the pool's children each write their
         # samples here and the main process serves the sum (factdesk/metrics.py).
-        metrics_dir = tempfile.mkdtemp(prefix="factdesk-metrics-")
-        os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="factdesk-metrics-")
+        # Ours to remove, also in the process a restart execs (launcher/worker_restart.py).
+        os.environ[OWN_METRICS_DIR] = os.environ["PROMETHEUS_MULTIPROC_DIR"]
+    metrics_dir = os.environ.get(OWN_METRICS_DIR)
     try:
         return _start_worker(settings, concurrency, hostname)
     finally:

@@ -10,8 +10,9 @@ with status 1 while every task waits in Redis for a consumer that never comes.
 systemd (`Restart=always`) and Kubernetes start such a worker again, but `factdesk run`,
 the demo and a worker started by hand have no supervisor. So `factdesk worker` replaces
 its own process with a fresh one (same PID, so a supervisor, `factdesk run` and a
-terminal still hold the same process): nothing of the broken state survives, and a task
-left unacknowledged is redelivered. A worker that keeps failing is left to stop: at most
+terminal still hold the same process): nothing of the broken state survives. Work sent
+since is consumed at once; a task that was running is redelivered after the broker's
+visibility timeout, as after any worker crash. A worker that keeps failing is left to stop: at most
 `MAX_RESTARTS` in `WINDOW_SECONDS`, counted across restarts through the environment.
 A stop someone asked for (SIGTERM, Ctrl-C) is never undone.
 """
@@ -70,9 +71,12 @@ def recent_restarts(value: str | None, *, now: float) -> list[float]:
     return times
 
 
-def should_restart(exitcode: int | None, *, stop_was_requested: bool, restarts: int) -> bool:
-    """True when the worker stopped on its own with a failure and has restarts left."""
-    return bool(exitcode) and not stop_was_requested and restarts < MAX_RESTARTS
+def should_restart(
+    exitcode: int | None, *, started: bool, stop_was_requested: bool, restarts: int
+) -> bool:
+    """True when a worker that had started stopped on its own with a failure, and has
+    restarts left (a worker that never started, e.g. on a bad setting, would fail again)."""
+    return started and bool(exitcode) and not stop_was_requested and restarts < MAX_RESTARTS
 
 
 def restart_if_crashed(exitcode: int | None, *, command: list[str]) -> None:
@@ -81,7 +85,10 @@ def restart_if_crashed(exitcode: int | None, *, command: list[str]) -> None:
     now = time.time()
     restarts = recent_restarts(os.environ.get(RESTARTS_VARIABLE), now=now)
     if not should_restart(
-        exitcode, stop_was_requested=stop_requested.is_set(), restarts=len(restarts)
+        exitcode,
+        started=bool(_workers),
+        stop_was_requested=stop_requested.is_set(),
+        restarts=len(restarts),
     ):
         if exitcode and not stop_requested.is_set():
             log.error(
@@ -92,6 +99,8 @@ def restart_if_crashed(exitcode: int | None, *, command: list[str]) -> None:
             )
         return
     _end_pool_children()
+    if stop_requested.is_set():  # asked to stop while the pool was being ended
+        return
     os.environ[RESTARTS_VARIABLE] = ",".join(str(t) for t in [*restarts, now])
     log.warning(
         "worker stopped on an error exitcode=%s; starting it again (restart %d of %d in %d s)",
@@ -104,7 +113,8 @@ def restart_if_crashed(exitcode: int | None, *, command: list[str]) -> None:
         handler.flush()
     sys.stdout.flush()
     sys.stderr.flush()
-    os.execv(sys.executable, [sys.executable, "-m", "launcher.cli", *command])  # noqa: S606
+    # -P: the working directory (a service's writable state directory) is not searched.
+    os.execv(sys.executable, [sys.executable, "-P", "-m", "launcher.cli", *command])  # noqa: S606
 
 
 def _end_pool_children() -> None:

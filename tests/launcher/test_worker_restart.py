@@ -7,19 +7,23 @@ from launcher.worker_restart import MAX_RESTARTS, WINDOW_SECONDS, recent_restart
 
 
 def test_a_worker_that_failed_on_its_own_is_restarted() -> None:
-    assert should_restart(1, stop_was_requested=False, restarts=0)
+    assert should_restart(1, started=True, stop_was_requested=False, restarts=0)
 
 
 def test_a_clean_exit_or_a_stop_someone_asked_for_is_never_undone() -> None:
-    assert not should_restart(0, stop_was_requested=False, restarts=0)
-    assert not should_restart(None, stop_was_requested=False, restarts=0)
+    assert not should_restart(0, started=True, stop_was_requested=False, restarts=0)
+    assert not should_restart(None, started=True, stop_was_requested=False, restarts=0)
     # Ctrl-C makes Celery exit with status 1 too.
-    assert not should_restart(1, stop_was_requested=True, restarts=0)
+    assert not should_restart(1, started=True, stop_was_requested=True, restarts=0)
+
+
+def test_a_worker_that_never_started_is_not_restarted() -> None:
+    assert not should_restart(1, started=False, stop_was_requested=False, restarts=0)
 
 
 def test_a_worker_that_keeps_failing_is_left_to_stop() -> None:
-    assert should_restart(1, stop_was_requested=False, restarts=MAX_RESTARTS - 1)
-    assert not should_restart(1, stop_was_requested=False, restarts=MAX_RESTARTS)
+    assert should_restart(1, started=True, stop_was_requested=False, restarts=MAX_RESTARTS - 1)
+    assert not should_restart(1, started=True, stop_was_requested=False, restarts=MAX_RESTARTS)
 
 
 def test_only_restarts_inside_the_window_count() -> None:

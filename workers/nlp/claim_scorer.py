@@ -91,7 +91,7 @@ MIN_TOKENS = 4
 # who left", a section title kept as a line of its own), not a sentence: it needs this
 # many words, as every unit did before.
 MIN_FRAGMENT_TOKENS = 6
-_SENTENCE_END = tuple(".!?\"'\u201d\u2019)")
+_SENTENCE_END = tuple(".!?\"'\u201d\u2019)\u2026")
 FILTERED_TOO_LONG = "filtered: too long"
 
 # Weights, summed and capped at 1.0. With the default threshold of 0.5 a sentence
