@@ -274,12 +274,9 @@ def test_factdesk_match_prints_a_trec_run(
     assert all(line[5] == matching.RUN_TAG for line in lines)
 
 
-def test_postgres_searches_the_rarest_words_within_its_budget(
-    session: Session, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    if session.get_bind().dialect.name != "postgresql":
-        pytest.skip("the row budget reads PostgreSQL's column statistics")
-    for number in range(200):
+def _add_budget_rows(session: Session, count: int) -> None:
+    """`count` rows that all say budget and spending, a tenth of them harbour too."""
+    for number in range(count):
         session.add(
             ArchiveEntry(
                 kind=ArchiveKind.FACT_CHECK,
@@ -289,6 +286,14 @@ def test_postgres_searches_the_rarest_words_within_its_budget(
             )
         )
     session.flush()
+
+
+def test_postgres_searches_the_rarest_words_within_its_budget(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if session.get_bind().dialect.name != "postgresql":
+        pytest.skip("the row budget reads PostgreSQL's column statistics")
+    _add_budget_rows(session, 200)
     session.execute(text("ANALYZE archive_entries"))
     monkeypatch.setattr(archive, "_statistics", {})
     monkeypatch.setattr(archive, "ROW_BUDGET", 1)
@@ -304,16 +309,7 @@ def test_sqlite_searches_the_rarest_words_within_its_budget(
 ) -> None:
     if session.get_bind().dialect.name != "sqlite":
         pytest.skip("FTS5's own counts")
-    for number in range(30):
-        session.add(
-            ArchiveEntry(
-                kind=ArchiveKind.FACT_CHECK,
-                slack_team_id=TEAM,
-                text=f"Budget spending rose in district {number}"
-                + (" alongside harbour" if number % 10 == 0 else ""),
-            )
-        )
-    session.flush()
+    _add_budget_rows(session, 30)
     monkeypatch.setattr(archive, "_sqlite_counts", {})
     monkeypatch.setattr(archive, "ROW_BUDGET", 1)
 
