@@ -12,17 +12,7 @@ from factdesk.render import channel_settings
 from factdesk.services.channels import Config
 from standin.blockkit import validate_view
 from standin.signing import view_state
-
-DEFAULTS = Config(
-    claim_cap=15,
-    evidence_required_for=frozenset({ClaimStatus.CONFIRMED, ClaimStatus.DISPUTED}),
-    editors=(),
-    auto_links=True,
-    digest_enabled=True,
-    digest_weekday=0,
-    digest_hour=9,
-    digest_timezone=None,
-)
+from tests.factdesk.render.rows import DEFAULT_CONFIG
 
 
 def test_settings_modal_is_prefilled_and_reads_back() -> None:
@@ -64,7 +54,7 @@ def test_settings_modal_is_prefilled_and_reads_back() -> None:
 
 
 def test_settings_modal_defaults_say_anyone_may_change_them() -> None:
-    view = channel_settings.settings_modal("C0DESK", DEFAULTS)
+    view = channel_settings.settings_modal("C0DESK", DEFAULT_CONFIG)
 
     assert validate_view(view) == []
     assert "Anyone in the channel can change these settings" in json.dumps(view)
@@ -86,7 +76,7 @@ def test_settings_modal_defaults_say_anyone_may_change_them() -> None:
     ],
 )
 def test_unreadable_numbers_fail_the_check(answers: dict[str, str | None], expected: int) -> None:
-    view = channel_settings.settings_modal("C0DESK", DEFAULTS)
+    view = channel_settings.settings_modal("C0DESK", DEFAULT_CONFIG)
 
     config = channel_settings.read_settings(view_state(view, answers))
 
@@ -95,7 +85,7 @@ def test_unreadable_numbers_fail_the_check(answers: dict[str, str | None], expec
 
 
 def test_settings_saved_describes_the_choice() -> None:
-    text = channel_settings.settings_saved("C0DESK", DEFAULTS)
+    text = channel_settings.settings_saved("C0DESK", DEFAULT_CONFIG)
 
     assert text.startswith(":gear: Saved the Factdesk settings for <#C0DESK>: up to 15 claims")
     assert "evidence links needed for Confirmed and Disputed" in text

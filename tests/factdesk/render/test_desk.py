@@ -13,20 +13,11 @@ from factdesk.services.channels import Config
 from factdesk.services.claims import Tally
 from factdesk.services.desk import Checked, Listing
 from standin.blockkit import validate_view
+from tests.factdesk.render.rows import DEFAULT_CONFIG
 from tests.hostile import HOSTILE, problems
 
 WORKSPACE = "https://factdesk-demo.slack.com/"
 WHEN = datetime(2024, 11, 24, 22, 11, tzinfo=UTC)
-DEFAULTS = Config(
-    claim_cap=15,
-    evidence_required_for=frozenset({ClaimStatus.CONFIRMED, ClaimStatus.DISPUTED}),
-    editors=(),
-    auto_links=True,
-    digest_enabled=True,
-    digest_weekday=0,
-    digest_hour=9,
-    digest_timezone=None,
-)
 
 
 def _article(**overrides: object) -> Article:
@@ -169,7 +160,7 @@ def test_hostile_titles_claims_and_notes_are_shown_not_acted_on() -> None:
     )
     failed = _article(title=HOSTILE, state=ArticleState.FAILED, error_message=HOSTILE)
     tally = Tally(total=2, open=1, claimed=0, confirmed=1, disputed=0, unverified=0)
-    zone = Config(**{**DEFAULTS.__dict__, "digest_timezone": HOSTILE, "editors": ("U0ED",)})
+    zone = Config(**{**DEFAULT_CONFIG.__dict__, "digest_timezone": HOSTILE, "editors": ("U0ED",)})
 
     texts = [
         render_desk.my_tasks(mine, WORKSPACE),

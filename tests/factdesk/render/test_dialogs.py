@@ -6,21 +6,10 @@ import json
 from typing import Any
 
 from factdesk.ids import CallbackId
-from factdesk.models import Claim, ClaimStatus
+from factdesk.models import ClaimStatus
 from factdesk.render import dialogs
 from standin.blockkit import validate_view
-
-
-def _claim(**overrides: object) -> Claim:
-    fields: dict[str, object] = {
-        "id": 7,
-        "text": "U.S. officials estimate that Russia is recruiting 25,000 new troops a month.",
-        "score": 0.91,
-        "reasons": ["number or statistic", "attribution"],
-        "status": ClaimStatus.OPEN,
-        "assignee": None,
-    }
-    return Claim(**{**fields, **overrides})
+from tests.factdesk.render.rows import claim as claim_row
 
 
 def _inputs(view: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -29,7 +18,12 @@ def _inputs(view: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 def test_verdict_modal_asks_for_what_the_channel_requires() -> None:
     view = dialogs.verdict_modal(
-        _claim(), ClaimStatus.DISPUTED, number=3, total=12, channel_id="C1", evidence_required=True
+        claim_row(),
+        ClaimStatus.DISPUTED,
+        number=3,
+        total=12,
+        channel_id="C1",
+        evidence_required=True,
     )
 
     assert validate_view(view) == []
@@ -51,7 +45,7 @@ def test_verdict_modal_asks_for_what_the_channel_requires() -> None:
 
 
 def test_changing_a_verdict_starts_from_the_current_one() -> None:
-    claim = _claim(
+    claim = claim_row(
         status=ClaimStatus.CONFIRMED,
         verdict_note="Matches the report.",
         evidence_urls=["https://a.example/1", "https://b.example/2"],

@@ -14,6 +14,7 @@ from factdesk.render import thread as render_thread
 from factdesk.render.blocks import Message
 from factdesk.services.claims import Tally
 from standin.blockkit import validate_blocks, validate_view
+from tests.factdesk.render.rows import claim as claim_row
 from tests.hostile import HOSTILE, problems
 
 
@@ -27,18 +28,6 @@ def _article(**overrides: object) -> Article:
         "published_date": date(2024, 10, 23),
     }
     return Article(**{**fields, **overrides})
-
-
-def _claim(**overrides: object) -> Claim:
-    fields: dict[str, object] = {
-        "id": 7,
-        "text": "U.S. officials estimate that Russia is recruiting 25,000 new troops a month.",
-        "score": 0.91,
-        "reasons": ["number or statistic", "attribution"],
-        "status": ClaimStatus.OPEN,
-        "assignee": None,
-    }
-    return Claim(**{**fields, **overrides})
 
 
 def _actions(message: Message) -> list[str]:
@@ -63,7 +52,7 @@ def test_summary_with_no_claims_says_so() -> None:
 
 
 def test_open_task_offers_claim_and_every_verdict() -> None:
-    message = render_thread.claim_task(_claim(), number=3, total=12)
+    message = render_thread.claim_task(claim_row(), number=3, total=12)
 
     assert message.text.startswith("Claim 3 of 12 (open): U.S. officials")
     assert _actions(message) == [
@@ -83,7 +72,7 @@ def test_open_task_offers_claim_and_every_verdict() -> None:
 
 def test_disputed_task_shows_who_and_when() -> None:
     when = datetime(2026, 11, 24, 9, 30, tzinfo=UTC)
-    claim = _claim(
+    claim = claim_row(
         status=ClaimStatus.DISPUTED,
         assignee="U0BEN",
         claimed_at=when,
@@ -104,7 +93,7 @@ def test_disputed_task_shows_who_and_when() -> None:
 
 
 def test_hostile_text_is_escaped_and_clipped() -> None:
-    claim = _claim(text="<!channel> & <https://evil.example|click> " + "x" * 5000)
+    claim = claim_row(text="<!channel> & <https://evil.example|click> " + "x" * 5000)
     article = _article(title="<b>" * 200, author="A & B")
 
     task = render_thread.claim_task(claim, number=1, total=1)
@@ -135,7 +124,7 @@ def test_summary_offers_to_add_a_claim_beside_the_post_more_offer() -> None:
 
 
 def test_claimed_task_offers_release_reassign_and_verdicts() -> None:
-    claim = _claim(assignee="U0BEN", claimed_at=datetime(2026, 11, 24, tzinfo=UTC))
+    claim = claim_row(assignee="U0BEN", claimed_at=datetime(2026, 11, 24, tzinfo=UTC))
 
     message = render_thread.claim_task(claim, number=1, total=2)
 
@@ -158,7 +147,7 @@ def test_claimed_task_offers_release_reassign_and_verdicts() -> None:
 def test_verdict_shows_note_excerpt_evidence_and_explanation() -> None:
     when = datetime(2026, 11, 24, 9, 30, tzinfo=UTC)
     urls = [f"https://www.source{n}.example/report?a=1&b=<2>" for n in range(7)]
-    claim = _claim(
+    claim = claim_row(
         status=ClaimStatus.DISPUTED,
         assignee="U0ANA",
         claimed_at=when,
@@ -183,7 +172,7 @@ def test_verdict_shows_note_excerpt_evidence_and_explanation() -> None:
 
 
 def test_dismissed_task_is_one_line_and_can_be_reopened() -> None:
-    claim = _claim(status=ClaimStatus.DISMISSED, status_set_by="U0ED")
+    claim = claim_row(status=ClaimStatus.DISMISSED, status_set_by="U0ED")
 
     message = render_thread.claim_task(claim, number=4, total=9)
 
@@ -202,7 +191,7 @@ def _event(
 
 
 def test_thread_lines_announce_each_change() -> None:
-    claim = _claim()
+    claim = claim_row()
 
     def line(event: ClaimEvent) -> str | None:
         message = render_thread.event_line(event, claim, number=3)
@@ -256,7 +245,7 @@ def _hostile_claim(**overrides: object) -> Claim:
         "reasons": [HOSTILE],
         **overrides,
     }
-    return _claim(**fields)
+    return claim_row(**fields)
 
 
 def _hostile_article() -> Article:
@@ -294,12 +283,12 @@ def test_a_hostile_claim_is_shown_not_acted_on(claim: Claim) -> None:
 
 
 def test_a_claimed_tasks_fallback_text_says_claimed() -> None:
-    claimed = _claim(assignee="U0BEN", claimed_at=datetime(2026, 11, 24, tzinfo=UTC))
+    claimed = claim_row(assignee="U0BEN", claimed_at=datetime(2026, 11, 24, tzinfo=UTC))
 
     assert render_thread.claim_task(claimed, number=1, total=2).text.startswith(
         "Claim 1 of 2 (claimed):"
     )
-    assert render_thread.claim_task(_claim(), number=1, total=2).text.startswith(
+    assert render_thread.claim_task(claim_row(), number=1, total=2).text.startswith(
         "Claim 1 of 2 (open):"
     )
 
