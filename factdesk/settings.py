@@ -129,13 +129,15 @@ class Settings(BaseSettings):
     claimreview_organization_url: str | None = None
 
     # Database connections per process. Connections are opened as threads need them, so
-    # a worker child running one task at a time holds one whatever these say; the bot's
-    # request and listener threads are what the pool must cover.
+    # a worker child running one task at a time holds one whatever these say, three while
+    # the matcher looks up an article's claims on PostgreSQL; the bot's request and
+    # listener threads are what the pool must cover.
     db_pool_size: int | None = Field(
         default=None,
         ge=1,
         description="Connections each process keeps open; unset: what the process asked "
-        "for with factdesk.db.size_pool() (the bot its threads, a worker pool process 1), "
+        "for with factdesk.db.size_pool() (the bot its threads, a worker pool process 3: "
+        "its task's and the matcher's two lookup threads), "
         "else 10.",
     )
     db_max_overflow: int = Field(

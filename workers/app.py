@@ -54,10 +54,12 @@ def _warm_pipeline(**_: Any) -> None:
     # the bot, the database and the other worker for its turn, and its children idled.
     if settings.worker_nice:
         os.nice(settings.worker_nice)
-    # A pool child runs one task at a time, and a task's sessions follow one another.
+    # A pool child runs one task at a time, and a task's sessions follow one another,
+    # but for the matcher's lookups, which run beside the task's own session.
     from factdesk.db import size_pool
+    from workers.matcher import LOOKUP_THREADS
 
-    size_pool(1)
+    size_pool(1 + LOOKUP_THREADS)
     # Loading spaCy once per child process here keeps the first task of each child fast.
     configure(settings.log_level, fmt=settings.log_format)
     from workers.context import pipeline

@@ -17,14 +17,15 @@ from __future__ import annotations
 
 import functools
 import json
+import queue
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy
 import numpy.typing as npt
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from factdesk.archive_models import ArchiveEntry
@@ -36,6 +37,9 @@ CANDIDATES = 50
 # A task shows its best match; two more are kept for when someone hides it.
 SHOWN_AT_MOST = 3
 FUSION_FILE = "fusion.json"
+# An article's full-text lookups run this many at once, each on a connection of its own
+# (see _candidates_of); a worker process keeps that many connections more in its pool.
+LOOKUP_THREADS = 2
 
 
 @dataclass(frozen=True)
@@ -60,6 +64,11 @@ class Match:
 @functools.cache
 def _embedding_pool() -> ThreadPoolExecutor:
     return ThreadPoolExecutor(max_workers=1, thread_name_prefix="matcher-embed")
+
+
+@functools.cache
+def _lookup_pool() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=LOOKUP_THREADS, thread_name_prefix="matcher-lookup")
 
 
 @functools.cache
@@ -164,25 +173,17 @@ def archive_new_claims(
 ) -> dict[int, list[Match]]:
     """Store the new claims' vectors in the archive; return each one's shown matches.
 
-    The article's claims are embedded in one onnxruntime call, on the embedding thread,
-    while this thread runs their full-text lookups (the database does that work outside
-    the GIL), so the article pays about the longer of the two, not their sum. Claims
-    already in the archive (a re-run task) are left alone and get no matches."""
+    The article's claims are embedded on the embedding thread while their full-text
+    lookups run (the database does that work outside the GIL; on PostgreSQL two at a
+    time, see _candidates_of), so the article pays about the longer of the two, not
+    their sum. Claims already in the archive (a re-run task) are left alone and get no
+    matches."""
     claims = archive.unarchived(session=session, claims=claims)
     if not claims:
         return {}
     texts = [claim.text for claim in claims]
     pending = None if matcher.lexical_only else _embedding_pool().submit(matcher.embed, texts)
-    found = [
-        archive.candidates(
-            session=session,
-            query=claim.text,
-            viewer=archive.Viewer(claim.article.slack_team_id, claim.article.slack_channel_id),
-            limit=matcher.candidates,
-            exclude_article_id=claim.article_id,
-        )
-        for claim in claims
-    ]
+    found = _candidates_of(session, claims, matcher.candidates)
     vectors = None if pending is None else pending.result()
     archive.add_claims(
         session=session,
@@ -197,6 +198,61 @@ def archive_new_claims(
         ranked = matcher.fuse(found[index], vector)[:SHOWN_AT_MOST]
         matches[claim.id] = matcher.shown(ranked)
     return matches
+
+
+def _candidates_of(
+    session: Session, claims: Sequence[Claim], limit: int
+) -> list[list[archive.Candidate]]:
+    """Each claim's full-text candidates, in the claims' order.
+
+    On PostgreSQL, a session with a transaction of its own has the lookups run
+    LOOKUP_THREADS at a time, each thread on a connection of its own: the server works
+    on each in a process of its own while psycopg waits outside the GIL, so an article's
+    lookups overlap instead of queueing. Those connections see what is committed, as
+    this session does, except what its own transaction wrote: the article and its
+    claims, which no lookup may return anyway (``exclude_article_id``). A session bound
+    to a connection (a transaction others cannot see) looks them up itself, one after
+    another, and so does SQLite: its lookups in threads took as long as one after
+    another (its CPU work does not overlap in one process here)."""
+    wanted = [
+        (
+            claim.text,
+            archive.Viewer(claim.article.slack_team_id, claim.article.slack_channel_id),
+            claim.article_id,
+        )
+        for claim in claims
+    ]
+
+    def look_up(on: Session, index: int) -> list[archive.Candidate]:
+        text, viewer, article_id = wanted[index]
+        return archive.candidates(
+            session=on, query=text, viewer=viewer, limit=limit, exclude_article_id=article_id
+        )
+
+    bind = session.get_bind()
+    if len(wanted) < 2 or not isinstance(bind, Engine) or bind.dialect.name != "postgresql":
+        return [look_up(session, index) for index in range(len(wanted))]
+    found: list[list[archive.Candidate]] = [[] for _ in wanted]
+    todo: queue.SimpleQueue[int] = queue.SimpleQueue()
+    for index in range(len(wanted)):
+        todo.put(index)
+
+    def work() -> None:
+        # Each thread takes the next claim when done with one: a slow lookup holds up
+        # only its own thread.
+        with Session(bind) as own:
+            while True:
+                try:
+                    index = todo.get_nowait()
+                except queue.Empty:
+                    return
+                found[index] = look_up(own, index)
+
+    threads = min(LOOKUP_THREADS, len(wanted))
+    done, _ = wait([_lookup_pool().submit(work) for _ in range(threads)])
+    for future in done:
+        future.result()
+    return found
 
 
 FILL_BATCH = 64

@@ -212,15 +212,15 @@ def _sqlite_candidates(
 
 def _postgres_lexemes(session: Session, words: Sequence[str]) -> list[str]:
     """The words' lexemes to search for, rarest first, within ROW_BUDGET."""
-    missing = [word for word in words if word not in _LEXEME_CACHE]
+    # Read from a copy: another thread's lookup may clear the shared cache meanwhile.
+    known = {word: _LEXEME_CACHE.get(word) for word in words}
+    missing = [word for word, stems in known.items() if stems is None]
     if missing:
         if len(_LEXEME_CACHE) + len(missing) > LEXEME_CACHE_SIZE:
             _LEXEME_CACHE.clear()
         for word, stems in session.execute(_POSTGRES_LEXEMES, {"words": missing}):
-            _LEXEME_CACHE[word] = list(stems)
-    lexemes = list(
-        dict.fromkeys(lexeme for word in words for lexeme in _LEXEME_CACHE.get(word, []))
-    )
+            known[word] = _LEXEME_CACHE[word] = list(stems)
+    lexemes = list(dict.fromkeys(lexeme for word in words for lexeme in known[word] or []))
     stats = _postgres_statistics(session)
     if stats is None:
         return lexemes[:MAX_TERMS]
