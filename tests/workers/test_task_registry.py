@@ -9,6 +9,7 @@ import subprocess
 import sys
 
 from factdesk import queue
+from workers.matcher import LOOKUP_THREADS
 
 HEAVY = ("spacy", "trafilatura", "lxml", "matplotlib", "sqlalchemy", "slack_sdk")
 
@@ -43,7 +44,8 @@ def test_a_task_body_loads_what_it_needs() -> None:
     assert "matplotlib" not in loaded["modules"], "only a weekly digest's chart needs it"
 
 
-def test_a_pool_process_keeps_database_connections_for_one_task_at_a_time() -> None:
+def test_a_pool_process_keeps_database_connections_for_its_task_and_its_lookups() -> None:
+    # One task at a time, and the matcher's lookup threads beside it (workers/matcher.py).
     script = (
         "from workers import app\n"
         "app._warm_pipeline()\n"
@@ -59,4 +61,4 @@ def test_a_pool_process_keeps_database_connections_for_one_task_at_a_time() -> N
         check=True,
         timeout=120,
     )
-    assert out.stdout.splitlines()[-1] == "1"
+    assert out.stdout.splitlines()[-1] == str(1 + LOOKUP_THREADS)
