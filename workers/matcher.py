@@ -27,6 +27,7 @@ import numpy
 import numpy.typing as npt
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import QueuePool
 
 from factdesk.archive_models import ArchiveEntry
 from factdesk.models import Claim
@@ -230,7 +231,13 @@ def _candidates_of(
         )
 
     bind = session.get_bind()
-    if len(wanted) < 2 or not isinstance(bind, Engine) or bind.dialect.name != "postgresql":
+    threads = min(LOOKUP_THREADS, len(wanted))
+    if (
+        threads < 2
+        or not isinstance(bind, Engine)
+        or bind.dialect.name != "postgresql"
+        or _spare_connections(bind) < threads
+    ):
         return [look_up(session, index) for index in range(len(wanted))]
     found: list[list[archive.Candidate]] = [[] for _ in wanted]
     todo: queue.SimpleQueue[int] = queue.SimpleQueue()
@@ -248,11 +255,21 @@ def _candidates_of(
                     return
                 found[index] = look_up(own, index)
 
-    threads = min(LOOKUP_THREADS, len(wanted))
     done, _ = wait([_lookup_pool().submit(work) for _ in range(threads)])
     for future in done:
         future.result()
     return found
+
+
+def _spare_connections(engine: Engine) -> int:
+    """Connections the engine's pool can still hand out without waiting: with none to
+    spare (DB_POOL_SIZE=1 and DB_MAX_OVERFLOW=0, say) the lookup threads would wait out
+    the pool's timeout for the one this session holds."""
+    pool = engine.pool
+    if not isinstance(pool, QueuePool):
+        return LOOKUP_THREADS  # no limit: it opens what it is asked for
+    # The pool's own limit: reading the settings again (pool_limits) costs 2 ms.
+    return pool.size() + pool._max_overflow - pool.checkedout()
 
 
 FILL_BATCH = 64

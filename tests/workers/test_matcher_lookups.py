@@ -9,10 +9,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from factdesk.archive_models import ArchiveEntry, ArchiveKind
-from factdesk.db import engine_for, migrate, session_scope
+from factdesk.db import engine_for, make_engine, migrate, session_scope
 from factdesk.models import Claim, ClaimStatus
 from factdesk.services import archive
 from tests import factories
@@ -56,10 +57,11 @@ def _fill_archive(url: str) -> None:
 
 
 def _lookups_and_threads(
-    url: str, monkeypatch: pytest.MonkeyPatch
+    url: str, monkeypatch: pytest.MonkeyPatch, engine: Engine | None = None
 ) -> tuple[list[list[archive.Candidate]], list[list[archive.Candidate]], set[str]]:
     """An uncommitted article's claims looked up one after another on the session's own
-    connection, then by the matcher; and the threads the matcher's lookups ran on."""
+    connection, then by the matcher; and the threads the matcher's lookups ran on. On a
+    session of `engine` when given, else of the process's engine for the URL."""
     one_by_one = archive.candidates
     threads: set[str] = set()
 
@@ -67,7 +69,7 @@ def _lookups_and_threads(
         threads.add(threading.current_thread().name)
         return one_by_one(**arguments)
 
-    with session_scope(url) as db:
+    with session_scope(url) if engine is None else Session(engine) as db:
         factories.bind(db)
         article = factories.article(slack_team_id=TEAM, slack_channel_id=NEWSDESK)
         claims = [factories.claim(article=article, text=text) for text in QUERIES]
@@ -115,3 +117,18 @@ def test_an_articles_lookups_find_what_one_after_another_finds(
     else:
         # On SQLite, threads took as long as one after another (docs/matching.md).
         assert threads == {threading.current_thread().name}
+
+
+def test_with_no_connection_to_spare_the_lookups_stay_on_the_callers_thread(
+    postgres_schema_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Lookup threads would wait out the pool's timeout for the connection this one holds.
+    _fill_archive(postgres_schema_url)
+    engine = make_engine(postgres_schema_url, pool_size=1, max_overflow=0)
+    try:
+        found, expected, threads = _lookups_and_threads(postgres_schema_url, monkeypatch, engine)
+    finally:
+        engine.dispose()
+
+    assert found == expected
+    assert threads == {threading.current_thread().name}
