@@ -51,6 +51,7 @@ class Candidate:
     entry_id: int
     lexical: float
     vector: bytes | None
+    vector_model: str | None = None
 
 
 def search_terms(query: str) -> list[str]:
@@ -86,7 +87,7 @@ _VISIBLE = (
 
 # The interpolated parts are this module's constants; every value is a bound parameter.
 _SQLITE_SEARCH = text(
-    "SELECT a.id, -bm25(archive_fts) AS lexical, a.vector FROM archive_fts"  # noqa: S608
+    "SELECT a.id, -bm25(archive_fts) AS lexical, a.vector, a.vector_model FROM archive_fts"  # noqa: S608
     " JOIN archive_entries a ON a.id = archive_fts.rowid"
     " LEFT JOIN claims c ON c.id = a.claim_id"
     f" WHERE archive_fts MATCH :query AND {_VISIBLE}"
@@ -103,7 +104,7 @@ _SQLITE_RANKED = text(
 )
 _SQLITE_VISIBLE = text(
     # Looked up by id: the planner would otherwise walk the workspace's index, every row.
-    "SELECT a.id, a.vector FROM archive_entries a NOT INDEXED"  # noqa: S608
+    "SELECT a.id, a.vector, a.vector_model FROM archive_entries a NOT INDEXED"  # noqa: S608
     " LEFT JOIN claims c ON c.id = a.claim_id"
     f" WHERE a.id IN :ids AND {_VISIBLE}"
 ).bindparams(bindparam("ids", expanding=True))
@@ -117,7 +118,7 @@ _POSTGRES_SEARCH = text(
     " FROM archive_entries a CROSS JOIN query LEFT JOIN claims c ON c.id = a.claim_id"
     f" WHERE a.search_vector @@ query.q AND {_VISIBLE}"
     " ORDER BY lexical DESC LIMIT :limit)"
-    " SELECT best.id, best.lexical, a.vector FROM best"
+    " SELECT best.id, best.lexical, a.vector, a.vector_model FROM best"
     " JOIN archive_entries a ON a.id = best.id ORDER BY best.lexical DESC"
 )
 _POSTGRES_LEXEMES = text(
@@ -183,7 +184,7 @@ def candidates(
     if not lexemes:
         return []
     rows = session.execute(_POSTGRES_SEARCH, {"lexemes": lexemes, "limit": limit, **visible})
-    return [Candidate(entry_id=row[0], lexical=float(row[1]), vector=row[2]) for row in rows]
+    return [Candidate(row[0], float(row[1]), row[2], row[3]) for row in rows]
 
 
 def _sqlite_candidates(
@@ -194,16 +195,15 @@ def _sqlite_candidates(
     ranked = session.execute(_SQLITE_RANKED, {"query": match, "limit": over}).all()
     if not ranked:
         return []
-    vectors: dict[int, bytes | None] = dict(
-        session.execute(_SQLITE_VISIBLE, {"ids": [row[0] for row in ranked], **visible}).all()
-    )
+    vectors: dict[int, tuple[bytes | None, str | None]] = {
+        row[0]: (row[1], row[2])
+        for row in session.execute(_SQLITE_VISIBLE, {"ids": [row[0] for row in ranked], **visible})
+    }
     if len(vectors) < limit and len(ranked) == over:
         rows = session.execute(_SQLITE_SEARCH, {"query": match, "limit": limit, **visible})
-        return [Candidate(entry_id=row[0], lexical=float(row[1]), vector=row[2]) for row in rows]
+        return [Candidate(row[0], float(row[1]), row[2], row[3]) for row in rows]
     return [
-        Candidate(entry_id=row[0], lexical=float(row[1]), vector=vectors[row[0]])
-        for row in ranked
-        if row[0] in vectors
+        Candidate(row[0], float(row[1]), *vectors[row[0]]) for row in ranked if row[0] in vectors
     ][:limit]
 
 
@@ -323,6 +323,7 @@ def add_claims(
     claims: Sequence[Claim],
     vectors: npt.NDArray[numpy.float32] | None,
     channel_private: bool,
+    vector_model: str | None = None,
     known_new: bool = False,
 ) -> list[ArchiveEntry]:
     """Give each claim its archive row (once), with its vector when there is one.
@@ -345,6 +346,7 @@ def add_claims(
             claim_id=claim.id,
             text=claim.text,
             vector=None if vectors is None else encode_vector(vectors[index]),
+            vector_model=None if vectors is None else vector_model,
         )
         session.add(entry)
         added.append(entry)
