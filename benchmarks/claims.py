@@ -9,7 +9,10 @@ parts, and for the by-debate split's test part with a model trained and threshol
 that split's own train and dev parts (``train --split by-debate``, kept under var/,
 never shipped; training it needs the ``[train]`` extra: without it and without a
 model already under var/, ``f1_by_debate`` is null and ``f1_by_debate_absent`` says
-why). Rows whose text also sits in the split's train part are left out.
+why) and a combiner fitted on that split's dev part as ``fit_combiner`` fits the
+shipped one (written beside the model; the shipped combiner saw random-split dev
+sentences from debates the by-debate test part holds). Rows whose text also sits in
+the split's train part are left out.
 Beside the pipeline's figures: its ROC-AUC on test (a sentence's best unit score), and
 the learned model alone on whole sentences at its own dev threshold (``model_*``).
 
@@ -51,9 +54,9 @@ from spacy.language import Language
 
 from benchmarks.main_claims import main_claim_figures
 from factdesk.settings import Settings
-from workers.nlp import build_pipeline, classifier
+from workers.nlp import build_pipeline, classifier, combiner
 from workers.nlp.finder import claim_pipeline
-from workers.nlp.training import train
+from workers.nlp.training import fit_combiner, train
 
 if TYPE_CHECKING:
     from factdesk.models import FeedbackLabel
@@ -174,6 +177,72 @@ def by_debate_model(path: Path, data: Path, retrain: bool) -> tuple[Path | None,
         if subprocess.run(command, cwd=ROOT, check=False).returncode != 0:  # noqa: S603
             return None, "training the by-debate model failed (see the output above)"
     return path, None
+
+
+def serve(nlp: Language, model: Path | None = None, weights: Path | None = None) -> None:
+    """Swap in this classifier and this combiner (None: the shipped ones), in the order
+    the workers run them: the classifier, then the combiner last, reading its
+    probability."""
+    nlp.remove_pipe(classifier.FACTORY_NAME)
+    nlp.remove_pipe(combiner.FACTORY_NAME)
+    classifier.add_classifier(nlp, model_path=None if model is None else str(model))
+    config = {"weights_path": None if weights is None else str(weights)}
+    nlp.add_pipe(combiner.FACTORY_NAME, last=True, config=config)
+
+
+def by_debate_figures(nlp: Language, path: Path, data: Path, limit: int | None) -> dict[str, Any]:
+    """The by-debate model's figures on the by-debate split's test part, through ``nlp``
+    with that model and a combiner fitted, as fit_combiner fits the shipped one, on the
+    by-debate dev part: the shipped combiner was fitted on the random split's dev,
+    whose debates the by-debate test part holds. ``nlp`` serves the shipped ones again
+    afterwards."""
+    debate_rows = train.load_rows(data, "by-debate")
+    debate_dev = train.scoring_rows(debate_rows, "dev")[:limit]
+    debate_test = train.scoring_rows(debate_rows, "test")[:limit]
+    debate_model = classifier.load_model(path)
+    serve(nlp, path)
+    with_model, rules_only = fit_combiner.fit_claim_weights(
+        nlp, [row.text for row in debate_dev], train_labels(debate_dev)
+    )
+    weights = path / "combiner.json"
+    fitted = {
+        "note": "fitted by make bench-claims on the by-debate dev part, for the by-debate check",
+        "with_model": with_model.coefficients,
+        "rules_only": rules_only.coefficients,
+        "dev": {"with_model": with_model.figures, "rules_only": rules_only.figures},
+    }
+    weights.write_text(json.dumps(fitted, indent=2) + "\n", encoding="utf-8")
+    serve(nlp, path, weights)
+    dev_scores = score(nlp, debate_dev)
+    test_scores = score(nlp, debate_test)
+    auc = train.roc_auc(
+        sentence_scores(nlp, [row.text for row in debate_test]), train_labels(debate_test)
+    )
+    learned = model_figures(debate_model, debate_test, "test_by_debate")
+    serve(nlp)
+    say(
+        f"  by-debate model {path.relative_to(ROOT)} (trained on by-debate train, "
+        f"model threshold {debate_model.model_threshold:g} chosen on by-debate dev; not "
+        f"shipped), combiner fitted on by-debate dev: threshold "
+        f"{with_model.coefficients['threshold']:g}, out-of-fold dev F1 "
+        f"{with_model.figures['f1_dev_out_of_fold']:.3f}"
+    )
+    say(line("by-debate split, dev (tuned)", dev_scores, len(debate_dev)))
+    say(line("by-debate split, test", test_scores, len(debate_test)))
+    say(f"  pipeline ROC-AUC on by-debate test (a sentence's best unit score): {auc:.3f}")
+    say(model_line("by-debate test, model alone", learned, "test_by_debate"))
+    return {
+        "f1_by_debate": round(test_scores.f1, 4),
+        **learned,
+        "f1_dev_by_debate": round(dev_scores.f1, 4),
+        "f1_test_by_debate": round(test_scores.f1, 4),
+        "precision_test_by_debate": round(test_scores.precision, 4),
+        "recall_test_by_debate": round(test_scores.recall, 4),
+        "auc_test_by_debate": round(auc, 4),
+        "test_by_debate": asdict(test_scores),
+        "by_debate_model": str(path.relative_to(ROOT)),
+        "by_debate_combiner": fitted,
+    }
 
 
 def load_feedback(database_url: str) -> list[tuple[str, FeedbackLabel]]:
@@ -376,34 +445,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if absent is not None:
             say(f"\nby-debate figures skipped: {absent}")
         if path is not None:
-            debate_rows = train.load_rows(args.data, "by-debate")
-            debate_dev = train.scoring_rows(debate_rows, "dev")[: args.limit]
-            debate_test = train.scoring_rows(debate_rows, "test")[: args.limit]
-            debate_model = classifier.load_model(path)
-            nlp.remove_pipe(classifier.FACTORY_NAME)
-            classifier.add_classifier(nlp, model_path=str(path))
-            debate_dev_scores = score(nlp, debate_dev)
-            debate_test_scores = score(nlp, debate_test)
-            debate_learned = model_figures(debate_model, debate_test, "test_by_debate")
-            nlp.remove_pipe(classifier.FACTORY_NAME)
-            classifier.add_classifier(nlp)
-            say(
-                f"  by-debate model {path.relative_to(ROOT)} (trained on by-debate train, "
-                f"thresholded on by-debate dev; not shipped): weight {debate_model.weight:g}, "
-                f"threshold {debate_model.threshold:g}"
-            )
-            say(line("by-debate split, dev (tuned)", debate_dev_scores, len(debate_dev)))
-            say(line("by-debate split, test", debate_test_scores, len(debate_test)))
-            say(model_line("by-debate test, model alone", debate_learned, "test_by_debate"))
-            by_debate = {
-                "f1_by_debate": round(debate_test_scores.f1, 4),
-                **debate_learned,
-                "f1_dev_by_debate": round(debate_dev_scores.f1, 4),
-                "f1_test_by_debate": round(debate_test_scores.f1, 4),
-                "precision_test_by_debate": round(debate_test_scores.precision, 4),
-                "recall_test_by_debate": round(debate_test_scores.recall, 4),
-                "by_debate_model": str(path.relative_to(ROOT)),
-            }
+            by_debate = by_debate_figures(nlp, path, args.data, args.limit)
 
     main_claims = main_claim_figures(nlp)
     say("\nnews-main-claims dev, the annotated main claim among the finder's top k:")

@@ -55,7 +55,7 @@ from factdesk.settings import Settings
 from launcher import matching
 from workers.matcher import CANDIDATES, FUSION_FILE, Fusion, Matcher, archive_new_claims, fuse
 from workers.nlp import find_claims
-from workers.nlp.embedder import DIMENSIONS, embedder, model_path
+from workers.nlp.embedder import DIMENSIONS, embedder, model_name, model_path
 from workers.nlp.finder import claim_pipeline
 from workers.nlp.training.eval_data import eval_data_dir, main_claim_articles
 
@@ -169,7 +169,7 @@ def pool(session: Session, matcher: Matcher, queries: Sequence[matching.Query]) 
 
 def pooled_runs(candidates: Pool, weights: Fusion, vclaims: dict[int, str]) -> dict[str, list[str]]:
     return {
-        qid: [vclaims[m.entry_id] for m in fuse(found, vector, weights)[:5]]
+        qid: [vclaims[m.entry_id] for m in fuse(found, vector, weights, model_name())[:5]]
         for qid, found, vector in zip(
             candidates.qids, candidates.candidates, candidates.vectors, strict=True
         )
@@ -197,11 +197,11 @@ def fit(
         dev_pool.qids, dev_pool.candidates, dev_pool.vectors, strict=True
     ):
         gold = dev_qrels[qid]
-        ranked = fuse(found, vector, Fusion(weight, 0.0))
+        ranked = fuse(found, vector, Fusion(weight, 0.0), model_name())
         if ranked:
             tops.append((ranked[0].score, dev_ids[ranked[0].entry_id] in gold))
         unseen = [c for c in found if dev_ids[c.entry_id] not in gold]
-        ranked = fuse(unseen, vector, Fusion(weight, 0.0))
+        ranked = fuse(unseen, vector, Fusion(weight, 0.0), model_name())
         if ranked:
             tops.append((ranked[0].score, False))
     tops.sort(reverse=True)
@@ -452,7 +452,7 @@ def _fill(engine: Engine, rows: int, vocabulary: list[str], weights: Any) -> dic
         chunk = 50_000
         with cursor.copy(
             "COPY archive_entries (kind, slack_team_id, channel_private, text, vector,"
-            " created_at) FROM STDIN"
+            " vector_model, created_at) FROM STDIN"
         ) as copy:
             for offset in range(0, rows, chunk):
                 size = min(chunk, rows - offset)
@@ -466,6 +466,7 @@ def _fill(engine: Engine, rows: int, vocabulary: list[str], weights: Any) -> dic
                             False,
                             line,
                             archive.encode_vector(vectors[index]),
+                            model_name(),
                             "2026-01-01T00:00:00Z",
                         )
                     )

@@ -73,6 +73,11 @@ class ArchiveEntry(Base):
     vector: Mapped[bytes | None] = mapped_column(
         LargeBinary, comment="The text's sentence embedding, float16, unit length."
     )
+    vector_model: Mapped[str | None] = mapped_column(
+        String(64),
+        comment="The embedder that made the vector: another model's vectors are not"
+        " compared, and `factdesk migrate` embeds the row again.",
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

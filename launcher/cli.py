@@ -163,7 +163,7 @@ def import_claimreview(settings: Settings, source: str, team: str) -> int:
         body = claimreview.read_source(source, settings)
         with session_scope(settings.resolved_database_url) as session:
             report = claimreview.import_document(
-                body, session=session, team_id=team, embed=embedder().embed
+                body, session=session, team_id=team, embedder=embedder()
             )
     except FactdeskError as error:
         print(f"{source}: {error.user_message}", file=sys.stderr)
@@ -199,19 +199,22 @@ def run_migrate(settings: Settings) -> int:
 
 
 def fill_archive_vectors(settings: Settings) -> None:
-    """Embed the archive rows that have no vector yet (the claims migration 0011 brought
-    in from before the archive); without the model they stay searchable by their words."""
+    """Embed the archive rows that have no vector of the shipped embedder yet (the claims
+    migration 0011 brought in from before the archive, rows an earlier embedder made);
+    without the model they stay searchable by their words."""
     from sqlalchemy import select
     from sqlalchemy.orm import Session
 
     from factdesk.archive_models import ArchiveEntry
     from factdesk.db import make_engine
+    from workers.matcher import needs_vector
+    from workers.nlp.embedder import model_name
 
     engine = make_engine(settings.resolved_database_url)
     try:
         with Session(engine) as session:
             missing = session.scalar(
-                select(ArchiveEntry.id).where(ArchiveEntry.vector.is_(None)).limit(1)
+                select(ArchiveEntry.id).where(needs_vector(model_name())).limit(1)
             )
             if missing is None:
                 return  # the usual case: no model to load

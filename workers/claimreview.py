@@ -17,7 +17,7 @@ import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lxml import etree, html  # type: ignore[import-untyped]
 from sqlalchemy import select
@@ -28,6 +28,9 @@ from factdesk.services import archive
 from factdesk.settings import Settings
 from workers.fetch import fetch
 from workers.netguard import Connector, Resolver
+
+if TYPE_CHECKING:
+    from workers.nlp.embedder import Embedder
 
 log = logging.getLogger(__name__)
 
@@ -137,9 +140,9 @@ def import_document(
     *,
     session: Session,
     team_id: str,
-    embed: Any = None,
+    embedder: Embedder | None = None,
 ) -> ImportReport:
-    """Store the body's fact-checks in the team's archive; `embed` gives their vectors."""
+    """Store the body's fact-checks in the team's archive; `embedder` gives their vectors."""
     report = ImportReport()
     good: dict[str, FactCheck] = {}
     for block in json_ld_blocks(body):
@@ -165,7 +168,7 @@ def import_document(
     )
     fresh = [check for key, check in good.items() if key not in known]
     report.skipped += len(good) - len(fresh)
-    vectors = embed([check.text for check in fresh]) if embed and fresh else None
+    vectors = embedder.embed([check.text for check in fresh]) if embedder and fresh else None
     for index, check in enumerate(fresh):
         session.add(
             ArchiveEntry(
@@ -180,6 +183,7 @@ def import_document(
                 language=check.language and check.language[:16],
                 dedupe_key=check.dedupe_key,
                 vector=None if vectors is None else archive.encode_vector(vectors[index]),
+                vector_model=None if embedder is None else embedder.name,
             )
         )
     session.flush()

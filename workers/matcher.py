@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy
 import numpy.typing as npt
-from sqlalchemy import Engine, select
+from sqlalchemy import ColumnElement, Engine, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import QueuePool
 
@@ -82,15 +82,23 @@ def fuse(
     found: Sequence[archive.Candidate],
     query_vector: npt.NDArray[numpy.float32] | None,
     weights: Fusion,
+    vector_model: str | None,
 ) -> list[Match]:
-    """The candidates scored and sorted, best first."""
+    """The candidates scored and sorted, best first.
+
+    Only vectors made by ``vector_model`` (the query's) are compared: a row embedded by an
+    earlier model counts by its words alone until ``factdesk migrate`` embeds it again."""
     if not found:
         return []
     lexical = numpy.array([candidate.lexical for candidate in found], dtype=numpy.float32)
     best = float(lexical.max())
     relative = lexical / best if best > 0 else numpy.zeros_like(lexical)
     cosine = numpy.zeros(len(found), dtype=numpy.float32)
-    with_vector = [index for index, candidate in enumerate(found) if candidate.vector]
+    with_vector = [
+        index
+        for index, candidate in enumerate(found)
+        if candidate.vector and candidate.vector_model == vector_model
+    ]
     if query_vector is not None and with_vector:
         blobs = [found[index].vector or b"" for index in with_vector]
         cosine[with_vector] = archive.decode_vectors(blobs) @ query_vector
@@ -120,6 +128,7 @@ class Matcher:
     ) -> None:
         self.lexical_only = lexical_only
         self._model = None if lexical_only else (model or embedder())
+        self.vector_model = None if self._model is None else self._model.name
         self.weights = weights or fusion()
         self.candidates = candidates
 
@@ -162,7 +171,7 @@ class Matcher:
                 Match(entry_id=c.entry_id, score=c.lexical, cosine=0.0, lexical=c.lexical)
                 for c in found
             ]
-        return fuse(found, vector, self.weights)
+        return fuse(found, vector, self.weights, self.vector_model)
 
     def shown(self, matches: Sequence[Match]) -> list[Match]:
         """The matches sure enough to show a person (threshold chosen on dev data)."""
@@ -190,6 +199,7 @@ def archive_new_claims(
         session=session,
         claims=claims,
         vectors=vectors,
+        vector_model=matcher.vector_model,
         channel_private=channel_private,
         known_new=True,
     )
@@ -275,15 +285,23 @@ def _spare_connections(engine: Engine) -> int:
 FILL_BATCH = 64
 
 
+def needs_vector(vector_model: str) -> ColumnElement[bool]:
+    """Archive rows without a vector of ``vector_model``: none at all, or another model's."""
+    return or_(ArchiveEntry.vector_model.is_(None), ArchiveEntry.vector_model != vector_model)
+
+
 def fill_missing_vectors(*, session: Session, matcher: Matcher, batch: int = FILL_BATCH) -> int:
-    """Embed the archive rows stored without a vector (claims from before the archive,
-    rows stored while the model would not load); commit batch by batch, so a run cut
-    short keeps its work and the next one resumes. Returns how many were filled."""
+    """Embed the archive rows stored without a vector of the matcher's model (claims from
+    before the archive, rows stored while the model would not load or by an earlier
+    model); commit batch by batch, so a run cut short keeps its work and the next one
+    resumes. Returns how many were filled."""
+    if matcher.vector_model is None:
+        return 0
     filled, last_id = 0, 0
     while True:
         rows = session.scalars(
             select(ArchiveEntry)
-            .where(ArchiveEntry.vector.is_(None), ArchiveEntry.id > last_id)
+            .where(needs_vector(matcher.vector_model), ArchiveEntry.id > last_id)
             .order_by(ArchiveEntry.id)
             .limit(batch)
         ).all()
@@ -294,6 +312,7 @@ def fill_missing_vectors(*, session: Session, matcher: Matcher, batch: int = FIL
             return filled
         for row, vector in zip(rows, vectors, strict=True):
             row.vector = archive.encode_vector(vector)
+            row.vector_model = matcher.vector_model
         session.commit()
         filled += len(rows)
         last_id = rows[-1].id

@@ -52,6 +52,7 @@ class Candidate:
     entry_id: int
     lexical: float
     vector: bytes | None
+    vector_model: str | None = None
 
 
 def search_terms(query: str) -> list[str]:
@@ -87,7 +88,7 @@ _VISIBLE = (
 
 # The interpolated parts are this module's constants; every value is a bound parameter.
 _SQLITE_SEARCH = text(
-    "SELECT a.id, -bm25(archive_fts) AS lexical, a.vector FROM archive_fts"  # noqa: S608
+    "SELECT a.id, -bm25(archive_fts) AS lexical, a.vector, a.vector_model FROM archive_fts"  # noqa: S608
     " JOIN archive_entries a ON a.id = archive_fts.rowid"
     " LEFT JOIN claims c ON c.id = a.claim_id"
     f" WHERE archive_fts MATCH :query AND {_VISIBLE}"
@@ -107,7 +108,7 @@ _SQLITE_RANKED = (
 )
 _SQLITE_VISIBLE = (
     # Looked up by id: the planner would otherwise walk the workspace's index, every row.
-    "SELECT a.id, a.vector FROM archive_entries a NOT INDEXED"  # noqa: S608
+    "SELECT a.id, a.vector, a.vector_model FROM archive_entries a NOT INDEXED"  # noqa: S608
     " LEFT JOIN claims c ON c.id = a.claim_id"
     f" WHERE a.id IN (SELECT value FROM json_each(:ids)) AND {_VISIBLE}"
 )
@@ -124,7 +125,7 @@ _POSTGRES_SEARCH = text(
     " FROM archive_entries a CROSS JOIN query LEFT JOIN claims c ON c.id = a.claim_id"
     f" WHERE a.search_vector @@ query.q AND {_VISIBLE}"
     " ORDER BY lexical DESC LIMIT :limit)"
-    " SELECT best.id, best.lexical, a.vector FROM best"
+    " SELECT best.id, best.lexical, a.vector, a.vector_model FROM best"
     " JOIN archive_entries a ON a.id = best.id ORDER BY best.lexical DESC"
 )
 _POSTGRES_LEXEMES = text(
@@ -190,7 +191,7 @@ def candidates(
     if not lexemes:
         return []
     rows = session.execute(_POSTGRES_SEARCH, {"lexemes": lexemes, "limit": limit, **visible})
-    return [Candidate(entry_id=row[0], lexical=float(row[1]), vector=row[2]) for row in rows]
+    return [Candidate(row[0], float(row[1]), row[2], row[3]) for row in rows]
 
 
 def _sqlite_candidates(
@@ -207,16 +208,15 @@ def _sqlite_candidates(
     if not ranked:
         return []
     ids = json.dumps([row[0] for row in ranked])
-    vectors: dict[int, bytes | None] = dict(
-        connection.exec_driver_sql(_SQLITE_VISIBLE, {"ids": ids, **visible}).all()
-    )
+    vectors: dict[int, tuple[bytes | None, str | None]] = {
+        row[0]: (row[1], row[2])
+        for row in connection.exec_driver_sql(_SQLITE_VISIBLE, {"ids": ids, **visible})
+    }
     if len(vectors) < limit and len(ranked) == over:
         rows = session.execute(_SQLITE_SEARCH, {"query": match, "limit": limit, **visible})
-        return [Candidate(entry_id=row[0], lexical=float(row[1]), vector=row[2]) for row in rows]
+        return [Candidate(row[0], float(row[1]), row[2], row[3]) for row in rows]
     return [
-        Candidate(entry_id=row[0], lexical=float(row[1]), vector=vectors[row[0]])
-        for row in ranked
-        if row[0] in vectors
+        Candidate(row[0], float(row[1]), *vectors[row[0]]) for row in ranked if row[0] in vectors
     ][:limit]
 
 
@@ -336,6 +336,7 @@ def add_claims(
     claims: Sequence[Claim],
     vectors: npt.NDArray[numpy.float32] | None,
     channel_private: bool,
+    vector_model: str | None = None,
     known_new: bool = False,
 ) -> list[ArchiveEntry]:
     """Give each claim its archive row (once), with its vector when there is one.
@@ -358,6 +359,7 @@ def add_claims(
             claim_id=claim.id,
             text=claim.text,
             vector=None if vectors is None else encode_vector(vectors[index]),
+            vector_model=None if vectors is None else vector_model,
         )
         session.add(entry)
         added.append(entry)

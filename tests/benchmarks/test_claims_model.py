@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from benchmarks import claims
+from tests.workers.nlp.helpers import FIXED_WEIGHTS, make_blank_pipeline
+from workers.nlp import classifier, combiner
+from workers.nlp.claim_scorer import claim_score
 from workers.nlp.classifier import load_model
 from workers.nlp.training import train
 
@@ -24,3 +27,29 @@ def test_model_figures_score_the_model_alone_at_its_dev_threshold() -> None:
     }
     assert figures["model_auc_test"] == 1.0
     assert figures["model_f1_test"] == 1.0
+
+
+def test_serve_runs_the_swapped_classifier_before_the_swapped_combiner() -> None:
+    # The by-debate check swaps both; a classifier added after the combiner would
+    # overwrite the combiner's scores and claims with its own mixed score.
+    nlp = make_blank_pipeline(weights=None)
+    classifier.add_classifier(nlp)
+
+    claims.serve(nlp, weights=FIXED_WEIGHTS)
+
+    assert nlp.pipe_names[-2:] == [classifier.FACTORY_NAME, combiner.FACTORY_NAME]
+    pipe = nlp.get_pipe(combiner.FACTORY_NAME)
+    assert isinstance(pipe, combiner.ClaimCombiner)
+    assert pipe.weights == combiner.load_weights(FIXED_WEIGHTS)
+    doc = nlp("Unemployment rose to 8 percent in the last four years.")
+    (unit,) = list(doc.spans["sentences"])
+    assert combiner.model_probability(unit) is not None
+    expected, _ = combiner.combined_probability(unit, pipe.weights)
+    assert claim_score(unit) == round(expected, combiner.SCORE_DIGITS)
+
+    claims.serve(nlp)
+
+    assert nlp.pipe_names[-2:] == [classifier.FACTORY_NAME, combiner.FACTORY_NAME]
+    pipe = nlp.get_pipe(combiner.FACTORY_NAME)
+    assert isinstance(pipe, combiner.ClaimCombiner)
+    assert pipe.weights == combiner.load_weights()

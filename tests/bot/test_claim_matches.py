@@ -55,6 +55,7 @@ def _fact_check(system: System) -> None:
                 reviewed_on=date(2024, 5, 2),
                 url="https://factcheck.example/crime?a=1&b=<2>",
                 vector=archive.encode_vector(embedder().embed([FACT_CHECKED])[0]),
+                vector_model=embedder().name,
             )
         )
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -19,6 +20,7 @@ from launcher.cli import run_migrate
 from tests import factories
 from tests.conftest import BACKENDS, POSTGRES_URL, postgres_schema
 from workers.matcher import Matcher
+from workers.nlp.embedder import model_name
 
 TEAM = "T0FACTDESK"
 DISPUTED = "The council spent 12 million dollars on the harbour bridge repairs."
@@ -78,4 +80,37 @@ def test_migrate_archives_and_embeds_old_claims_once(url_at_0010: str) -> None:
             session=session, text=query, viewer=archive.Viewer(TEAM, "C0POLITICS")
         )
         assert elsewhere == []
+    engine.dispose()
+
+
+def test_migrate_embeds_again_what_another_embedder_made(url_at_0010: str) -> None:
+    """Vectors of two models are not comparable: a row another embedder made counts by
+    its words alone until `factdesk migrate` gives it the shipped embedder's vector."""
+    ids = _old_claims(url_at_0010)
+    migrate(url_at_0010)  # 0011 gives the claims their rows, without vectors
+    engine = make_engine(url_at_0010)
+    stale = numpy.ones(384, dtype=numpy.float32) / numpy.sqrt(384)
+    with Session(engine) as session:
+        made_by = {ids["disputed"]: "minilm-embed-0.9.0", ids["open"]: None}  # None: before 0012
+        for row in session.scalars(select(ArchiveEntry)):
+            row.vector = archive.encode_vector(stale)
+            row.vector_model = made_by[row.claim_id or 0]
+        session.commit()
+
+        matcher = Matcher()
+        ranked = matcher.rank(
+            session=session, text=DISPUTED, viewer=archive.Viewer(TEAM, "C0NEWSDESK")
+        )
+        assert [match.cosine for match in ranked] == [0.0]  # the words alone
+
+        assert run_migrate(Settings(database_url=url_at_0010)) == 0
+
+        session.expire_all()
+        rows = session.scalars(select(ArchiveEntry).order_by(ArchiveEntry.claim_id)).all()
+        assert {row.vector_model for row in rows} == {model_name()}
+        assert all(row.vector != archive.encode_vector(stale) for row in rows)
+        ranked = matcher.rank(
+            session=session, text=DISPUTED, viewer=archive.Viewer(TEAM, "C0NEWSDESK")
+        )
+        assert ranked[0].cosine > 0.99
     engine.dispose()

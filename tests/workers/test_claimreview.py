@@ -17,6 +17,7 @@ from factdesk.errors import LinkLocalAddress, LoopbackAddress, PrivateAddress
 from standin.articles import ArticleServer
 from tests.workers.test_fetch import GUARDED, loopback_only, resolver
 from workers import claimreview
+from workers.nlp.embedder import embedder
 
 TEAM = "T0IMPORT"
 
@@ -177,18 +178,17 @@ def test_a_file_without_json_ld_is_refused_with_words(session: Session, body: by
 
 
 def test_vectors_are_stored_when_an_embedder_is_given(session: Session) -> None:
-    def embed(texts: list[str]) -> Any:
-        import numpy
-
-        return numpy.ones((len(texts), 384), dtype=numpy.float32) / numpy.sqrt(384)
-
     claimreview.import_document(
-        json.dumps(review("With a vector.")).encode(), session=session, team_id=TEAM, embed=embed
+        json.dumps(review("With a vector.")).encode(),
+        session=session,
+        team_id=TEAM,
+        embedder=embedder(),
     )
 
     (entry,) = stored(session)
     assert entry.vector is not None
     assert len(entry.vector) == 384 * 2
+    assert entry.vector_model == embedder().name
 
 
 @pytest.fixture(scope="module")

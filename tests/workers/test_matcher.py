@@ -41,6 +41,7 @@ def fact_check(
         rating="False",
         publisher="PolitiFact",
         vector=archive.encode_vector(embedder().embed([text])[0]) if vector else None,
+        vector_model=embedder().name if vector else None,
     )
     session.add(entry)
     session.flush()

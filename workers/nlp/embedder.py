@@ -46,6 +46,11 @@ def model_path(version: str = MODEL_VERSION) -> Path:
     return MODELS_DIR / f"minilm-embed-{version}"
 
 
+def model_name(version: str = MODEL_VERSION) -> str:
+    """What the archive records beside each vector: vectors of two models never mix."""
+    return model_path(version).name
+
+
 class ModelIntegrityError(RuntimeError):
     """A model file is missing or is not the one its meta.json names."""
 
@@ -61,6 +66,7 @@ class Embedder:
             if not file.is_file() or _sha256(file) != expected:
                 raise ModelIntegrityError(f"{file} is missing or does not match meta.json")
         self.version: str = meta["version"]
+        self.name = model_name(self.version)
         self._tokenizer = Tokenizer.from_file(str(path / "tokenizer.json"))
         self._tokenizer.enable_truncation(MAX_TOKENS)
         self._tokenizer.no_padding()

@@ -141,6 +141,15 @@ def fit_one(
     )
 
 
+def fit_claim_weights(
+    nlp: Any, texts: Sequence[str], labels: Sequence[int]
+) -> tuple[Fitted, Fitted]:
+    """The combiner's two regressions, with the model's probability and on the rules
+    alone, fitted on these labelled sentences through ``nlp``."""
+    rows = sentence_features(nlp, texts)
+    return fit_one(rows, labels, combiner.MODEL_FEATURES), fit_one(rows, labels, combiner.FEATURES)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path, default=None, help="../shared/eval-data")
@@ -152,10 +161,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"pipeline: {' > '.join(nlp.pipe_names)}", flush=True)
 
     dev = claimbuster_dev(data)
-    texts, labels = [text for text, _ in dev], [label for _, label in dev]
-    rows = sentence_features(nlp, texts)
-    with_model = fit_one(rows, labels, combiner.MODEL_FEATURES)
-    rules_only = fit_one(rows, labels, combiner.FEATURES)
+    with_model, rules_only = fit_claim_weights(
+        nlp, [text for text, _ in dev], [label for _, label in dev]
+    )
     for name, fitted in (("with the model", with_model), ("rules only", rules_only)):
         print(f"ClaimBuster dev ({len(dev)} sentences), {name}: {fitted.figures}", flush=True)
 
