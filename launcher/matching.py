@@ -97,7 +97,7 @@ def load_archive(
                 slack_team_id=MATCH_TEAM,
                 text=text,
                 vector=None if vectors is None else archive.encode_vector(vectors[index]),
-                vector_model=matcher.vector_model,
+                vector_model=None if vectors is None else matcher.vector_model,
             )
             for index, (_, text) in enumerate(batch)
         ]

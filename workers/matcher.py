@@ -86,8 +86,9 @@ def fuse(
 ) -> list[Match]:
     """The candidates scored and sorted, best first.
 
-    Only vectors made by ``vector_model`` (the query's) are compared: a row embedded by an
-    earlier model counts by its words alone until ``factdesk migrate`` embeds it again."""
+    Only vectors made by ``vector_model`` (the query's) are compared: a row embedded by
+    another model, or whose model is unknown, counts by its words alone until
+    ``factdesk migrate`` embeds it again."""
     if not found:
         return []
     lexical = numpy.array([candidate.lexical for candidate in found], dtype=numpy.float32)
@@ -97,7 +98,7 @@ def fuse(
     with_vector = [
         index
         for index, candidate in enumerate(found)
-        if candidate.vector and candidate.vector_model == vector_model
+        if candidate.vector and vector_model and candidate.vector_model == vector_model
     ]
     if query_vector is not None and with_vector:
         blobs = [found[index].vector or b"" for index in with_vector]

@@ -342,6 +342,8 @@ def add_claims(
     """Give each claim its archive row (once), with its vector when there is one.
 
     ``known_new``: the caller has just checked that none has a row (``unarchived``)."""
+    if vectors is not None and not vector_model:
+        raise ValueError("vectors need the name of the model that made them")
     have: set[int] = set()
     if not known_new:
         have = {claim.id for claim in claims} - {

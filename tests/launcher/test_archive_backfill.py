@@ -8,19 +8,19 @@ from pathlib import Path
 
 import numpy
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from factdesk.archive_models import ArchiveEntry, ArchiveKind
 from factdesk.db import make_engine, migrate
-from factdesk.models import ClaimStatus
+from factdesk.models import Claim, ClaimStatus
 from factdesk.services import archive
 from factdesk.settings import Settings
 from launcher.cli import run_migrate
 from tests import factories
 from tests.conftest import BACKENDS, POSTGRES_URL, postgres_schema
 from workers.matcher import Matcher
-from workers.nlp.embedder import model_name
+from workers.nlp.embedder import embedder, model_name
 
 TEAM = "T0FACTDESK"
 DISPUTED = "The council spent 12 million dollars on the harbour bridge repairs."
@@ -83,34 +83,62 @@ def test_migrate_archives_and_embeds_old_claims_once(url_at_0010: str) -> None:
     engine.dispose()
 
 
+def test_the_vectors_stored_before_0012_are_stamped_with_their_model(url_at_0010: str) -> None:
+    _old_claims(url_at_0010)
+    migrate(url_at_0010, "0011")
+    engine = make_engine(url_at_0010)
+    with engine.begin() as connection:  # as 0011's workers stored it: no model column yet
+        connection.execute(
+            text(
+                "UPDATE archive_entries SET vector = :vector"
+                " WHERE id = (SELECT min(id) FROM archive_entries)"
+            ),
+            {"vector": archive.encode_vector(numpy.ones(384, dtype=numpy.float32))},
+        )
+    migrate(url_at_0010)
+    with Session(engine) as session:
+        made_by = session.execute(select(ArchiveEntry.vector, ArchiveEntry.vector_model)).all()
+        assert sorted(model or "" for vector, model in made_by) == ["", "minilm-embed-1.1.0"]
+        assert all((vector is None) == (model is None) for vector, model in made_by)
+    engine.dispose()
+
+
 def test_migrate_embeds_again_what_another_embedder_made(url_at_0010: str) -> None:
-    """Vectors of two models are not comparable: a row another embedder made counts by
-    its words alone until `factdesk migrate` gives it the shipped embedder's vector."""
+    """Vectors of two models are not comparable: a row another embedder made, or one an
+    older release wrote without saying (during a rolling upgrade), counts by its words
+    alone until `factdesk migrate` gives it the shipped embedder's vector."""
     ids = _old_claims(url_at_0010)
     migrate(url_at_0010)  # 0011 gives the claims their rows, without vectors
     engine = make_engine(url_at_0010)
     stale = numpy.ones(384, dtype=numpy.float32) / numpy.sqrt(384)
     with Session(engine) as session:
-        made_by = {ids["disputed"]: "minilm-embed-0.9.0", ids["open"]: None}  # None: before 0012
+        made_by = {ids["disputed"]: "minilm-embed-0.9.0", ids["open"]: None}
         for row in session.scalars(select(ArchiveEntry)):
+            row.text = DISPUTED  # both found by the same words
             row.vector = archive.encode_vector(stale)
             row.vector_model = made_by[row.claim_id or 0]
+        reopened = session.get(Claim, ids["open"])
+        assert reopened is not None
+        reopened.status = ClaimStatus.DISPUTED  # so that both rows are found
         session.commit()
 
         matcher = Matcher()
-        ranked = matcher.rank(
-            session=session, text=DISPUTED, viewer=archive.Viewer(TEAM, "C0NEWSDESK")
-        )
-        assert [match.cosine for match in ranked] == [0.0]  # the words alone
+        viewer = archive.Viewer(TEAM, "C0NEWSDESK")
+        ranked = matcher.rank(session=session, text=DISPUTED, viewer=viewer)
+        assert [match.cosine for match in ranked] == [0.0, 0.0]  # the words alone
 
         assert run_migrate(Settings(database_url=url_at_0010)) == 0
 
         session.expire_all()
-        rows = session.scalars(select(ArchiveEntry).order_by(ArchiveEntry.claim_id)).all()
+        rows = session.scalars(select(ArchiveEntry)).all()
         assert {row.vector_model for row in rows} == {model_name()}
         assert all(row.vector != archive.encode_vector(stale) for row in rows)
-        ranked = matcher.rank(
-            session=session, text=DISPUTED, viewer=archive.Viewer(TEAM, "C0NEWSDESK")
-        )
-        assert ranked[0].cosine > 0.99
+        ranked = matcher.rank(session=session, text=DISPUTED, viewer=viewer)
+        assert len(ranked) == 2
+        assert all(match.cosine > 0.99 for match in ranked)
     engine.dispose()
+
+
+def test_the_shipped_embedder_is_named_as_its_directory() -> None:
+    """What migrate looks for (the version constant) is what the loaded model writes."""
+    assert embedder().name == model_name()

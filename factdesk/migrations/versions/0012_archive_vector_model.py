@@ -4,11 +4,13 @@ Revision ID: 0012
 Revises: 0011
 Create Date: 2026-12-07 23:30:00.000000
 
-Vectors of two embedders live in different spaces: a cosine between them means nothing.
-Rows stored before this revision do not say which embedder made their vector (1.0.0 and
-1.1.0 both wrote rows), so they get none: until ``factdesk migrate`` embeds them again,
-right after this upgrade (``workers.matcher.fill_missing_vectors``), they are found by
-their words alone.
+Vectors of two embedders live in different spaces: a cosine between them means nothing,
+so a lookup compares only the running model's, and ``factdesk migrate`` embeds again
+the rows another model made (``workers.matcher.fill_missing_vectors``).
+
+The vectors stored before this revision were made by minilm-embed-1.1.0, the embedder of
+every version that had the archive (1.0.0 was replaced before the archive reached a
+release), and are stamped so: upgrading to 0012 re-embeds nothing.
 """
 
 from collections.abc import Sequence
@@ -20,6 +22,9 @@ revision: str = "0012"
 down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
+
+
+EARLIER_MODEL = "minilm-embed-1.1.0"
 
 
 # Plain ALTER TABLE on both databases, not a batch: on SQLite a batch would copy the
@@ -34,6 +39,10 @@ def upgrade() -> None:
             comment="The embedder that made the vector: another model's vectors are not"
             " compared, and `factdesk migrate` embeds the row again.",
         ),
+    )
+    op.get_bind().execute(
+        sa.text("UPDATE archive_entries SET vector_model = :model WHERE vector IS NOT NULL"),
+        {"model": EARLIER_MODEL},
     )
 
 
