@@ -145,6 +145,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=defaults.bfloat16,
         help="bf16 matrix products: faster only where the CPU has bf16 instructions",
     )
+    parser.add_argument(
+        "--freeze-word-embeddings",
+        action=argparse.BooleanOptionalAction,
+        default=defaults.freeze_word_embeddings,
+        help="keep the base's word embeddings as pre-trained",
+    )
     parser.add_argument("--limit", type=int, help="train on the first N train rows (quick runs)")
     parser.add_argument(
         "--resume-export",
@@ -174,6 +180,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         batch_size=args.batch_size,
         threads=args.threads,
         bfloat16=args.bfloat16,
+        freeze_word_embeddings=args.freeze_word_embeddings,
     )
     base = finetune.minilm_l6()
     _say(f"{args.split} split: {len(train)} train rows, {len(dev)} dev rows")
