@@ -54,6 +54,7 @@ def _warm_pipeline(**_: Any) -> None:
     # the bot, the database and the other worker for its turn, and its children idled.
     if settings.worker_nice:
         os.nice(settings.worker_nice)
+    configure(settings.log_level, fmt=settings.log_format)
     # A pool child runs one task at a time, and a task's sessions follow one another,
     # but for the matcher's lookups, which run beside the task's own session.
     from factdesk.db import size_pool
@@ -61,7 +62,6 @@ def _warm_pipeline(**_: Any) -> None:
 
     size_pool(1 + LOOKUP_THREADS)
     # Loading spaCy once per child process here keeps the first task of each child fast.
-    configure(settings.log_level, fmt=settings.log_format)
     from workers.context import pipeline
 
     pipeline(settings.spacy_model)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import functools
 import json
 import queue
+import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
@@ -261,18 +262,29 @@ def _candidates_of(
     for index in range(len(wanted)):
         todo.put(index)
 
+    # Set when a lookup fails or the task gives up waiting (a soft time limit): the other
+    # threads then take no further claim, rather than work on for a task already lost.
+    stop = threading.Event()
+
     def work() -> None:
         # Each thread takes the next claim when done with one: a slow lookup holds up
         # only its own thread.
         with Session(bind) as own:
-            while True:
+            while not stop.is_set():
                 try:
                     index = todo.get_nowait()
                 except queue.Empty:
                     return
-                found[index] = look_up(own, index)
+                try:
+                    found[index] = look_up(own, index)
+                except BaseException:
+                    stop.set()
+                    raise
 
-    done, _ = wait([_lookup_pool().submit(work) for _ in range(threads)])
+    try:
+        done, _ = wait([_lookup_pool().submit(work) for _ in range(threads)])
+    finally:
+        stop.set()
     for future in done:
         future.result()
     return found
@@ -285,7 +297,11 @@ def _spare_connections(engine: Engine) -> int:
     pool = engine.pool
     if not isinstance(pool, QueuePool):
         return LOOKUP_THREADS  # no limit: it opens what it is asked for
-    # The pool's own limit: reading the settings again (pool_limits) costs 2 ms.
+    # The pool's own limit: reading the settings again (pool_limits) costs 2 ms. A negative
+    # overflow is SQLAlchemy's "no limit". Read before the threads start: a pool process
+    # runs one task at a time, so nothing else takes connections meanwhile.
+    if pool._max_overflow < 0:
+        return LOOKUP_THREADS
     return pool.size() + pool._max_overflow - pool.checkedout()
 
 

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import QueuePool
 
 from factdesk.archive_models import ArchiveEntry, ArchiveKind
 from factdesk.db import engine_for, make_engine, migrate, session_scope
@@ -132,3 +133,34 @@ def test_with_no_connection_to_spare_the_lookups_stay_on_the_callers_thread(
 
     assert found == expected
     assert threads == {threading.current_thread().name}
+
+
+def test_a_failing_lookup_stops_the_others_and_returns_their_connections(
+    postgres_schema_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _fill_archive(postgres_schema_url)
+    pool = engine_for(postgres_schema_url).pool
+    assert isinstance(pool, QueuePool)
+    one_by_one = archive.candidates
+    looked_up: list[str] = []
+
+    def failing(**arguments: Any) -> list[archive.Candidate]:
+        looked_up.append(threading.current_thread().name)
+        if len(looked_up) == 1:
+            raise RuntimeError("the database went away")
+        return one_by_one(**arguments)
+
+    monkeypatch.setattr(archive, "candidates", failing)
+    with session_scope(postgres_schema_url) as db:
+        factories.bind(db)
+        article = factories.article(slack_team_id=TEAM, slack_channel_id=NEWSDESK)
+        claims = [factories.claim(article=article, text=text) for text in QUERIES * 4]
+        held = pool.checkedout()
+        with pytest.raises(RuntimeError, match="went away"):
+            matcher._candidates_of(db, claims, matcher.CANDIDATES)
+        assert pool.checkedout() == held
+        db.rollback()
+    assert all(name.startswith("matcher-lookup") for name in looked_up)
+    # The thread that was not failing stopped after at most the lookup it had begun,
+    # instead of working through the other 23 claims.
+    assert len(looked_up) <= 1 + matcher.LOOKUP_THREADS
