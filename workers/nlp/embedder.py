@@ -23,7 +23,7 @@ import numpy.typing as npt
 import onnxruntime
 from tokenizers import Tokenizer
 
-MODEL_VERSION = "1.1.0"
+MODEL_VERSION = "1.2.0"
 MODELS_DIR = Path(__file__).resolve().parent / "models"
 DIMENSIONS = 384
 # Claims are sentences; 128 word pieces hold any of them, and attention costs grow with
