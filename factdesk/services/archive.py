@@ -149,8 +149,8 @@ _POSTGRES_ROWS = text("SELECT reltuples FROM pg_class WHERE oid = to_regclass('a
 # full of common words. The rarest words go first (they say most about the claim), at
 # least MIN_TERMS of them whatever they cost. 4,000 rather than 2,000 since the two-epoch
 # embedder (minilm-embed-1.2.0): together MAP@5 2A dev 0.9414 -> 0.9514, 2B dev 0.4427 ->
-# 0.4494, each alone about half that; the price is PostgreSQL heap reads of twice the rows
-# at a million claims (docs/matching.md, "Accuracy now").
+# 0.4494, where either alone gave 2A dev 0.9464 and no gain on 2B dev. The price is
+# PostgreSQL heap reads of twice the rows at a million claims (docs/matching.md).
 ROW_BUDGET = 4_000
 MIN_TERMS = 2
 STATISTICS_SECONDS = 600.0
