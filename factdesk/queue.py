@@ -36,6 +36,7 @@ SEND_REMINDERS = "workers.send_reminders"
 EXPORT_CLAIMS = "workers.export_claims"
 PRUNE_RECEIPTS = "workers.prune_receipts"
 SEARCH_ARCHIVE = "workers.search_archive"
+FILL_ARCHIVE_VECTORS = "workers.fill_archive_vectors"
 
 # The message header carrying the Slack event behind a task, so the worker's log lines
 # about it name the event (workers/app.py reads it back).

@@ -123,6 +123,10 @@ class Settings(BaseSettings):
     reminder_unclaimed_hours: float = Field(default=24.0, gt=0)
     reminder_max_nudges_per_run: int = Field(default=50, ge=1)
     reminder_max_pings_per_run: int = Field(default=50, ge=1)
+    # Archive rows stored while the embedder would not load, or by an earlier embedder,
+    # get its vector a batch at a time, so a worker is never busy with it for long.
+    archive_vector_fill_seconds: float = Field(default=3600.0, ge=60)
+    archive_vector_fill_rows: int = Field(default=2000, ge=1)
     claimreview_organization: str | None = Field(
         default=None, description="ClaimReview author; unset: the workspace's name."
     )

@@ -22,6 +22,7 @@ from factdesk.logs import configure
 from factdesk.queue import (
     DIGEST_TICK,
     EVENT_ID_HEADER,
+    FILL_ARCHIVE_VECTORS,
     POST_DIGEST,
     PRUNE_RECEIPTS,
     SEND_REMINDERS,
@@ -38,6 +39,10 @@ celery_app.conf.beat_schedule = {
     "digest-tick": {"task": DIGEST_TICK, "schedule": settings.digest_tick_seconds},
     "send-reminders": {"task": SEND_REMINDERS, "schedule": settings.reminder_interval_seconds},
     "prune-receipts": {"task": PRUNE_RECEIPTS, "schedule": crontab(hour=3, minute=17)},
+    "fill-archive-vectors": {
+        "task": FILL_ARCHIVE_VECTORS,
+        "schedule": settings.archive_vector_fill_seconds,
+    },
 }
 
 log = logging.getLogger(__name__)

@@ -24,7 +24,7 @@ from factdesk.render.links import task_link
 from factdesk.services import archive, matches
 from factdesk.slack import workspace_url
 from workers.context import WorkerContext, for_team
-from workers.matcher import Fusion, Matcher, archive_new_claims
+from workers.matcher import Fusion, Matcher, archive_new_claims, fill_missing_vectors
 from workers.nlp.embedder import ModelIntegrityError
 from workers.posting import post_once
 
@@ -34,6 +34,18 @@ log = logging.getLogger(__name__)
 @functools.cache
 def shared_matcher() -> Matcher:
     return Matcher()
+
+
+def fill_archive_vectors(*, session: Session, most: int) -> int:
+    """Give up to `most` archive rows the running embedder's vector; how many it gave."""
+    try:
+        matcher = shared_matcher()
+    except (ModelIntegrityError, OSError) as error:
+        log.error("archive vectors not filled, the claim matcher will not load: %s", error)
+        return 0
+    if matcher.vector_model is None:
+        return 0
+    return fill_missing_vectors(session=session, matcher=matcher, most=most)
 
 
 def channel_is_private(ctx: WorkerContext, channel_id: str) -> bool:

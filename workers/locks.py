@@ -96,3 +96,19 @@ def article_lease(settings: Settings, article_id: int, *, wait: float) -> Iterat
         renewer.join()
         with suppress(LockError, RedisError):
             lease.release()
+
+
+@contextmanager
+def held_unless_taken(settings: Settings, name: str, *, seconds: float) -> Iterator[bool]:
+    """Hold a lock named `name` for up to `seconds`; yields False at once if another
+    worker holds it, for periodic work that one worker at a time is enough for."""
+    lock = _client(settings.resolved_redis_url).lock(
+        f"factdesk:{name}", timeout=seconds, thread_local=False
+    )
+    acquired = lock.acquire(blocking=False)
+    try:
+        yield acquired
+    finally:
+        if acquired:
+            with suppress(LockError, RedisError):
+                lock.release()

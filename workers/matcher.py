@@ -313,20 +313,23 @@ def needs_vector(vector_model: str) -> ColumnElement[bool]:
     return or_(ArchiveEntry.vector_model.is_(None), ArchiveEntry.vector_model != vector_model)
 
 
-def fill_missing_vectors(*, session: Session, matcher: Matcher, batch: int = FILL_BATCH) -> int:
+def fill_missing_vectors(
+    *, session: Session, matcher: Matcher, batch: int = FILL_BATCH, most: int | None = None
+) -> int:
     """Embed the archive rows stored without a vector of the matcher's model (claims from
     before the archive, rows stored while the model would not load or by an earlier
     model); commit batch by batch, so a run cut short keeps its work and the next one
-    resumes. Returns how many were filled."""
+    resumes; at most `most` rows when given. Returns how many were filled."""
     if matcher.vector_model is None:
         return 0
     filled, last_id = 0, 0
-    while True:
+    while most is None or filled < most:
+        size = batch if most is None else min(batch, most - filled)
         rows = session.scalars(
             select(ArchiveEntry)
             .where(needs_vector(matcher.vector_model), ArchiveEntry.id > last_id)
             .order_by(ArchiveEntry.id)
-            .limit(batch)
+            .limit(size)
         ).all()
         if not rows:
             return filled
@@ -339,3 +342,4 @@ def fill_missing_vectors(*, session: Session, matcher: Matcher, batch: int = FIL
         session.commit()
         filled += len(rows)
         last_id = rows[-1].id
+    return filled

@@ -23,10 +23,10 @@ from sqlalchemy.exc import OperationalError as DBOperationalError
 
 from factdesk.errors import FactdeskError, InternalError, SlackPostFailed, TookTooLong
 from factdesk.services import receipts
-from workers import claim_sync, digest, exports, home, ingest, reminders
+from workers import claim_matches, claim_sync, digest, exports, home, ingest, reminders
 from workers.app import celery_app, settings
 from workers.context import WorkerContext
-from workers.locks import LEASE_SECONDS, article_lease
+from workers.locks import LEASE_SECONDS, article_lease, held_unless_taken
 
 log = logging.getLogger(__name__)
 
@@ -231,3 +231,19 @@ def prune_receipts() -> None:
     with context().session() as session:
         gone = receipts.prune(session=session)
     log.info("pruned %s event receipts", gone)
+
+
+def fill_archive_vectors() -> None:
+    """Embed a batch of archive rows that lack the running embedder's vector."""
+    ctx = context()
+    # Outlasts the task's hard time limit, so a killed worker's lock lapses by the next tick.
+    with held_unless_taken(settings, "archive-vector-fill", seconds=300.0) as mine:
+        if not mine:
+            log.info("archive vector fill skipped: another worker is at it")
+            return
+        with ctx.session() as session:
+            filled = claim_matches.fill_archive_vectors(
+                session=session, most=settings.archive_vector_fill_rows
+            )
+    if filled:
+        log.info("archive vectors filled rows=%s", filled)

@@ -14,6 +14,7 @@ from celery import Task
 from factdesk.queue import (
     DIGEST_TICK,
     EXPORT_CLAIMS,
+    FILL_ARCHIVE_VECTORS,
     INGEST_ARTICLE,
     INGEST_ARTICLE_FRESH,
     POST_DIGEST,
@@ -163,3 +164,17 @@ def prune_receipts() -> None:
     from workers import task_bodies
 
     task_bodies.prune_receipts()
+
+
+# A tick's batch takes seconds (docs/matching.md); the limit stops a stuck one, its
+# committed batches kept.
+FILL_LIMITS = (240, 270)
+
+
+@celery_app.task(
+    name=FILL_ARCHIVE_VECTORS, soft_time_limit=FILL_LIMITS[0], time_limit=FILL_LIMITS[1]
+)
+def fill_archive_vectors() -> None:
+    from workers import task_bodies
+
+    task_bodies.fill_archive_vectors()

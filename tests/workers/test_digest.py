@@ -267,15 +267,15 @@ def test_a_preview_is_ephemeral_and_posts_nothing(ctx: WorkerContext, slack: Sla
     assert _digests_in(slack) == []
 
 
-def test_beat_runs_the_tick_the_reminders_and_receipt_pruning() -> None:
+def test_beat_runs_the_tick_the_reminders_receipt_pruning_and_the_vector_fill() -> None:
     import workers.task_registry  # noqa: F401  # registers the tasks
-    from factdesk.queue import DIGEST_TICK, PRUNE_RECEIPTS, SEND_REMINDERS
+    from factdesk.queue import DIGEST_TICK, FILL_ARCHIVE_VECTORS, PRUNE_RECEIPTS, SEND_REMINDERS
     from workers.app import celery_app
 
     schedule = celery_app.conf.beat_schedule
     names = {entry["task"] for entry in schedule.values()}
 
-    assert names == {DIGEST_TICK, SEND_REMINDERS, PRUNE_RECEIPTS}
+    assert names == {DIGEST_TICK, SEND_REMINDERS, PRUNE_RECEIPTS, FILL_ARCHIVE_VECTORS}
     assert names <= set(celery_app.tasks)
     assert schedule["digest-tick"]["schedule"] == 600.0
 
