@@ -458,8 +458,9 @@ def _fill(engine: Engine, rows: int, vocabulary: list[str], weights: Any) -> dic
     raw = engine.raw_connection()
     try:
         cursor = raw.cursor()
-        # Build the GIN index once after the load rather than row by row during it.
-        cursor.execute("DROP INDEX ix_archive_entries_search_vector")
+        # Build the GIN index once after the load rather than row by row during it (the
+        # trigger of migration 0013 fills archive_search as the rows arrive).
+        cursor.execute("DROP INDEX ix_archive_search_search_vector")
         chunk = 50_000
         with cursor.copy(
             "COPY archive_entries (kind, slack_team_id, channel_private, text, vector,"
@@ -486,10 +487,11 @@ def _fill(engine: Engine, rows: int, vocabulary: list[str], weights: Any) -> dic
         started = time.perf_counter()
         cursor.execute("SET maintenance_work_mem = '512MB'")
         cursor.execute(
-            "CREATE INDEX ix_archive_entries_search_vector ON archive_entries"
+            "CREATE INDEX ix_archive_search_search_vector ON archive_search"
             " USING gin (search_vector)"
         )
         cursor.execute("ANALYZE archive_entries")
+        cursor.execute("ANALYZE archive_search")
         raw.commit()
         result["index_s"] = round(time.perf_counter() - started, 1)
     finally:
