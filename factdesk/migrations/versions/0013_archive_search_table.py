@@ -13,9 +13,11 @@ it stays cached (docs/matching.md). A trigger keeps it in step with ``archive_en
 in the writer's transaction; a deleted entry takes its row along (foreign key).
 
 The data is copied from the stored ``search_vector`` column (the same tsvectors, so the
-same scores), then the column and its index are dropped. ANALYZE at the end: the row
-budget reads the new column's statistics, and without them a lookup would rank every row
-holding any word until autovacuum got there. SQLite is untouched (FTS5 is its own table).
+same scores). The column and its index stay for now: the previous release's workers
+search them until the rollout is over, and would fail without them. The release after
+drops them. ANALYZE at the end: the row budget reads the new column's statistics, and
+without them a lookup would rank every row holding any word until autovacuum got there.
+SQLite is untouched (FTS5 is its own table).
 """
 
 from collections.abc import Sequence
@@ -54,8 +56,6 @@ _UPGRADE = [
     f"INSERT INTO archive_search (entry_id, {_COPIED}, search_vector)"  # noqa: S608
     f" SELECT id, {_COPIED}, search_vector FROM archive_entries ORDER BY id",
     "CREATE INDEX ix_archive_search_search_vector ON archive_search USING gin (search_vector)",
-    "DROP INDEX ix_archive_entries_search_vector",
-    "ALTER TABLE archive_entries DROP COLUMN search_vector",
     "ANALYZE archive_search",
 ]
 
@@ -63,10 +63,6 @@ _DOWNGRADE = [
     "DROP TRIGGER archive_search_sync ON archive_entries",
     "DROP FUNCTION archive_search_sync()",
     "DROP TABLE archive_search",
-    "ALTER TABLE archive_entries ADD COLUMN search_vector tsvector "
-    "GENERATED ALWAYS AS (to_tsvector('english', text)) STORED",
-    "CREATE INDEX ix_archive_entries_search_vector ON archive_entries USING gin (search_vector)",
-    "ANALYZE archive_entries",
 ]
 
 

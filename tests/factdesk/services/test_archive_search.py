@@ -112,8 +112,8 @@ def test_upgrading_keeps_every_row_searchable_with_the_same_scores(url_at_0012: 
                     " AND schemaname = current_schema()"
                 )
             )
-        private = _found(session, QUERY, archive.Viewer(TEAM, PRIVATE))
-        assert hidden_entry in private
+        in_private = _found(session, QUERY, archive.Viewer(TEAM, PRIVATE))
+        assert hidden_entry in in_private
     engine.dispose()
 
 
