@@ -16,7 +16,7 @@ from factdesk.db import make_engine, migrate
 from factdesk.models import ClaimStatus
 from factdesk.services import archive
 from tests import factories
-from tests.conftest import BACKENDS, POSTGRES_URL, postgres_schema
+from tests.conftest import BACKENDS, database_at
 
 TEAM, OTHER_TEAM = "T0FACTDESK", "T0ELSEWHERE"
 NEWSDESK, PRIVATE = "C0NEWSDESK", "C0SECRET"
@@ -31,14 +31,7 @@ OLD_RANKING = text(
 @pytest.fixture(params=BACKENDS)
 def url_at_0012(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A database at 0012, the revision before the search table."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'old.db'}"
-        migrate(url, "0012")
-        yield url
-        return
-    assert POSTGRES_URL
-    with postgres_schema("search") as url:
-        migrate(url, "0012")
+    with database_at(request.param, "0012", tmp_path) as url:
         yield url
 
 
@@ -105,6 +98,9 @@ def test_upgrading_keeps_every_row_searchable_with_the_same_scores(url_at_0012: 
             assert found == pytest.approx({entry: before[entry] for entry in expected})
             copied = session.scalar(text("SELECT count(*) FROM archive_search"))
             assert copied == 5
+            # The previous release's workers still search the old column during a rollout.
+            old = session.execute(OLD_RANKING, {"query": words}).all()
+            assert {row[0]: row[1] for row in old} == before
             # The statistics the row budget reads are there from the start.
             assert session.scalar(
                 text(
