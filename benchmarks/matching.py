@@ -458,7 +458,9 @@ def _fill(engine: Engine, rows: int, vocabulary: list[str], weights: Any) -> dic
     raw = engine.raw_connection()
     try:
         cursor = raw.cursor()
-        # Build the GIN index once after the load rather than row by row during it.
+        # Build the GIN index once after the load rather than row by row during it (the
+        # trigger of migration 0013 fills archive_search as the rows arrive).
+        cursor.execute("DROP INDEX ix_archive_search_search_vector")
         cursor.execute("DROP INDEX ix_archive_entries_search_vector")
         chunk = 50_000
         with cursor.copy(
@@ -485,11 +487,12 @@ def _fill(engine: Engine, rows: int, vocabulary: list[str], weights: Any) -> dic
         result["copy_s"] = round(time.perf_counter() - started, 1)
         started = time.perf_counter()
         cursor.execute("SET maintenance_work_mem = '512MB'")
-        cursor.execute(
-            "CREATE INDEX ix_archive_entries_search_vector ON archive_entries"
-            " USING gin (search_vector)"
-        )
+        for table in ("archive_search", "archive_entries"):  # the latter until 0013's successor
+            cursor.execute(
+                f"CREATE INDEX ix_{table}_search_vector ON {table} USING gin (search_vector)"
+            )
         cursor.execute("ANALYZE archive_entries")
+        cursor.execute("ANALYZE archive_search")
         raw.commit()
         result["index_s"] = round(time.perf_counter() - started, 1)
     finally:

@@ -5,10 +5,12 @@ stores it; it counts as archived only once it has a verdict, read from the claim
 at search time, so a changed or reopened verdict needs no second copy kept in step. An
 imported fact-check (schema.org ClaimReview) is a row of its own.
 
-Full-text search lives outside these models, made by migration 0008: on PostgreSQL a
-generated ``search_vector`` tsvector column with a GIN index, on SQLite an FTS5 table
-(``archive_fts``) kept in step by triggers. Neither dialect can express the other's, so
-the model comparison skips them (``outside_models``).
+Full-text search lives outside these models, made by migrations 0010 and 0013: on
+PostgreSQL a narrow table (``archive_search``: each entry's tsvector and the columns the
+visibility rule reads, with a GIN index; the generated ``search_vector`` column that was
+searched before stays one release more), on SQLite an FTS5 table (``archive_fts``),
+each kept in step by triggers. Neither dialect can express the other's, so the model
+comparison skips them (``outside_models``).
 """
 
 from __future__ import annotations
@@ -33,6 +35,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from factdesk.models import Base, _str_enum, utcnow
 
+SEARCH_TABLE = "archive_search"
+# Searched before 0013; kept until the release after, for the previous release's workers.
 SEARCH_VECTOR_COLUMN = "search_vector"
 SEARCH_INDEX = "ix_archive_entries_search_vector"
 FTS_TABLE = "archive_fts"
@@ -122,6 +126,10 @@ def outside_models(
     obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any
 ) -> bool:
     """Alembic's include_object: leave out the full-text objects the models cannot describe."""
-    if type_ == "table" and name is not None and name.startswith(FTS_TABLE):
+    if (
+        type_ == "table"
+        and name is not None
+        and (name.startswith(FTS_TABLE) or name == SEARCH_TABLE)
+    ):
         return False
     return not (name in {SEARCH_VECTOR_COLUMN, SEARCH_INDEX} and reflected and compare_to is None)

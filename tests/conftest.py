@@ -341,6 +341,20 @@ def postgres_schema(prefix: str) -> Iterator[str]:
         admin.dispose()
 
 
+@contextlib.contextmanager
+def database_at(backend: str, revision: str, directory: Path) -> Iterator[str]:
+    """The URL of a new database migrated to `revision` only: SQLite in `directory`, or a
+    PostgreSQL schema of its own (dropped after), for tests of an upgrade."""
+    if backend == "sqlite":
+        url = f"sqlite:///{directory / 'old.db'}"
+        migrate(url, revision)
+        yield url
+        return
+    with postgres_schema("upgrade") as url:
+        migrate(url, revision)
+        yield url
+
+
 RETIRED_TEAM = "T0EARLIERMODULE"
 
 

@@ -117,16 +117,20 @@ OVERFETCH = 2
 # built from them as literals, not parsed again. It is a scalar subquery, which
 # PostgreSQL computes once (an InitPlan): as a plain CTE it was inlined, and the tsquery
 # was built and parsed again for every row ranked, a third of a lookup's time at a
-# million rows.
+# million rows. Ranking reads archive_search (migration 0013), the tsvector and the
+# columns _VISIBLE needs and nothing else: each ranked row is a random heap read, and in
+# archive_entries, five times wider, most of them missed shared buffers. Only the best
+# rows' vectors are read from archive_entries. Equal scores are broken by id, newest
+# first, so which rows make the cut does not depend on where they lie on disk.
 _POSTGRES_SEARCH = text(
     "WITH query AS (SELECT (SELECT array_to_string(ARRAY(SELECT quote_literal(term)"  # noqa: S608
     " FROM unnest(CAST(:lexemes AS text[])) term), ' | ')::tsquery) AS q),"
-    " best AS (SELECT a.id, ts_rank(a.search_vector, query.q, 1) AS lexical"
-    " FROM archive_entries a CROSS JOIN query LEFT JOIN claims c ON c.id = a.claim_id"
+    " best AS (SELECT a.entry_id AS id, ts_rank(a.search_vector, query.q, 1) AS lexical"
+    " FROM archive_search a CROSS JOIN query LEFT JOIN claims c ON c.id = a.claim_id"
     f" WHERE a.search_vector @@ query.q AND {_VISIBLE}"
-    " ORDER BY lexical DESC LIMIT :limit)"
-    " SELECT best.id, best.lexical, a.vector, a.vector_model FROM best"
-    " JOIN archive_entries a ON a.id = best.id ORDER BY best.lexical DESC"
+    " ORDER BY lexical DESC, a.entry_id DESC LIMIT :limit)"
+    " SELECT best.id, best.lexical, e.vector, e.vector_model FROM best"
+    " JOIN archive_entries e ON e.id = best.id ORDER BY best.lexical DESC, best.id DESC"
 )
 _POSTGRES_LEXEMES = text(
     "SELECT word, ARRAY(SELECT lexeme FROM unnest(to_tsvector('english', word)))"
@@ -140,10 +144,10 @@ LEXEME_CACHE_SIZE = 100_000
 # most common lexemes and the share of rows holding each, and the table's row count.
 _POSTGRES_COMMON = text(
     "SELECT most_common_elems::text::text[], most_common_elem_freqs FROM pg_stats"
-    " WHERE tablename = 'archive_entries' AND attname = 'search_vector'"
+    " WHERE tablename = 'archive_search' AND attname = 'search_vector'"
     " AND schemaname = current_schema()"
 )
-_POSTGRES_ROWS = text("SELECT reltuples FROM pg_class WHERE oid = to_regclass('archive_entries')")
+_POSTGRES_ROWS = text("SELECT reltuples FROM pg_class WHERE oid = to_regclass('archive_search')")
 # How many rows one lookup may score, estimated from the statistics: any-word search
 # over a million claims would otherwise rank hundreds of thousands of rows for a tweet
 # full of common words. The rarest words go first (they say most about the claim), at

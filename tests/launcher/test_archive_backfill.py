@@ -18,7 +18,7 @@ from factdesk.services import archive
 from factdesk.settings import Settings
 from launcher.cli import run_migrate
 from tests import factories
-from tests.conftest import BACKENDS, POSTGRES_URL, postgres_schema
+from tests.conftest import BACKENDS, database_at
 from workers.matcher import Matcher
 from workers.nlp.embedder import embedder, model_name
 
@@ -29,14 +29,7 @@ DISPUTED = "The council spent 12 million dollars on the harbour bridge repairs."
 @pytest.fixture(params=BACKENDS)
 def url_at_0010(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A database migrated to 0010 only: the archive exists, nothing is in it yet."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'old.db'}"
-        migrate(url, "0010")
-        yield url
-        return
-    assert POSTGRES_URL
-    with postgres_schema("backfill") as url:
-        migrate(url, "0010")
+    with database_at(request.param, "0010", tmp_path) as url:
         yield url
 
 

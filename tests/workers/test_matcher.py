@@ -295,7 +295,7 @@ def test_postgres_searches_the_rarest_words_within_its_budget(
     if session.get_bind().dialect.name != "postgresql":
         pytest.skip("the row budget reads PostgreSQL's column statistics")
     _add_budget_rows(session, 200)
-    session.execute(text("ANALYZE archive_entries"))
+    session.execute(text("ANALYZE archive_search"))
     monkeypatch.setattr(archive, "_statistics", {})
     monkeypatch.setattr(archive, "ROW_BUDGET", 1)
 
