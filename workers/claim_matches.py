@@ -14,9 +14,10 @@ from dataclasses import replace
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from factdesk.archive_models import ArchiveKind
+from factdesk.archive_models import ArchiveEntry, ArchiveKind
 from factdesk.models import Article, Claim, ClaimStatus
 from factdesk.render import matches as render_matches
 from factdesk.render.blocks import Block, Message
@@ -24,8 +25,14 @@ from factdesk.render.links import task_link
 from factdesk.services import archive, matches
 from factdesk.slack import workspace_url
 from workers.context import WorkerContext, for_team
-from workers.matcher import Fusion, Matcher, archive_new_claims, fill_missing_vectors
-from workers.nlp.embedder import ModelIntegrityError
+from workers.matcher import (
+    Fusion,
+    Matcher,
+    archive_new_claims,
+    fill_missing_vectors,
+    needs_vector,
+)
+from workers.nlp.embedder import ModelIntegrityError, model_name
 from workers.posting import post_once
 
 log = logging.getLogger(__name__)
@@ -38,12 +45,14 @@ def shared_matcher() -> Matcher:
 
 def fill_archive_vectors(*, session: Session, most: int) -> int:
     """Give up to `most` archive rows the running embedder's vector; how many it gave."""
+    # The usual tick finds nothing to do: it then loads no model into a process that
+    # may never need one otherwise.
+    if session.scalar(select(ArchiveEntry.id).where(needs_vector(model_name())).limit(1)) is None:
+        return 0
     try:
         matcher = shared_matcher()
     except (ModelIntegrityError, OSError) as error:
         log.error("archive vectors not filled, the claim matcher will not load: %s", error)
-        return 0
-    if matcher.vector_model is None:
         return 0
     return fill_missing_vectors(session=session, matcher=matcher, most=most)
 

@@ -66,3 +66,15 @@ def test_one_worker_fills_at_a_time(settings: Settings) -> None:
             assert not second, "a second worker skips the tick rather than wait"
     with held_unless_taken(settings, "fill-test", seconds=30) as again:
         assert again, "released when the first is done"
+
+
+def test_a_tick_with_nothing_to_fill_loads_no_model(session: Session) -> None:
+    from workers import claim_matches
+    from workers.matcher import needs_vector
+
+    if session.scalar(select(ArchiveEntry.id).where(needs_vector(embedder().name)).limit(1)):
+        pytest.skip("another test left rows without vectors in this database")
+    claim_matches.shared_matcher.cache_clear()
+
+    assert fill_archive_vectors(session=session, most=2) == 0
+    assert claim_matches.shared_matcher.cache_info().currsize == 0
